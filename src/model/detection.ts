@@ -1,0 +1,35 @@
+/**
+ * What ingest hands to correlators: a raw event that matched at least one detection rule,
+ * reduced to what correlation and an analyst need. Detections are plain data (they cross into
+ * the workflow sandbox as signal payloads).
+ */
+import type { EntityRef } from './entity';
+import type { SourceKind } from './source';
+
+export type RuleLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
+
+export interface RuleRef {
+  id: string;
+  /** Sigma `name` (used by correlation `rules:` references), when the rule has one. */
+  name?: string;
+  title: string;
+  level: RuleLevel;
+  tags: string[];
+}
+
+export interface Detection {
+  /** The raw event's id; the correlator de-duplicates on (eventId, rule.id). */
+  eventId: string;
+  tenant: string;
+  source: SourceKind;
+  /** Event time, epoch ms. */
+  time: number;
+  /** Every rule the event matched. */
+  rules: RuleRef[];
+  /** The entities this event concerns; the router sends it to each one's correlator. */
+  entities: EntityRef[];
+  /** Selected event fields (flattened dotted paths) that correlations group by or aggregate, plus a short summary. */
+  fields: Record<string, string | number | boolean | null>;
+  /** The rule set version (content hash) that produced the match. */
+  rulesetVersion: string;
+}
