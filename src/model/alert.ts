@@ -1,0 +1,37 @@
+/**
+ * An alert as the correlator raises it and as playbooks, chat and the CLI show it. It carries what
+ * an analyst needs without searching: the rule, the entity, the (bounded) matched events, group
+ * values, first/last seen, the rule set version and where to look in the Temporal UI.
+ */
+import type { EntityRef } from './entity';
+import type { RuleRef } from './detection';
+import type { SourceKind } from './source';
+
+export interface AlertEvent {
+  id: string;
+  time: number;
+  source: SourceKind;
+  fields: Record<string, string | number | boolean | null>;
+}
+
+export interface Alert {
+  /** Deterministic: derived from correlator workflow id, rule id, group key and first-seen time. */
+  id: string;
+  kind: 'detection' | 'correlation' | 'absence';
+  tenant: string;
+  entity: EntityRef;
+  rule: RuleRef;
+  /** Group-by values of a correlation (empty for single detections). */
+  group: Record<string, string>;
+  /** Matched events, oldest first, at most `maxAlertEvents` of them. */
+  events: AlertEvent[];
+  /** How many events contributed, including any beyond the bound of `events`. */
+  eventCount: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Epoch ms (workflow time) at which the alert was raised. */
+  raisedAt: number;
+  rulesetVersion: string;
+  correlatorWorkflowId: string;
+  status: 'open' | 'true_positive' | 'false_positive' | 'closed';
+}

@@ -1,0 +1,39 @@
+/**
+ * The contract between correlators and response playbooks. The correlator starts one playbook child
+ * per (alert, playbook) and receives a PlaybookReport back by signal when it ends.
+ * Owned by the response area; the correlator depends only on the fields below.
+ */
+import type { Alert } from './alert';
+
+/** A playbook bound to an alert by rules/responses/*.yml, with its parameters resolved. */
+export interface PlaybookBinding {
+  /** Playbook name, e.g. `contain-pod`; also the child workflow id's suffix. */
+  playbook: string;
+  params: Record<string, unknown>;
+}
+
+export interface PlaybookInput {
+  alert: Alert;
+  binding: PlaybookBinding;
+  /** The correlator to report back to (signalled by workflow id, so it reaches the latest run). */
+  correlatorWorkflowId: string;
+}
+
+export interface Decision {
+  decision: 'approve' | 'deny';
+  by: string;
+  reason?: string;
+  /** Epoch ms. */
+  at: number;
+  via: 'cli' | 'http' | 'chat' | 'default';
+}
+
+export interface PlaybookReport {
+  alertId: string;
+  playbook: string;
+  workflowId: string;
+  outcome: 'completed' | 'denied' | 'timed_out' | 'failed';
+  decisions: Decision[];
+  /** Human-readable lines of what was done (including dry-run), in order. */
+  actions: string[];
+}

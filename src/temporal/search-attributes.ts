@@ -1,0 +1,33 @@
+/**
+ * Vigil's custom search attributes, registered on every start (`vigil dev`, tests) and set by the
+ * correlator and playbook workflows. The dev server's SQLite visibility allows at most 10 Keyword and 3
+ * of each other type per namespace (shared/notes/temporal.md §7): this set uses 6 Keyword, 2 KeywordList
+ * and 2 Int. Values are plaintext and bypass codecs: never put event payloads or PII beyond ids here.
+ *
+ * Investigator query: `WorkflowType = 'correlatorWorkflow' AND TenantId = 'acme' AND EntityType = 'host' AND RiskScore > 50`
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const TenantId = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
+export const EntityType = defineSearchAttributeKey('EntityType', SearchAttributeType.KEYWORD);
+export const EntityId = defineSearchAttributeKey('EntityId', SearchAttributeType.KEYWORD);
+export const RiskScore = defineSearchAttributeKey('RiskScore', SearchAttributeType.INT);
+export const OpenAlerts = defineSearchAttributeKey('OpenAlerts', SearchAttributeType.INT);
+export const RuleNames = defineSearchAttributeKey('RuleNames', SearchAttributeType.KEYWORD_LIST);
+export const AttackTechniques = defineSearchAttributeKey('AttackTechniques', SearchAttributeType.KEYWORD_LIST);
+export const AlertId = defineSearchAttributeKey('AlertId', SearchAttributeType.KEYWORD);
+export const RuleId = defineSearchAttributeKey('RuleId', SearchAttributeType.KEYWORD);
+export const PlaybookState = defineSearchAttributeKey('PlaybookState', SearchAttributeType.KEYWORD);
+
+export const vigilSearchAttributes = [
+  TenantId,
+  EntityType,
+  EntityId,
+  RiskScore,
+  OpenAlerts,
+  RuleNames,
+  AttackTechniques,
+  AlertId,
+  RuleId,
+  PlaybookState,
+] as const;
