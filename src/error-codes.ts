@@ -7,10 +7,41 @@ export const errorCodes = {
   // configuration and provisioning
   VGL_CONFIG_INVALID: 'A configuration value (env var or flag) failed validation.',
   VGL_TEMPORAL_CLI_NOT_FOUND: 'No Temporal CLI could be found, built or downloaded.',
+  VGL_ENTITY_MAPPING_INVALID: 'The entity mapping file (rules/entities/*.yml) is malformed.',
   // ingest dead-letter reasons
   VGL_DLQ_TOPIC: 'The MQTT topic does not name a known tenant and source.',
   VGL_DLQ_DECODE: 'The message payload is not valid msgpack.',
   VGL_DLQ_SCHEMA: 'The batch or one of its events does not match the event schema.',
+  // Sigma rule loading (file:line:col of the offending node, field = path inside the rule document)
+  VGL_RULE_IO: 'A rule file or directory could not be read.',
+  VGL_RULE_YAML: 'A rule file is not valid YAML.',
+  VGL_RULE_SCHEMA: 'A rule document is missing a required field or a field has the wrong type or value.',
+  VGL_RULE_DETECTION: 'A detection section or search identifier is malformed.',
+  VGL_RULE_CONDITION: 'A rule condition does not parse or names an unknown search identifier.',
+  VGL_RULE_UNKNOWN_MODIFIER: 'A field uses a value modifier Vigil does not know.',
+  VGL_RULE_MODIFIER: 'A modifier is applied to a value of the wrong type or in an invalid combination.',
+  VGL_RULE_REGEX_UNSAFE: 'A regular expression cannot be compiled by the linear-time RE2 engine (backreferences, lookaround, bad syntax).',
+  VGL_RULE_PLACEHOLDER: 'An expand placeholder has no values in the placeholder configuration.',
+  VGL_RULE_DUPLICATE_ID: 'Two loaded rules share the same id or name.',
+  VGL_RULE_FILTER_TARGET: 'A Sigma filter names a rule that is not loaded.',
+  VGL_RULE_TEST_FAILED: 'A rule test event did not match (match.ndjson) or matched (nomatch.ndjson) its rule.',
+  VGL_RULE_TEST_MISSING: 'A rule has no test events in the rule tests directory.',
+  VGL_RULE_EVENTS_INPUT: 'The events file given to `vigil rules eval` cannot be read or parsed.',
+  // correlation rules
+  VGL_RULE_CORRELATION: 'A Sigma correlation rule is invalid (type, rules, group-by, timespan, condition, aliases or generate).',
+  // response: playbooks, approvals, actions, chatops
+  VGL_RESPONSE_CONFIG: 'A rules/responses file (approvers, groups or a playbook binding) is invalid.',
+  VGL_APPROVAL_UNAUTHORIZED: 'The approver is not in an approver group the playbook currently asks.',
+  VGL_APPROVAL_SELF: 'The approver is the subject of the alert and cannot decide their own case.',
+  VGL_APPROVAL_DUPLICATE: 'The approver has already decided on this playbook run.',
+  VGL_APPROVAL_CLOSED: 'The playbook run is not waiting for a decision (already decided, timed out or finished).',
+  VGL_ACTION_REJECTED: 'The target system refused a response action permanently (4xx); retrying cannot help.',
+  VGL_ACTION_TARGET: 'A response action could not find its target (pod, node, user, key) in the alert.',
+  VGL_ACTION_NOT_CONFIGURED: 'A response action needs an endpoint or credentials that are not configured.',
+  VGL_CHATOPS_SIGNATURE: 'A chat request had a missing, stale or forged signature.',
+  VGL_CHATOPS_AUTH: 'An HTTP approval API request had a missing or wrong bearer token.',
+  VGL_CHATOPS_UNKNOWN_USER: 'The chat user is not mapped to an approver identity in rules/responses.',
+  VGL_PLAYBOOK_NOT_FOUND: 'No playbook run with that workflow id exists.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

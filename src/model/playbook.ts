@@ -36,4 +36,20 @@ export interface PlaybookReport {
   decisions: Decision[];
   /** Human-readable lines of what was done (including dry-run), in order. */
   actions: string[];
+  /**
+   * Containment this run applied, absent when none. The correlator keeps reports per entity, so later
+   * playbooks read it back (entityStateQuery → playbooks) to escalate TTLs for repeat offenders.
+   */
+  containment?: ContainmentRecord;
+}
+
+export interface ContainmentRecord {
+  /** Summaries of the applied actions, in the order applied (undone in reverse). */
+  applied: string[];
+  /** How long the containment was to last before automatic revert; absent = until an analyst releases it. */
+  ttlMs?: number;
+  /** Epoch ms at which it was reverted (TTL expiry or an analyst's release); absent = still in force. */
+  revertedAt?: number;
+  /** The analyst who kept it past its TTL, if any. */
+  keptBy?: string;
 }

@@ -1,0 +1,22 @@
+/**
+ * Reads the entity's live risk and timeline from its correlator (a workflow query needs a client, so it
+ * is an activity). A correlator that is gone (quiet-period end) or unreachable yields undefined: the
+ * approval request then shows the alert alone rather than failing the playbook.
+ */
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { entityStateQuery } from '../workflows/correlator/messages';
+import type { EntitySnapshot } from './notice';
+
+const timelineShown = 10;
+
+export async function readEntitySnapshot(client: Client | undefined, logger: Logger, correlatorWorkflowId: string): Promise<EntitySnapshot | undefined> {
+  if (!client) return undefined;
+  try {
+    const view = await client.workflow.getHandle(correlatorWorkflowId).query(entityStateQuery);
+    return { riskScore: view.riskScore, alertCount: view.alertCount, timeline: view.timeline.slice(-timelineShown) };
+  } catch (err) {
+    logger.warn({ correlatorWorkflowId, err: (err as Error).message }, 'entity state unavailable for playbook notice');
+    return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * What a playbook does, as a binding's resolved `params` carry it into the playbook workflow. The
+ * workflow interprets this spec step by step (notify → ask the user → approval → contain → TTL → ticket),
+ * so new playbooks are YAML, not code. Validated once when rules/responses is loaded; the workflow
+ * trusts it (it arrives inside PlaybookBinding.params).
+ */
+import { z } from 'zod';
+import { durationPattern } from './duration';
+
+const DurationSchema = z.string().regex(durationPattern, 'expected a duration such as 90s, 15m, 1h, 2d');
+
+/** A value taken from the alert: a literal, or an event field / group value (first non-empty wins). */
+export const TargetValueSchema = z.union([
+  z.string().min(1),
+  z.object({ field: z.string().min(1) }).strict(),
+]);
+export type TargetValue = z.infer<typeof TargetValueSchema>;
+
+/**
+ * Containment actions. Each one declares its undo at run time (the activity returns it), except
+ * `k8s.deletePod`, which cannot be undone. Targets default to what the alert's entity names.
+ */
+export const ContainmentStepSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('k8s.isolatePod'), namespace: TargetValueSchema.optional(), pod: TargetValueSchema.optional() }).strict(),
+  z.object({ action: z.literal('k8s.deletePod'), namespace: TargetValueSchema.optional(), pod: TargetValueSchema.optional() }).strict(),
+  z.object({ action: z.literal('k8s.scaleDeployment'), namespace: TargetValueSchema.optional(), deployment: TargetValueSchema }).strict(),
+  z.object({ action: z.literal('k8s.cordonNode'), node: TargetValueSchema.optional() }).strict(),
+  z.object({ action: z.literal('aws.deactivateAccessKey'), user: TargetValueSchema.optional(), accessKeyId: TargetValueSchema.optional() }).strict(),
+  z.object({ action: z.literal('aws.denyAllUserPolicy'), user: TargetValueSchema.optional() }).strict(),
+]);
+export type ContainmentStep = z.infer<typeof ContainmentStepSchema>;
+
+export const NotifyChannelSchema = z.enum(['webhook', 'slack', 'slack_webhook']);
+export type NotifyChannel = z.infer<typeof NotifyChannelSchema>;
+
+/** An approver as the workflow sees it: identity name plus every alias that names the same person. */
+export interface ResolvedApprover {
+  name: string;
+  aliases: string[];
+  /** Chat user id, so escalation can mention people. */
+  chatUserId?: string;
+}
+
+export interface ResolvedApproverGroup {
+  name: string;
+  members: ResolvedApprover[];
+}
+
+export const ApprovalSpecSchema = z
+  .object({
+    /** Group names from approvers config; the first is asked first, each next one on escalation. */
+    groups: z.array(z.string().min(1)).min(1),
+    /** Approvals needed. 1 = first response wins (approve or deny); N > 1 = N distinct approvers, any deny vetoes. */
+    quorum: z.number().int().min(1).default(1),
+    /** How long each group has before escalation to the next (and, after the last, the default). */
+    timeout: DurationSchema.default('1h'),
+    /** Applied when every group timed out. */
+    default: z.enum(['approve', 'deny']).default('deny'),
+  })
+  .strict();
+
+export const UserConfirmationSpecSchema = z
+  .object({
+    /** Where to find the affected user's identity in the alert; default: the alert entity when it is a user. */
+    user: TargetValueSchema.optional(),
+    timeout: DurationSchema.default('15m'),
+    /** What silence means: continue to approval/containment, or contain at once. */
+    onSilence: z.enum(['continue', 'contain']).default('continue'),
+  })
+  .strict();
+
+export const RetrySpecSchema = z
+  .object({
+    initialInterval: DurationSchema.default('1s'),
+    maximumInterval: DurationSchema.default('1m'),
+    maximumAttempts: z.number().int().min(1).default(5),
+    /** Per attempt. */
+    timeout: DurationSchema.default('30s'),
+  })
+  .strict();
+
+export const PlaybookParamsSchema = z
+  .object({
+    description: z.string().optional(),
+    notify: z.array(NotifyChannelSchema).default(['webhook']),
+    confirmUser: UserConfirmationSpecSchema.optional(),
+    approval: ApprovalSpecSchema.optional(),
+    containment: z.array(ContainmentStepSchema).default([]),
+    /** Revert containment after this long unless an analyst keeps it. Absent: containment stays. */
+    ttl: DurationSchema.optional(),
+    /** Repeat offenders: the TTL is multiplied by this for each earlier containment of the entity by this playbook. */
+    ttlEscalationFactor: z.number().min(1).default(2),
+    maxTtl: DurationSchema.default('7d'),
+    ticket: z.boolean().default(false),
+    /** Containment in this binding only logs what it would do (notifications are still sent). */
+    dryRun: z.boolean().default(false),
+    retry: RetrySpecSchema.prefault({}),
+  })
+  .strict();
+
+type ParsedParams = z.infer<typeof PlaybookParamsSchema>;
+
+/** Binding params after approver groups are resolved to people (what PlaybookBinding.params holds). */
+export type PlaybookSpec = Omit<ParsedParams, 'approval'> & {
+  approval?: Omit<NonNullable<ParsedParams['approval']>, 'groups'> & { groups: ResolvedApproverGroup[] };
+};

@@ -1,0 +1,199 @@
+/**
+ * rules/responses/*.yml: who may approve (identities, their chat ids and aliases, groups) and which
+ * playbooks run for which alerts (bindings with parameters). Every file may hold any of the three
+ * top-level keys; files are merged. A broken binding is reported with file:line:col and skipped while
+ * the others load (habit 4); the worker logs the errors at start.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { z } from 'zod';
+import { VigilError, type Location } from '../error-codes';
+import type { RuleLevel } from '../model/detection';
+import type { PlaybookBinding } from '../model/playbook';
+import { PlaybookParamsSchema, type PlaybookSpec, type ResolvedApproverGroup } from './playbook-spec';
+
+const ruleLevels: RuleLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
+
+const ApproverSchema = z
+  .object({
+    /** Chat (Slack) user id that maps to this identity. */
+    chat: z.string().min(1).optional(),
+    /** Other names of the same person in alerts (e-mail, IAM user, ARN): used to refuse self-approval. */
+    aliases: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+const BindingSchema = z
+  .object({
+    playbook: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'playbook names are lower-case kebab-case'),
+    match: z
+      .object({
+        ruleIds: z.array(z.string()).default([]),
+        ruleNames: z.array(z.string()).default([]),
+        tags: z.array(z.string()).default([]),
+        minLevel: z.enum(ruleLevels as [RuleLevel, ...RuleLevel[]]).optional(),
+      })
+      .strict(),
+    params: PlaybookParamsSchema.prefault({}),
+  })
+  .strict();
+
+const FileSchema = z
+  .object({
+    approvers: z.record(z.string(), ApproverSchema.prefault({})).default({}),
+    groups: z.record(z.string(), z.array(z.string().min(1))).default({}),
+    bindings: z.array(z.unknown()).default([]),
+  })
+  .strict();
+
+export interface ApproverIdentity {
+  name: string;
+  chat?: string;
+  aliases: string[];
+}
+
+export interface ResponseBinding {
+  playbook: string;
+  match: z.infer<typeof BindingSchema>['match'];
+  params: PlaybookSpec;
+  location: Location;
+}
+
+export interface ResponseConfig {
+  approvers: Map<string, ApproverIdentity>;
+  groups: Map<string, string[]>;
+  bindings: ResponseBinding[];
+}
+
+export interface LoadedResponseConfig {
+  config: ResponseConfig;
+  errors: VigilError[];
+}
+
+interface ParsedFile {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  data: z.infer<typeof FileSchema>;
+}
+
+function locate(parsed: Pick<ParsedFile, 'file' | 'doc' | 'lines'>, fieldPath: PropertyKey[]): Location {
+  const field = fieldPath.map(String).join('.');
+  // Walk up to the closest node that exists (a missing key has no node of its own).
+  for (let depth = fieldPath.length; depth >= 0; depth--) {
+    const node = parsed.doc.getIn(fieldPath.slice(0, depth), true);
+    if (isNode(node) && node.range) {
+      const pos = parsed.lines.linePos(node.range[0]);
+      return { file: parsed.file, line: pos.line, col: pos.col, field: field || undefined };
+    }
+  }
+  return { file: parsed.file, field: field || undefined };
+}
+
+function zodError(parsed: Pick<ParsedFile, 'file' | 'doc' | 'lines'>, prefix: PropertyKey[], error: z.ZodError): VigilError {
+  const issue = error.issues[0]!;
+  return new VigilError('VGL_RESPONSE_CONFIG', issue.message, locate(parsed, [...prefix, ...issue.path]));
+}
+
+function parseFile(file: string, errors: VigilError[]): ParsedFile | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const pos = lines.linePos(first.pos[0]);
+    errors.push(new VigilError('VGL_RESPONSE_CONFIG', first.message.split('\n')[0]!, { file, line: pos.line, col: pos.col }));
+    return undefined;
+  }
+  const result = FileSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) {
+    errors.push(zodError({ file, doc, lines }, [], result.error));
+    return undefined;
+  }
+  return { file, doc, lines, data: result.data };
+}
+
+function resolveGroups(config: ResponseConfig, names: string[]): ResolvedApproverGroup[] | string {
+  const groups: ResolvedApproverGroup[] = [];
+  for (const name of names) {
+    const members = config.groups.get(name);
+    if (!members) return `unknown approver group "${name}"`;
+    const resolved = [];
+    for (const member of members) {
+      const identity = config.approvers.get(member);
+      if (!identity) return `group "${name}" names unknown approver "${member}"`;
+      resolved.push({ name: identity.name, aliases: identity.aliases, ...(identity.chat ? { chatUserId: identity.chat } : {}) });
+    }
+    groups.push({ name, members: resolved });
+  }
+  return groups;
+}
+
+/** Loads every `*.yml`/`*.yaml` in `dir` (sorted, so merge order is stable). */
+export function loadResponseConfig(dir: string): LoadedResponseConfig {
+  const errors: VigilError[] = [];
+  const config: ResponseConfig = { approvers: new Map(), groups: new Map(), bindings: [] };
+  const files = readdirSync(dir)
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => parseFile(path.join(dir, name), errors))
+    .filter((parsed): parsed is ParsedFile => parsed !== undefined);
+
+  // Identities and groups first: bindings in any file may name groups from any other.
+  for (const parsed of files) {
+    for (const [name, approver] of Object.entries(parsed.data.approvers)) {
+      config.approvers.set(name, { name, aliases: approver.aliases, ...(approver.chat ? { chat: approver.chat } : {}) });
+    }
+    for (const [name, members] of Object.entries(parsed.data.groups)) config.groups.set(name, members);
+  }
+  for (const parsed of files) {
+    parsed.data.bindings.forEach((raw, index) => {
+      const prefix = ['bindings', index];
+      const result = BindingSchema.safeParse(raw);
+      if (!result.success) {
+        errors.push(zodError(parsed, prefix, result.error));
+        return;
+      }
+      const { approval, ...rest } = result.data.params;
+      let params: PlaybookSpec = rest;
+      if (approval) {
+        const groups = resolveGroups(config, approval.groups);
+        if (typeof groups === 'string') {
+          errors.push(new VigilError('VGL_RESPONSE_CONFIG', groups, locate(parsed, [...prefix, 'params', 'approval', 'groups'])));
+          return;
+        }
+        params = { ...rest, approval: { ...approval, groups } };
+      }
+      config.bindings.push({ playbook: result.data.playbook, match: result.data.match, params, location: locate(parsed, prefix) });
+    });
+  }
+  return { config, errors };
+}
+
+function levelRank(level: RuleLevel): number {
+  return ruleLevels.indexOf(level);
+}
+
+/**
+ * The playbooks an alert starts. A binding matches when its rule id/name/tag selectors (if any) hit
+ * at least one, and the alert is at or above `minLevel` (if set). Each playbook is returned once.
+ */
+export function selectBindings(config: ResponseConfig, rule: { id: string; name?: string; level: RuleLevel; tags: string[] }): PlaybookBinding[] {
+  const selected = new Map<string, PlaybookBinding>();
+  for (const binding of config.bindings) {
+    const { ruleIds, ruleNames, tags, minLevel } = binding.match;
+    const hasSelectors = ruleIds.length + ruleNames.length + tags.length > 0;
+    const selectorHit =
+      ruleIds.includes(rule.id) || (rule.name !== undefined && ruleNames.includes(rule.name)) || tags.some((tag) => rule.tags.includes(tag));
+    if (hasSelectors && !selectorHit) continue;
+    if (minLevel && levelRank(rule.level) < levelRank(minLevel)) continue;
+    if (!selected.has(binding.playbook)) selected.set(binding.playbook, { playbook: binding.playbook, params: binding.params });
+  }
+  return [...selected.values()];
+}
+
+/** The approver identity a chat user id maps to, if any. */
+export function identityOfChatUser(config: ResponseConfig, chatUserId: string): ApproverIdentity | undefined {
+  for (const identity of config.approvers.values()) if (identity.chat === chatUserId) return identity;
+  return undefined;
+}

@@ -1,0 +1,74 @@
+/** Alerts, entity views and response config for playbook tests (inline YAML through the real loader). */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Alert } from '../../src/model/alert';
+import type { PlaybookBinding } from '../../src/model/playbook';
+import { loadResponseConfig, type ResponseConfig } from '../../src/response/response-config';
+import type { EntityStateView } from '../../workflows/correlator/messages';
+
+export const approversYaml = `
+approvers:
+  alice: { chat: U01ALICE, aliases: [alice@example.com] }
+  bob: { chat: U02BOB }
+  carol: { chat: U03CAROL }
+  mallory: { chat: U04MALLORY, aliases: [arn:aws:iam::111122223333:user/mallory] }
+groups:
+  oncall: [alice, bob, mallory]
+  leads: [carol]
+`;
+
+/** Loads approvers plus `bindingsYaml` and fails the test on any config error. */
+export function responseConfig(bindingsYaml: string): ResponseConfig {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-responses-'));
+  writeFileSync(path.join(dir, 'approvers.yml'), approversYaml);
+  writeFileSync(path.join(dir, 'bindings.yml'), bindingsYaml);
+  const { config, errors } = loadResponseConfig(dir);
+  if (errors.length > 0) throw errors[0];
+  return config;
+}
+
+/** The binding named `playbook` from inline bindings YAML, as the correlator would pass it. */
+export function bindingFrom(bindingsYaml: string, playbook: string): PlaybookBinding {
+  const binding = responseConfig(bindingsYaml).bindings.find((b) => b.playbook === playbook);
+  if (!binding) throw new Error(`no binding ${playbook}`);
+  return { playbook: binding.playbook, params: binding.params };
+}
+
+let counter = 0;
+
+export function podAlert(overrides: Partial<Alert> = {}): Alert {
+  counter += 1;
+  const id = `alert-${process.pid}-${counter}`;
+  return {
+    id,
+    kind: 'detection',
+    tenant: 'acme',
+    entity: { type: 'pod', id: 'shop/web-7d9f' },
+    rule: { id: 'rule-exec-shell', title: 'Shell spawned in container', level: 'high', tags: ['attack.execution'] },
+    group: {},
+    events: [{ id: 'ev-1', time: 1_700_000_000_000, source: 'k8s_audit', fields: { 'user.username': 'mallory', 'objectRef.name': 'web-7d9f' } }],
+    eventCount: 1,
+    firstSeen: 1_700_000_000_000,
+    lastSeen: 1_700_000_000_000,
+    raisedAt: 1_700_000_000_500,
+    rulesetVersion: 'test',
+    correlatorWorkflowId: `correlator-${id}`,
+    status: 'open',
+    ...overrides,
+  };
+}
+
+export function entityView(alert: Alert): EntityStateView {
+  return {
+    tenant: alert.tenant,
+    entity: alert.entity,
+    riskScore: 72,
+    openAlerts: [alert],
+    alertCount: 3,
+    eventCount: 9,
+    timeline: [{ time: alert.firstSeen, eventId: 'ev-1', source: 'k8s_audit', rules: [alert.rule.id], summary: 'exec into shop/web-7d9f' }],
+    playbooks: [],
+    rulesetVersion: 'test',
+  };
+}

@@ -1,0 +1,2 @@
+export * from '../../../workflows/playbook';
+export { correlatorStandIn } from './correlator-stand-in';

@@ -1,0 +1,2 @@
+export { playbookWorkflow } from './playbook';
+export * from './messages';
