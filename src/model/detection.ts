@@ -30,6 +30,8 @@ export interface Detection {
   entities: EntityRef[];
   /** Selected event fields (flattened dotted paths) that correlations group by or aggregate, plus a short summary. */
   fields: Record<string, string | number | boolean | null>;
+  /** One line for timelines: the event's most telling fields. */
+  summary: string;
   /** The rule set version (content hash) that produced the match. */
   rulesetVersion: string;
 }

@@ -1,0 +1,65 @@
+/**
+ * Process configuration from environment variables (flags override them in the CLI), validated with
+ * zod at start-up. Every variable is documented in README.md's configuration table; a test keeps the
+ * two in sync.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { VigilError } from './error-codes';
+import { projectRoot } from './project-root';
+
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const ConfigSchema = z.object({
+  /** host:port of an existing Temporal frontend; unset in `vigil dev` = start the embedded dev server. */
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Embedded dev server ports (`vigil dev` only). */
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Public address of the Temporal UI, used in alert links. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  /** MQTT broker URL (mqtt://host:port); unset in `vigil dev` = start the in-process broker. */
+  MQTT_URL: z.string().url().optional(),
+  MQTT_PORT: port.default(1883),
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  /** MQTT 5 shared-subscription group for ingest; empty disables shared subscriptions (e.g. MQTT 3.1.1 brokers). */
+  VIGIL_INGEST_GROUP: z.string().default('vigil-ingest'),
+  /** Comma-separated tenants this deployment accepts; events for others are dead-lettered. */
+  VIGIL_TENANTS: z
+    .string()
+    .default('acme')
+    .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant ids are lowercase [a-z0-9_-], 1-63 chars')).min(1)),
+  VIGIL_DATA_DIR: z.string().default(path.join(projectRoot, '.vigil')),
+  VIGIL_RULES_DIR: z.string().default(path.join(projectRoot, 'rules')),
+  /** Where playbook notifications are POSTed (generic JSON webhook). */
+  VIGIL_WEBHOOK_URL: z.string().url().optional(),
+  /** Containment actions only log what they would do. Default on: turning it off acts on real systems. */
+  VIGIL_DRY_RUN: boolish.default(true),
+  /** Port of the codec endpoint that renders msgpack payloads as JSON for the Temporal UI. */
+  VIGIL_CODEC_PORT: port.default(8234),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Reads and validates configuration; a bad value fails with VGL_CONFIG_INVALID naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, string>> = {}): Config {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const value = overrides[key as keyof Config] ?? env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new VigilError('VGL_CONFIG_INVALID', issue.message, { field: issue.path.join('.') });
+  }
+  return parsed.data;
+}

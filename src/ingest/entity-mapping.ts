@@ -1,0 +1,103 @@
+/**
+ * Entity extraction: which entities (host, user, pod...) an event concerns, from the per-source
+ * mapping in rules/entities/*.yml. Templates are compiled once at load; extraction is a few field
+ * lookups per detection (it runs only for events that matched a rule).
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { VigilError } from '../error-codes';
+import { EntityTypeSchema, type EntityRef, type EntityType } from '../model/entity';
+import { SourceKindSchema, type SourceKind } from '../model/source';
+import { getPath } from '../model/field-path';
+
+const MappingSchema = z.object({
+  type: EntityTypeSchema,
+  id: z.string().regex(/\{[^}]+\}/, 'id must reference at least one {field}'),
+  when: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  fields: z.array(z.string()).default([]),
+});
+const FileSchema = z.partialRecord(SourceKindSchema, z.array(MappingSchema));
+
+type Part = { literal: string } | { field: string };
+
+interface CompiledMapping {
+  type: EntityType;
+  parts: Part[];
+  when: Array<[string, string | number | boolean]>;
+  fields: string[];
+}
+
+function compileTemplate(template: string): Part[] {
+  const parts: Part[] = [];
+  const re = /\{([^}]+)\}/g;
+  let last = 0;
+  for (let m = re.exec(template); m; m = re.exec(template)) {
+    if (m.index > last) parts.push({ literal: template.slice(last, m.index) });
+    parts.push({ field: m[1]! });
+    last = m.index + m[0].length;
+  }
+  if (last < template.length) parts.push({ literal: template.slice(last) });
+  return parts;
+}
+
+export class EntityMapping {
+  private constructor(private readonly bySource: Partial<Record<SourceKind, CompiledMapping[]>>) {}
+
+  static fromFile(file: string): EntityMapping {
+    const text = readFileSync(file, 'utf8');
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter });
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0]!;
+      const pos = lineCounter.linePos(err.pos[0]);
+      throw new VigilError('VGL_ENTITY_MAPPING_INVALID', err.message, { file, line: pos.line, col: pos.col });
+    }
+    const parsed = FileSchema.safeParse(doc.toJS());
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const node = doc.getIn(issue.path as Array<string | number>, true) as { range?: [number, number, number] } | undefined;
+      const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
+      throw new VigilError('VGL_ENTITY_MAPPING_INVALID', issue.message, { file, line: pos?.line, col: pos?.col, field: issue.path.join('.') });
+    }
+    const bySource: Partial<Record<SourceKind, CompiledMapping[]>> = {};
+    for (const [source, mappings] of Object.entries(parsed.data) as Array<[SourceKind, z.infer<typeof MappingSchema>[]]>) {
+      bySource[source] = mappings.map((m) => ({
+        type: m.type,
+        parts: compileTemplate(m.id),
+        when: Object.entries(m.when ?? {}),
+        fields: m.fields,
+      }));
+    }
+    return new EntityMapping(bySource);
+  }
+
+  /** The entities an event concerns, de-duplicated, in mapping order. */
+  extract(source: SourceKind, event: Record<string, unknown>): EntityRef[] {
+    const out: EntityRef[] = [];
+    for (const m of this.bySource[source] ?? []) {
+      if (!m.when.every(([field, value]) => getPath(event, field) === value)) continue;
+      let id = '';
+      let complete = true;
+      for (const part of m.parts) {
+        if ('literal' in part) {
+          id += part.literal;
+          continue;
+        }
+        const v = getPath(event, part.field);
+        if (v === undefined || v === null || v === '' || typeof v === 'object') {
+          complete = false;
+          break;
+        }
+        id += String(v);
+      }
+      if (complete && !out.some((e) => e.type === m.type && e.id === id)) out.push({ type: m.type, id });
+    }
+    return out;
+  }
+
+  /** Which entity type owns a group-by field for a source (used to route correlations). */
+  entityTypeOfField(source: SourceKind, field: string): EntityType | undefined {
+    return this.bySource[source]?.find((m) => m.fields.includes(field))?.type;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The ingest tier: subscribes to every tenant's event topics (an MQTT 5 shared subscription when a
+ * group is configured, so instances split the load), and for each message: checks the topic, decodes,
+ * validates, archives, matches rules and routes detections to entity correlators. The message is
+ * acknowledged (PUBACK) only after the archive write is synced and Temporal accepted every signal; if
+ * Temporal is unreachable ingest retries with back-off and stops reading (back-pressure on the broker).
+ * Bad input is dead-lettered with its reason and never blocks or takes good events with it.
+ */
+import { createHash } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
+import type { Logger } from 'pino';
+import { RawEventSchema, EventBatchSchema, type RawEvent } from '../model/event';
+import type { Detection, RuleRef } from '../model/detection';
+import type { SourceKind } from '../model/source';
+import { ingestSubscription, parseEventsTopic } from '../mqtt/topics';
+import { decodeBatch } from '../mqtt/wire-codec';
+import { DeadLetterPublisher } from './dead-letter';
+import type { DetectionBuilder } from './detection-builder';
+import type { EntityRouter } from './entity-router';
+import type { RawArchive } from './raw-archive';
+
+/** What ingest needs of a rule set; the Sigma RuleSet satisfies it. Read through a getter so hot reloads apply to the next message. */
+export interface DetectionRules {
+  readonly version: string;
+  match(event: unknown, source: SourceKind): RuleRef[];
+}
+
+export interface IngestOptions {
+  mqttUrl: string;
+  mqttUsername?: string;
+  mqttPassword?: string;
+  /** Stable per instance: the broker keeps this session's unacknowledged messages across restarts. */
+  clientId: string;
+  /** MQTT 5 shared-subscription group; '' = plain subscription (MQTT 3.1.1, e.g. the in-process broker). */
+  shareGroup: string;
+  tenants: readonly string[];
+  rules: () => DetectionRules;
+  builder: () => DetectionBuilder;
+  router: EntityRouter;
+  archive: RawArchive;
+  logger: Logger;
+}
+
+export interface IngestStats {
+  messages: number;
+  events: number;
+  detections: number;
+  deadLetters: Partial<Record<string, number>>;
+}
+
+export interface IngestService {
+  stats: IngestStats;
+  client: MqttClient;
+  stop(): Promise<void>;
+}
+
+export async function startIngest(options: IngestOptions): Promise<IngestService> {
+  const { logger } = options;
+  const stats: IngestStats = { messages: 0, events: 0, detections: 0, deadLetters: {} };
+  const mqttOptions: IClientOptions = {
+    clientId: options.clientId,
+    clean: false,
+    protocolVersion: options.shareGroup ? 5 : 4,
+    ...(options.shareGroup ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+    username: options.mqttUsername,
+    password: options.mqttPassword,
+    reconnectPeriod: 1000,
+  };
+  const client = await mqtt.connectAsync(options.mqttUrl, mqttOptions);
+  const deadLetters = new DeadLetterPublisher(client, logger);
+  stats.deadLetters = deadLetters.counts;
+  let stopping = false;
+
+  const handle = async (packet: IPublishPacket): Promise<void> => {
+    const receivedAt = Date.now();
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    stats.messages += 1;
+    const topic = parseEventsTopic(packet.topic, options.tenants);
+    if (!topic.ok) {
+      await deadLetters.publish(topic.tenant, { code: 'VGL_DLQ_TOPIC', reason: topic.reason, topic: packet.topic, receivedAt, payloadBase64: payload.toString('base64') });
+      return;
+    }
+    let decoded: unknown;
+    try {
+      decoded = decodeBatch(payload);
+    } catch (err) {
+      await deadLetters.publish(topic.tenant, { code: 'VGL_DLQ_DECODE', reason: `not msgpack: ${(err as Error).message}`, topic: packet.topic, receivedAt, payloadBase64: payload.toString('base64') });
+      return;
+    }
+    const batch = EventBatchSchema.safeParse(decoded);
+    if (!batch.success) {
+      const issue = batch.error.issues[0]!;
+      await deadLetters.publish(topic.tenant, {
+        code: 'VGL_DLQ_SCHEMA',
+        reason: `batch: ${issue.message}`,
+        field: issue.path.join('.'),
+        topic: packet.topic,
+        receivedAt,
+        payloadBase64: payload.toString('base64'),
+      });
+      return;
+    }
+    const events: RawEvent[] = [];
+    const bad: Promise<void>[] = [];
+    batch.data.events.forEach((raw, index) => {
+      const parsed = RawEventSchema.safeParse(raw);
+      if (parsed.success) events.push(parsed.data);
+      else {
+        const issue = parsed.error.issues[0]!;
+        bad.push(deadLetters.publish(topic.tenant, { code: 'VGL_DLQ_SCHEMA', reason: issue.message, field: issue.path.join('.'), index, topic: packet.topic, receivedAt, event: raw }));
+      }
+    });
+    await Promise.all(bad);
+    stats.events += events.length;
+    await options.archive.append(topic.tenant, topic.source, batch.data.collector, events, receivedAt);
+
+    const rules = options.rules();
+    const builder = options.builder();
+    const detections: Detection[] = [];
+    for (const event of events) {
+      const matched = rules.match(event.data, topic.source);
+      if (matched.length > 0) detections.push(builder.build(topic.tenant, topic.source, event, matched, rules.version));
+    }
+    if (detections.length === 0) return;
+    stats.detections += detections.length;
+    // Same message bytes → same key → same batch ids on redelivery, which correlators ignore.
+    const batchKey = createHash('sha256').update(packet.topic).update(payload).digest('hex').slice(0, 24);
+    await routeWithRetry(() => options.router.route(topic.tenant, detections, batchKey), logger, () => stopping);
+  };
+
+  // mqtt.js sends the PUBACK only when this callback is called, and reads the next message after it:
+  // acknowledging after the hand-off gives at-least-once delivery and natural back-pressure.
+  client.handleMessage = (packet, done) => {
+    handle(packet as IPublishPacket).then(
+      () => done(),
+      (err: unknown) => {
+        logger.error({ err, topic: packet.cmd === 'publish' ? packet.topic : undefined }, 'ingest failed on a message; not acknowledged');
+        if (!stopping) done(err as Error);
+      },
+    );
+  };
+  const subscription = ingestSubscription(options.shareGroup);
+  await client.subscribeAsync(subscription, { qos: 1 });
+  logger.info({ subscription, url: options.mqttUrl }, 'ingest subscribed');
+
+  return {
+    stats,
+    client,
+    stop: async () => {
+      stopping = true;
+      await client.endAsync();
+    },
+  };
+}
+
+async function routeWithRetry(route: () => Promise<void>, logger: Logger, stopping: () => boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await route();
+      return;
+    } catch (err) {
+      if (stopping()) throw err;
+      const delay = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8));
+      logger.warn({ err: (err as Error).message, attempt, retryInMs: delay }, 'routing to Temporal failed; retrying before acknowledging');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Workflow ids and task queues, derived (never stored) so every sender computes the same ones.
+ * Pure string functions: imported by ingest, the CLI and the workflow sandbox alike.
+ */
+import type { EntityRef } from '../model/entity';
+
+/** One task queue per tenant: workers scale per tenant and a noisy tenant cannot starve the others. */
+export function tenantTaskQueue(tenant: string): string {
+  return `vigil-${tenant}`;
+}
+
+/** `entity:acme:host:web-1` — one correlator per tenant + entity; readable in the Temporal UI. */
+export function correlatorWorkflowId(tenant: string, entity: EntityRef): string {
+  return `entity:${tenant}:${entity.type}:${entity.id}`;
+}
+
+/** One playbook run per (alert, playbook): starting it twice is refused by Temporal, so it is idempotent. */
+export function playbookWorkflowId(alertId: string, playbook: string): string {
+  return `playbook:${playbook}:${alertId}`;
+}

@@ -1,0 +1,23 @@
+/** The correlator workflow's start argument; `carried` is set only by continue-as-new. */
+import type { EntityRef } from '../../src/model/entity';
+import type { CarriedState } from './entity-state';
+
+export interface CorrelatorSettings {
+  /** Complete after this long with no new detections and no open alerts. */
+  quietPeriod: string;
+  /** Entries kept in the timeline (oldest dropped first, counted). */
+  maxTimeline: number;
+  /** No second alert for the same rule and group within this period. */
+  suppressFor: string;
+  /** Risk halves over this period of workflow time. */
+  riskHalfLife: string;
+  /** Continue-as-new once history reaches this many events, even before the server suggests it. */
+  maxHistoryEvents: number;
+}
+
+export interface CorrelatorInput {
+  tenant: string;
+  entity: EntityRef;
+  settings?: Partial<CorrelatorSettings>;
+  carried?: CarriedState;
+}
