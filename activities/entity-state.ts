@@ -10,11 +10,21 @@ import type { EntitySnapshot } from './notice';
 
 const timelineShown = 10;
 
-export async function readEntitySnapshot(client: Client | undefined, logger: Logger, correlatorWorkflowId: string): Promise<EntitySnapshot | undefined> {
+/**
+ * `priorContainments` counts earlier runs of `playbook` on this entity that applied containment (from
+ * the PlaybookReports the correlator keeps): the playbook escalates its TTL with it.
+ */
+export async function readEntitySnapshot(
+  client: Client | undefined,
+  logger: Logger,
+  correlatorWorkflowId: string,
+  playbook: string,
+): Promise<EntitySnapshot | undefined> {
   if (!client) return undefined;
   try {
     const view = await client.workflow.getHandle(correlatorWorkflowId).query(entityStateQuery);
-    return { riskScore: view.riskScore, alertCount: view.alertCount, timeline: view.timeline.slice(-timelineShown) };
+    const priorContainments = view.playbooks.filter((report) => report.playbook === playbook && (report.containment?.applied.length ?? 0) > 0).length;
+    return { riskScore: view.riskScore, alertCount: view.alertCount, timeline: view.timeline.slice(-timelineShown), priorContainments };
   } catch (err) {
     logger.warn({ correlatorWorkflowId, err: (err as Error).message }, 'entity state unavailable for playbook notice');
     return undefined;

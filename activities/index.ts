@@ -2,44 +2,71 @@
  * The worker's activities: `createActivities(deps)` closes over the clients, config, logger and the
  * global dry-run switch. Every action returns a one-line summary for the playbook report; containment
  * actions also return the undo they declare. Workflows import this module with `import type` only.
+ *
+ * Dry-run: `deps.dryRun` (global) turns every action, notices included, into a logged no-op; the
+ * `dryRun` argument of containment actions (a binding's `dryRun: true`) does so for that action only.
  */
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Alert } from '../src/model/alert';
 import type { PlaybookBinding } from '../src/model/playbook';
 import type { ContainmentResult } from '../src/response/containment';
 import { selectBindings, type ResponseConfig } from '../src/response/response-config';
+import { AwsIamActions, type AwsIamConfig } from './aws-iam';
 import { readEntitySnapshot } from './entity-state';
 import { notConfigured } from './http-call';
 import { KubernetesActions, type KubernetesConfig } from './kubernetes';
 import type { EntitySnapshot, PlaybookNotice } from './notice';
+import { confirmationBlocks, noticeBlocks } from './slack-blocks';
+import { postSlackIncomingWebhook, postSlackMessage, type SlackConfig } from './slack';
+import { openTicket, type TicketRequest } from './ticket';
 import { postSignedJson } from './webhook';
 
 export interface ActivityDeps {
   logger: Logger;
-  /** Global dry-run: no action changes anything or sends anything; summaries say what would have happened. */
+  /** Global dry-run: no action changes or sends anything; summaries say what would have happened. */
   dryRun: boolean;
   /** rules/responses loaded at worker start (loadResponseConfig). */
   responses: ResponseConfig;
-  /** Used to read correlator state for approval requests; without it notices carry the alert only. */
+  /** Reads correlator state for approval requests; without it notices carry the alert only. */
   client?: Client;
-  /** Generic webhook for notices; signed when webhookSecret is set. */
+  /** Generic webhook for notices; signed when webhookSecret is set (tickets use the same secret). */
   webhookUrl?: string;
   webhookSecret?: string;
+  ticketWebhookUrl?: string;
+  slack?: SlackConfig;
   kubernetes?: KubernetesConfig;
+  awsIam?: AwsIamConfig;
 }
 
 export type { EntitySnapshot, PlaybookNotice } from './notice';
+export type { TicketRequest } from './ticket';
+
+export interface UserConfirmationRequest {
+  /** The affected user's identity as the alert names it (identity name or any alias in rules/responses). */
+  user: string;
+  workflowId: string;
+  question: string;
+}
+
+type PodRef = { namespace: string; pod: string };
 
 export function createActivities(deps: ActivityDeps) {
   const { logger } = deps;
   const kubernetes = (dryRun: boolean): KubernetesActions => {
-    const effective = dryRun || deps.dryRun;
-    if (!deps.kubernetes) {
-      if (effective) return new KubernetesActions({ apiServerUrl: 'http://kubernetes.invalid', token: '' }, true);
-      throw notConfigured('Kubernetes API server (VIGIL_K8S_API_URL)');
-    }
-    return new KubernetesActions(deps.kubernetes, effective);
+    if (deps.kubernetes) return new KubernetesActions(deps.kubernetes, dryRun || deps.dryRun);
+    if (dryRun || deps.dryRun) return new KubernetesActions({ apiServerUrl: 'http://kubernetes.invalid', token: '' }, true);
+    throw notConfigured('Kubernetes API server (VIGIL_K8S_API_URL, VIGIL_K8S_TOKEN)');
+  };
+  const iam = (dryRun: boolean): AwsIamActions => {
+    if (deps.awsIam) return new AwsIamActions(deps.awsIam, dryRun || deps.dryRun);
+    if (dryRun || deps.dryRun) return new AwsIamActions({ endpoint: 'http://iam.invalid', region: 'us-east-1', credentials: { accessKeyId: '', secretAccessKey: '' } }, true);
+    throw notConfigured('AWS IAM credentials (VIGIL_AWS_ACCESS_KEY_ID, VIGIL_AWS_SECRET_ACCESS_KEY)');
+  };
+  const slack = (): SlackConfig => {
+    if (!deps.slack) throw notConfigured('Slack (VIGIL_SLACK_BOT_TOKEN or VIGIL_SLACK_WEBHOOK_URL)');
+    return deps.slack;
   };
 
   return {
@@ -48,25 +75,56 @@ export function createActivities(deps: ActivityDeps) {
       return selectBindings(deps.responses, alert.rule);
     },
 
-    async readEntityState(correlatorWorkflowId: string): Promise<EntitySnapshot | undefined> {
-      return readEntitySnapshot(deps.client, logger, correlatorWorkflowId);
+    async readEntityState(correlatorWorkflowId: string, playbook: string): Promise<EntitySnapshot | undefined> {
+      return readEntitySnapshot(deps.client, logger, correlatorWorkflowId, playbook);
     },
 
     async notifyWebhook(notice: PlaybookNotice): Promise<string> {
       if (deps.dryRun) return `[dry-run] webhook notice ${notice.kind}`;
       if (!deps.webhookUrl) throw notConfigured('generic webhook URL (VIGIL_WEBHOOK_URL)');
-      const status = await postSignedJson(deps.webhookUrl, deps.webhookSecret, notice);
+      const { status } = await postSignedJson(deps.webhookUrl, deps.webhookSecret, notice);
       logger.info({ workflowId: notice.workflowId, kind: notice.kind, status }, 'webhook notice sent');
       return `webhook notice ${notice.kind} (HTTP ${status})`;
     },
 
-    async isolatePod(req: { namespace: string; pod: string }, dryRun: boolean): Promise<ContainmentResult> {
+    async notifySlack(notice: PlaybookNotice): Promise<string> {
+      if (deps.dryRun) return `[dry-run] Slack notice ${notice.kind}`;
+      const config = slack();
+      if (!config.channel) throw notConfigured('Slack channel (VIGIL_SLACK_CHANNEL)');
+      const posted = await postSlackMessage(config, config.channel, notice.text, noticeBlocks(notice));
+      return `Slack notice ${notice.kind} to ${posted.channel} (ts ${posted.ts})`;
+    },
+
+    async notifySlackWebhook(notice: PlaybookNotice): Promise<string> {
+      if (deps.dryRun) return `[dry-run] Slack webhook notice ${notice.kind}`;
+      const url = slack().incomingWebhookUrl;
+      if (!url) throw notConfigured('Slack incoming webhook (VIGIL_SLACK_WEBHOOK_URL)');
+      return `Slack webhook notice ${notice.kind} (HTTP ${await postSlackIncomingWebhook(url, notice.text, noticeBlocks(notice))})`;
+    },
+
+    /** "Did you just do this?" as a Slack DM with two buttons; the answer comes back as userResponseSignal. */
+    async askUserToConfirm(request: UserConfirmationRequest): Promise<string> {
+      const wanted = request.user.toLowerCase();
+      const person = [...deps.responses.approvers.values()].find((p) => [p.name, ...p.aliases].some((n) => n.toLowerCase() === wanted));
+      if (!person?.chat) throw ApplicationFailure.nonRetryable(`no chat user is mapped to ${request.user} in rules/responses`, 'VGL_ACTION_TARGET');
+      if (deps.dryRun) return `[dry-run] asked ${person.name} to confirm`;
+      const posted = await postSlackMessage(slack(), person.chat, request.question, confirmationBlocks(request.workflowId, request.question));
+      return `asked ${person.name} to confirm (Slack ${posted.channel})`;
+    },
+
+    async openTicket(ticket: TicketRequest): Promise<string> {
+      if (deps.dryRun) return `[dry-run] would open ticket "${ticket.title}"`;
+      if (!deps.ticketWebhookUrl) throw notConfigured('ticket intake webhook (VIGIL_TICKET_WEBHOOK_URL)');
+      return openTicket(deps.ticketWebhookUrl, deps.webhookSecret, ticket);
+    },
+
+    async isolatePod(req: PodRef, dryRun: boolean): Promise<ContainmentResult> {
       return kubernetes(dryRun).isolatePod(req.namespace, req.pod);
     },
-    async releasePod(req: { namespace: string; pod: string; policyName: string }, dryRun: boolean): Promise<string> {
+    async releasePod(req: PodRef & { policyName: string }, dryRun: boolean): Promise<string> {
       return kubernetes(dryRun).releasePod(req.namespace, req.pod, req.policyName);
     },
-    async deletePod(req: { namespace: string; pod: string }, dryRun: boolean): Promise<ContainmentResult> {
+    async deletePod(req: PodRef, dryRun: boolean): Promise<ContainmentResult> {
       return kubernetes(dryRun).deletePod(req.namespace, req.pod);
     },
     async scaleDeploymentToZero(req: { namespace: string; deployment: string }, dryRun: boolean): Promise<ContainmentResult> {
@@ -80,6 +138,18 @@ export function createActivities(deps: ActivityDeps) {
     },
     async uncordonNode(req: { node: string }, dryRun: boolean): Promise<string> {
       return (await kubernetes(dryRun).setNodeUnschedulable(req.node, false)).summary;
+    },
+    async deactivateAccessKey(req: { user: string; accessKeyId: string }, dryRun: boolean): Promise<ContainmentResult> {
+      return iam(dryRun).deactivateAccessKey(req.user, req.accessKeyId);
+    },
+    async activateAccessKey(req: { user: string; accessKeyId: string }, dryRun: boolean): Promise<string> {
+      return (await iam(dryRun).setAccessKeyStatus(req.user, req.accessKeyId, 'Active')).summary;
+    },
+    async denyAllUserPolicy(req: { user: string }, dryRun: boolean): Promise<ContainmentResult> {
+      return iam(dryRun).denyAllUserPolicy(req.user);
+    },
+    async deleteUserPolicy(req: { user: string; policyName: string }, dryRun: boolean): Promise<string> {
+      return iam(dryRun).deleteUserPolicy(req.user, req.policyName);
     },
   };
 }

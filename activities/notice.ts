@@ -11,6 +11,8 @@ export interface EntitySnapshot {
   alertCount: number;
   /** Newest last, bounded. */
   timeline: TimelineEntry[];
+  /** Earlier runs of the same playbook on this entity that applied containment (repeat offender count). */
+  priorContainments: number;
 }
 
 export type NoticeKind = 'approval_request' | 'escalation' | 'decided' | 'contained' | 'reverted' | 'outcome';

@@ -57,6 +57,11 @@ function iamUserOf(alert: Alert): string | undefined {
   return fieldValue(alert, 'userIdentity.userName');
 }
 
+/** The person an alert is about, for "did you just do this?": explicit value, user entity, or identity fields. */
+export function affectedUser(alert: Alert, value: TargetValue | undefined): string | undefined {
+  return valueOf(alert, value, () => (alert.entity.type === 'user' ? alert.entity.id : fieldValue(alert, 'userIdentity.userName') ?? fieldValue(alert, 'user.username')));
+}
+
 /** Concrete request for `step`, or a sentence saying which target is missing. */
 export function resolveContainment(step: ContainmentStep, alert: Alert): ContainmentRequest | string {
   const missing = (what: string): string => `${step.action}: no ${what} in alert ${alert.id} (set it in the binding)`;

@@ -1,25 +1,32 @@
 /**
- * A real Temporal dev server for integration tests (`temporal server start-dev` via @temporalio/testing),
- * with Vigil's search attributes registered. The binary comes from TEMPORAL_CLI or the project cache
- * that the CLI resolver fills (`.cache/temporal/v1.5.1/bin/temporal`).
+ * A real Temporal dev server for integration tests, started exactly as `vigil dev` starts it (the
+ * CLI resolver, then `temporal server start-dev` with Vigil's search attributes registered).
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { vigilSearchAttributes } from '../../src/temporal/search-attributes';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 
-export function temporalCliPath(): string {
-  const candidate = process.env.TEMPORAL_CLI ?? path.resolve(__dirname, '../../.cache/temporal/v1.5.1/bin/temporal');
-  if (!existsSync(candidate)) throw new Error(`Temporal CLI not found at ${candidate}: set TEMPORAL_CLI or run the CLI resolver`);
-  return candidate;
+export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+
+export async function temporalCliPath(): Promise<string> {
+  const exe = await resolveTemporalCli({ logger: testLogger });
+  if (exe.type !== 'existing-path') throw new Error('tests need a local Temporal CLI binary');
+  return exe.path;
 }
 
-export function startTemporalEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: [...vigilSearchAttributes],
-      extraArgs,
-    },
-  });
+export function startTemporalServer(dynamicConfig?: Record<string, string | number | boolean>, dbFile?: string): Promise<DevServer> {
+  return startDevServer({ logger: testLogger, namespace: 'default', dynamicConfig, dbFile });
+}
+
+/** Kept for tests that only need the environment (dynamic config as `KEY=VALUE` strings). */
+export async function startTemporalEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
+  const dynamicConfig: Record<string, string> = {};
+  for (let i = 0; i < extraArgs.length; i++) {
+    if (extraArgs[i] === '--dynamic-config-value') {
+      const [k, v] = extraArgs[++i]!.split('=');
+      dynamicConfig[k!] = v!;
+    }
+  }
+  return (await startTemporalServer(dynamicConfig)).env;
 }

@@ -45,6 +45,8 @@ export type PlaybookStateValue =
 export interface PlaybookStatus {
   workflowId: string;
   alertId: string;
+  /** The correlator that started the run (chatops sends false-positive verdicts there). */
+  correlatorWorkflowId: string;
   playbook: string;
   state: PlaybookStateValue;
   /** Groups whose members may decide now (grows on escalation). */

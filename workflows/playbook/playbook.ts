@@ -1,9 +1,9 @@
 /**
  * The playbook workflow: a child of the entity's correlator (started with ParentClosePolicy.ABANDON so
  * it survives the correlator's continue-as-new) that interprets its binding's PlaybookSpec:
- *   notify → ask the affected user → wait for approval (escalating group by group, then the default)
+ *   ask the affected user → wait for approval (escalating group by group, then the declared default)
  *   → contain (each action declares its undo) → keep for a TTL on a durable timer → undo in reverse order
- *   → ticket → report to the correlator by workflow id (no run id, so the latest run gets it).
+ *   → ticket → report to the correlator by workflow id (no run id, so its latest run gets it).
  * Every decision, refusal and action is in history, in the memo and in the status query; the
  * PlaybookState search attribute always says where the run is.
  */
@@ -19,10 +19,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { VigilActivities } from '../../activities';
-import type { EntitySnapshot, NoticeKind } from '../../activities/notice';
-import type { PlaybookInput, PlaybookReport } from '../../src/model/playbook';
-import { alertSubjects } from '../../src/response/authorize';
-import { resolveContainment, type ContainmentRequest, type ContainmentResult } from '../../src/response/containment';
+import type { EntitySnapshot, NoticeKind, PlaybookNotice } from '../../activities/notice';
+import type { ContainmentRecord, PlaybookInput, PlaybookReport } from '../../src/model/playbook';
+import { alertSubjects, authorizeDecision } from '../../src/response/authorize';
+import { affectedUser, resolveContainment, type ContainmentRequest, type ContainmentResult, type UndoStep } from '../../src/response/containment';
 import { durationMs } from '../../src/response/duration';
 import type { PlaybookSpec } from '../../src/response/playbook-spec';
 import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
@@ -30,11 +30,16 @@ import { playbookReportSignal } from '../correlator/messages';
 import { ApprovalBook } from './approval';
 import {
   approveSignal,
+  containmentSignal,
   decideUpdate,
   denySignal,
   playbookStatusQuery,
+  userResponseSignal,
+  type ContainmentCommand,
+  type DecideInput,
   type PlaybookStateValue,
   type PlaybookStatus,
+  type UserResponse,
 } from './messages';
 
 export async function playbookWorkflow(input: PlaybookInput): Promise<PlaybookReport> {
@@ -43,17 +48,23 @@ export async function playbookWorkflow(input: PlaybookInput): Promise<PlaybookRe
   return run.execute();
 }
 
+const nonRetryableErrorTypes = ['VGL_ACTION_REJECTED', 'VGL_ACTION_TARGET', 'VGL_ACTION_NOT_CONFIGURED'];
+
 class PlaybookRun {
   private readonly spec: PlaybookSpec;
   private readonly workflowId = workflowInfo().workflowId;
   private readonly subjects: string[];
   private readonly approval?: ApprovalBook;
   private readonly acts: VigilActivities;
+  private readonly lookups: Pick<VigilActivities, 'readEntityState'>;
   private state: PlaybookStateValue = 'running';
   private readonly actions: string[] = [];
   private waitUntil?: number;
   private entity?: EntitySnapshot;
-  private report?: PlaybookReport;
+  private askedUser?: string;
+  private userResponse?: UserResponse;
+  private containmentCommand?: ContainmentCommand;
+  private containment?: ContainmentRecord;
 
   constructor(private readonly input: PlaybookInput) {
     // Validated by loadResponseConfig before it reached the correlator (PlaybookParamsSchema).
@@ -68,9 +79,11 @@ class PlaybookRun {
         maximumInterval: durationMs(retry.maximumInterval),
         maximumAttempts: retry.maximumAttempts,
         backoffCoefficient: 2,
-        nonRetryableErrorTypes: ['VGL_ACTION_REJECTED', 'VGL_ACTION_TARGET', 'VGL_ACTION_NOT_CONFIGURED'],
+        nonRetryableErrorTypes,
       },
     });
+    // Context for notices is nice to have: two quick tries, then go on without it.
+    this.lookups = proxyActivities<VigilActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 2 } });
   }
 
   registerHandlers(): void {
@@ -84,15 +97,33 @@ class PlaybookRun {
         return this.status();
       },
       {
+        // Runs before the update is accepted: a refused update leaves no trace in history and the
+        // caller gets the code (ApplicationFailure.type) and the reason.
         validator: (request) => {
           const result = this.approval?.authorize(request.by) ?? { ok: false, code: 'VGL_APPROVAL_CLOSED', refusal: 'this playbook asks for no approval' };
           if (!result.ok) throw ApplicationFailure.nonRetryable(result.refusal, result.code);
         },
       },
     );
+    setHandler(userResponseSignal, (response) => {
+      const by = response.by.toLowerCase();
+      if (this.state === 'awaiting_user' && (by === this.askedUser || this.subjects.includes(by))) this.userResponse = response;
+      else log.warn('user response ignored', { by: response.by, state: this.state });
+    });
+    setHandler(containmentSignal, (command) => {
+      if (this.state === 'contained' && this.mayCommandContainment(command.by)) this.containmentCommand = command;
+      else log.warn('containment command ignored', { by: command.by, state: this.state });
+    });
   }
 
-  private decide(request: Parameters<ApprovalBook['submit']>[0]): void {
+  /** Keep/release needs the same standing as approving: any member of the playbook's groups, never the subject. */
+  private mayCommandContainment(by: string): boolean {
+    const groups = this.spec.approval?.groups ?? [];
+    if (groups.length === 0) return !this.subjects.includes(by.toLowerCase());
+    return authorizeDecision({ open: true, askedGroups: groups, subjects: this.subjects, decidedBy: [] }, by).ok;
+  }
+
+  private decide(request: DecideInput): void {
     if (!this.approval) {
       log.warn('decision ignored: this playbook asks for no approval', { by: request.by });
       return;
@@ -106,6 +137,7 @@ class PlaybookRun {
     return {
       workflowId: this.workflowId,
       alertId: this.input.alert.id,
+      correlatorWorkflowId: this.input.correlatorWorkflowId,
       playbook: this.input.binding.playbook,
       state: this.state,
       askedGroups: this.approval?.askedGroups.map((group) => group.name) ?? [],
@@ -125,7 +157,7 @@ class PlaybookRun {
   }
 
   private recordMemo(): void {
-    upsertMemo({ state: this.state, decisions: this.approval?.decisions ?? [], refused: this.approval?.refused ?? [] });
+    upsertMemo({ state: this.state, decisions: this.approval?.decisions ?? [], refused: this.approval?.refused ?? [], containment: this.containment ?? null });
   }
 
   async execute(): Promise<PlaybookReport> {
@@ -137,8 +169,9 @@ class PlaybookRun {
     ]);
     this.setState('running');
     try {
-      this.entity = await this.acts.readEntityState(this.input.correlatorWorkflowId);
+      this.entity = await this.lookups.readEntityState(this.input.correlatorWorkflowId, this.input.binding.playbook).catch(() => undefined);
       const outcome = await this.decideAndContain();
+      if (this.spec.ticket) await this.openTicket(outcome);
       return await this.finish(outcome);
     } catch (err) {
       this.actions.push(`failed: ${(err as Error).message}`);
@@ -147,47 +180,116 @@ class PlaybookRun {
     }
   }
 
-  /** Everything between the alert and the outcome; containment runs only on approval (or not-me / silence rules). */
+  /** Everything between the alert and the outcome; containment needs approval, a "not me" or silence rule. */
   private async decideAndContain(): Promise<PlaybookReport['outcome']> {
-    if (this.approval) {
+    let containNow = false;
+    if (this.spec.confirmUser) {
+      const answer = await this.askUser(this.spec.confirmUser);
+      if (answer === 'confirmed') {
+        await this.notify('outcome', `${this.askedUser} confirmed they did this: no containment for alert ${this.input.alert.id}`);
+        return 'completed';
+      }
+      containNow = answer === 'not_me' || (answer === 'silence' && this.spec.confirmUser.onSilence === 'contain');
+    }
+    if (this.approval && !containNow) {
       const decision = await this.awaitApproval(this.approval);
+      await this.notify('decided', this.actions[this.actions.length - 1]!);
       if (decision === 'deny') return this.approval.decisions.some((d) => d.via === 'default') ? 'timed_out' : 'denied';
-    } else {
-      await this.notify('outcome', `Playbook ${this.input.binding.playbook} is containing alert ${this.input.alert.id} (no approval required)`);
     }
     await this.contain();
     return 'completed';
   }
 
+  private async askUser(spec: NonNullable<PlaybookSpec['confirmUser']>): Promise<UserResponse['answer'] | 'silence' | 'unreachable'> {
+    const user = affectedUser(this.input.alert, spec.user);
+    if (!user) {
+      this.actions.push('user confirmation skipped: the alert names no user');
+      return 'unreachable';
+    }
+    this.askedUser = user.toLowerCase();
+    const timeoutMs = durationMs(spec.timeout);
+    const question = `Did you just do this? ${this.input.alert.rule.title} on ${this.input.alert.entity.type} ${this.input.alert.entity.id} (alert ${this.input.alert.id}). Answer within ${spec.timeout}.`;
+    try {
+      this.actions.push(await this.acts.askUserToConfirm({ user, workflowId: this.workflowId, question }));
+    } catch (err) {
+      this.actions.push(`could not ask ${user}: ${(err as Error).message}`);
+      return 'unreachable';
+    }
+    this.setState('awaiting_user', timeoutMs);
+    if (!(await condition(() => this.userResponse !== undefined, timeoutMs))) {
+      this.actions.push(`${user} did not answer within ${spec.timeout}`);
+      return 'silence';
+    }
+    const response = this.userResponse!;
+    this.actions.push(`${response.by} answered via ${response.via}: ${response.answer === 'confirmed' ? 'it was me' : 'it was not me'}`);
+    return response.answer;
+  }
+
   private async awaitApproval(book: ApprovalBook): Promise<'approve' | 'deny'> {
     const timeoutMs = durationMs(book.spec.timeout);
+    const { alert, binding } = this.input;
     while (book.groupsLeft > 0) {
       const group = book.askNextGroup();
       const escalation = book.askedGroups.length > 1;
       this.setState(escalation ? 'escalated' : 'awaiting_approval', timeoutMs);
+      if (escalation) this.actions.push(`no decision within ${book.spec.timeout}: escalated to ${group}`);
       await this.notify(
         escalation ? 'escalation' : 'approval_request',
-        `${escalation ? 'Escalated to' : 'Approval requested from'} ${group}: ${this.input.binding.playbook} for ${this.input.alert.rule.title} on ${this.input.alert.entity.type} ${this.input.alert.entity.id}`,
+        `${escalation ? 'Escalated to' : 'Approval requested from'} ${group}: run ${binding.playbook} for "${alert.rule.title}" on ${alert.entity.type} ${alert.entity.id}?`,
       );
       if (await condition(() => book.outcome() !== undefined, timeoutMs)) break;
     }
     if (book.outcome() === undefined) book.applyDefault(Date.now());
     this.recordMemo();
     const decision = book.outcome()!;
-    const last = book.decisions[book.decisions.length - 1]!;
-    this.actions.push(`${decision === 'approve' ? 'approved' : 'denied'} by ${book.decisions.filter((d) => d.decision === decision).map((d) => `${d.by} via ${d.via}`).join(', ')}${last.reason ? ` (${last.reason})` : ''}`);
+    const deciders = book.decisions.filter((d) => d.decision === decision).map((d) => `${d.by} via ${d.via}${d.reason ? ` (${d.reason})` : ''}`);
+    this.actions.push(`${decision === 'approve' ? 'approved' : 'denied'} by ${deciders.join(', ')}`);
     return decision;
   }
 
   private async contain(): Promise<void> {
     if (this.spec.containment.length === 0) return;
     this.setState('containing');
+    const undos: UndoStep[] = [];
+    this.containment = { applied: [] };
     for (const step of this.spec.containment) {
       const request = resolveContainment(step, this.input.alert);
       if (typeof request === 'string') throw ApplicationFailure.nonRetryable(request, 'VGL_ACTION_TARGET');
       const result = await this.apply(request);
       this.actions.push(result.summary);
+      this.containment.applied.push(result.summary);
+      if (result.undo) undos.push(result.undo);
     }
+    if (!this.spec.ttl) {
+      await this.notify('contained', `Contained: ${this.containment.applied.join('; ')}`);
+      return;
+    }
+    const ttlMs = this.ttlMs(this.spec.ttl);
+    this.containment.ttlMs = ttlMs;
+    this.setState('contained', ttlMs);
+    await this.notify('contained', `Contained for ${Math.round(ttlMs / 60_000)} min unless an analyst keeps it: ${this.containment.applied.join('; ')}`);
+    // The durable timer: survives worker restarts; an analyst can keep the containment or release it early.
+    await condition(() => this.containmentCommand !== undefined, ttlMs);
+    const command = this.containmentCommand;
+    if (command?.command === 'keep') {
+      this.containment.keptBy = command.by;
+      this.actions.push(`containment kept by ${command.by} via ${command.via}${command.reason ? ` (${command.reason})` : ''}`);
+      this.recordMemo();
+      return;
+    }
+    this.setState('reverting');
+    this.actions.push(command ? `containment released early by ${command.by} via ${command.via}` : `containment TTL of ${Math.round(ttlMs / 60_000)} min expired`);
+    // Undo in reverse order: the last thing applied may depend on the earlier ones (label before policy).
+    for (const undo of undos.reverse()) this.actions.push(await this.revert(undo));
+    this.containment.revertedAt = Date.now();
+    this.recordMemo();
+    await this.notify('reverted', `Containment reverted for alert ${this.input.alert.id}`);
+  }
+
+  /** Repeat offenders: the TTL grows by the escalation factor per earlier containment, capped at maxTtl. */
+  private ttlMs(ttl: string): number {
+    const prior = this.entity?.priorContainments ?? 0;
+    return Math.min(durationMs(ttl) * this.spec.ttlEscalationFactor ** prior, durationMs(this.spec.maxTtl));
   }
 
   private apply(request: ContainmentRequest): Promise<ContainmentResult> {
@@ -202,57 +304,94 @@ class PlaybookRun {
       case 'k8s.cordonNode':
         return this.acts.cordonNode(request, dryRun);
       case 'aws.deactivateAccessKey':
+        return this.acts.deactivateAccessKey(request, dryRun);
       case 'aws.denyAllUserPolicy':
-        throw ApplicationFailure.nonRetryable(`${request.action} is not available in this build`, 'VGL_ACTION_NOT_CONFIGURED');
+        return this.acts.denyAllUserPolicy(request, dryRun);
     }
   }
 
-  /** Notices are best effort: a channel that fails after its retries is recorded, never fatal. */
+  private revert(undo: UndoStep): Promise<string> {
+    const dryRun = this.spec.dryRun;
+    switch (undo.action) {
+      case 'k8s.releasePod':
+        return this.acts.releasePod(undo, dryRun);
+      case 'k8s.restoreDeploymentScale':
+        return this.acts.restoreDeploymentScale(undo, dryRun);
+      case 'k8s.uncordonNode':
+        return this.acts.uncordonNode(undo, dryRun);
+      case 'aws.activateAccessKey':
+        return this.acts.activateAccessKey(undo, dryRun);
+      case 'aws.deleteUserPolicy':
+        return this.acts.deleteUserPolicy(undo, dryRun);
+    }
+  }
+
+  /** Notices are best effort: a channel that still fails after its retries is recorded, never fatal. */
   private async notify(kind: NoticeKind, text: string): Promise<void> {
-    const notice = {
+    const asking = this.approval && this.waitUntil !== undefined && (kind === 'approval_request' || kind === 'escalation');
+    const notice: PlaybookNotice = {
       kind,
       workflowId: this.workflowId,
       playbook: this.input.binding.playbook,
       alert: this.input.alert,
       text,
       ...(this.entity ? { entity: this.entity } : {}),
-      ...(this.approval && this.waitUntil !== undefined && (kind === 'approval_request' || kind === 'escalation')
+      ...(asking
         ? {
             asked: {
-              groups: this.approval.askedGroups.map((group) => group.name),
-              mentions: this.approval.askedGroups.flatMap((group) => group.members.flatMap((member) => (member.chatUserId ? [member.chatUserId] : []))),
-              approvalsNeeded: this.approval.spec.quorum,
-              until: this.waitUntil,
+              groups: this.approval!.askedGroups.map((group) => group.name),
+              mentions: this.approval!.askedGroups.flatMap((group) => group.members.flatMap((member) => (member.chatUserId ? [member.chatUserId] : []))),
+              approvalsNeeded: this.approval!.spec.quorum,
+              until: this.waitUntil!,
             },
           }
         : {}),
     };
     for (const channel of this.spec.notify) {
+      const send = { webhook: this.acts.notifyWebhook, slack: this.acts.notifySlack, slack_webhook: this.acts.notifySlackWebhook }[channel];
       try {
-        if (channel === 'webhook') this.actions.push(await this.acts.notifyWebhook(notice));
+        this.actions.push(await send(notice));
       } catch (err) {
         this.actions.push(`${channel} notice ${kind} failed: ${(err as Error).message}`);
       }
     }
   }
 
+  /** Tickets are best effort too: the report records a failure instead of failing the playbook. */
+  private async openTicket(outcome: PlaybookReport['outcome']): Promise<void> {
+    const { alert } = this.input;
+    try {
+      this.actions.push(
+        await this.acts.openTicket({
+          title: `[Vigil] ${alert.rule.title} on ${alert.entity.type} ${alert.entity.id}`,
+          body: [`Playbook ${this.input.binding.playbook}: ${outcome}`, ...this.actions].join('\n'),
+          alertId: alert.id,
+          workflowId: this.workflowId,
+          severity: alert.rule.level,
+        }),
+      );
+    } catch (err) {
+      this.actions.push(`ticket failed: ${(err as Error).message}`);
+    }
+  }
+
   private async finish(outcome: PlaybookReport['outcome']): Promise<PlaybookReport> {
-    const finalState: PlaybookStateValue = outcome;
-    this.setState(finalState);
-    this.report = {
+    this.setState(outcome);
+    const report: PlaybookReport = {
       alertId: this.input.alert.id,
       playbook: this.input.binding.playbook,
       workflowId: this.workflowId,
       outcome,
       decisions: this.approval?.decisions ?? [],
       actions: this.actions,
+      ...(this.containment ? { containment: this.containment } : {}),
     };
     try {
-      await getExternalWorkflowHandle(this.input.correlatorWorkflowId).signal(playbookReportSignal, this.report);
+      await getExternalWorkflowHandle(this.input.correlatorWorkflowId).signal(playbookReportSignal, report);
     } catch (err) {
       // The correlator may have ended (quiet period); the report stays in this run's result.
       this.actions.push(`report not delivered to ${this.input.correlatorWorkflowId}: ${(err as Error).message}`);
     }
-    return this.report;
+    return report;
   }
 }
