@@ -7,6 +7,7 @@ export const errorCodes = {
   // configuration and provisioning
   VGL_CONFIG_INVALID: 'A configuration value (env var or flag) failed validation.',
   VGL_TEMPORAL_CLI_NOT_FOUND: 'No Temporal CLI could be found, built or downloaded.',
+  VGL_SCENARIO_INVALID: 'A scenario file line is not {source, offsetMs, data} JSON.',
   VGL_ENTITY_MAPPING_INVALID: 'The entity mapping file (rules/entities/*.yml) is malformed.',
   // ingest dead-letter reasons
   VGL_DLQ_TOPIC: 'The MQTT topic does not name a known tenant and source.',

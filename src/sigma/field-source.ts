@@ -1,0 +1,71 @@
+/**
+ * Where a rule field's values come from in a raw event. Dotted names address nested JSON; a path
+ * through an array yields every element's value ("any element matches"); a literal key containing
+ * dots (`annotations."authorization.k8s.io/decision"`) is preferred over nesting at each level.
+ * Pipelines (pipeline.ts) may map a field to several paths or to a value derived from the event.
+ */
+export type FieldSource =
+  | { readonly kind: 'path'; readonly key: string; readonly segments: readonly string[]; readonly suffixes: readonly string[] }
+  | { readonly kind: 'paths'; readonly key: string; readonly sources: readonly FieldSource[] }
+  | { readonly kind: 'derived'; readonly key: string; readonly extract: (event: unknown) => unknown[] }
+  /** Keyword search: every string anywhere in the event. */
+  | { readonly kind: 'keywords'; readonly key: string };
+
+export function pathSource(field: string): FieldSource {
+  const segments = field.split('.');
+  return { kind: 'path', key: `path:${field}`, segments, suffixes: segments.map((_, i) => segments.slice(i).join('.')) };
+}
+
+export const keywordSource: FieldSource = { kind: 'keywords', key: 'keywords' };
+
+/** Collects the leaf values of a field: never arrays (they are flattened), null kept, missing omitted. */
+export function resolveField(source: FieldSource, event: unknown, out: unknown[]): void {
+  switch (source.kind) {
+    case 'path':
+      collectPath(event, source.segments, source.suffixes, 0, out);
+      return;
+    case 'paths':
+      for (const s of source.sources) resolveField(s, event, out);
+      return;
+    case 'derived':
+      for (const v of source.extract(event)) flatten(v, out);
+      return;
+    case 'keywords':
+      collectStrings(event, out);
+      return;
+  }
+}
+
+function flatten(v: unknown, out: unknown[]): void {
+  if (Array.isArray(v)) for (const el of v) flatten(el, out);
+  else if (v !== undefined) out.push(v);
+}
+
+function collectPath(node: unknown, segments: readonly string[], suffixes: readonly string[], i: number, out: unknown[]): void {
+  if (Array.isArray(node)) {
+    for (const el of node) collectPath(el, segments, suffixes, i, out);
+    return;
+  }
+  if (i === segments.length) {
+    if (node !== undefined) out.push(node);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const obj = node as Record<string, unknown>;
+  if (i < segments.length - 1) {
+    const flat = obj[suffixes[i]!];
+    if (flat !== undefined && typeof flat !== 'function') {
+      collectPath(flat, segments, suffixes, segments.length, out);
+      return;
+    }
+  }
+  const child = obj[segments[i]!];
+  // Events are JSON: a function can only come from Object.prototype (`constructor`, `toString`).
+  if (child !== undefined && typeof child !== 'function') collectPath(child, segments, suffixes, i + 1, out);
+}
+
+function collectStrings(node: unknown, out: unknown[]): void {
+  if (typeof node === 'string') out.push(node);
+  else if (Array.isArray(node)) for (const el of node) collectStrings(el, out);
+  else if (node !== null && typeof node === 'object') for (const key in node) collectStrings((node as Record<string, unknown>)[key], out);
+}
