@@ -67,3 +67,14 @@ export async function loadRuleSet(paths: string[], options: LoadOptions = {}): P
   );
   return { ruleSet: linked.ruleSet, errors };
 }
+
+/** Builds a rule set from in-memory rule texts (tests, tooling); same compile and link steps as loadRuleSet. */
+export function ruleSetFromTexts(
+  sources: readonly { file: string; text: string }[],
+  placeholders: PlaceholderValues = {},
+): { ruleSet: CompiledRuleSet; errors: VigilError[] } {
+  const options: CompileOptions = { fields: new FieldTable(), placeholders };
+  const files = sources.map((s) => compileRuleFile(s.file, s.text, options));
+  const linked = linkRuleSet(files, JSON.stringify(placeholders));
+  return { ruleSet: linked.ruleSet, errors: [...files.flatMap((f) => f.errors), ...linked.errors] };
+}
