@@ -1,0 +1,36 @@
+/**
+ * ReDoS: `re` patterns run on RE2 (linear time). Catastrophic-backtracking patterns that would
+ * hang a backtracking engine on these inputs finish; patterns RE2 cannot run are rejected at load.
+ */
+import { evalRule, loadTexts, ruleYaml } from './helpers';
+
+const reRule = (pattern: string) => ruleYaml(`  sel:\n    f|re: '${pattern}'\n  condition: sel`);
+
+test.each([
+  ['(a+)+$', 'a'.repeat(100_000) + '!'],
+  ['(a|aa)+$', 'a'.repeat(100_000) + '!'],
+  ['(.*a){20}', 'a'.repeat(5_000)],
+  ['^(([a-z])+.)+[A-Z]([a-z])+$', 'abcdefghijklmnopqrstuvwxyz'.repeat(2_000)],
+  ['(x+x+)+y', 'x'.repeat(100_000)],
+])('catastrophic pattern %s completes on a hostile input', (pattern, input) => {
+  expect(typeof evalRule(reRule(pattern), { f: input })).toBe('boolean');
+});
+
+test.each([
+  ['(a)\\1', 'backreference'],
+  ['(?=a)a', 'lookahead'],
+  ['(?<!a)b', 'lookbehind'],
+  ['a++', 'possessive'],
+  ['(unclosed', 'syntax'],
+])('pattern %s (%s) is rejected at load with the reason', (pattern) => {
+  const { ruleSet, errors } = loadTexts({ 'r.yml': reRule(pattern) });
+  expect(ruleSet.rules).toHaveLength(0);
+  expect(errors[0]).toMatchObject({ code: 'VGL_RULE_REGEX_UNSAFE', location: { file: 'r.yml', line: 7 } });
+  expect(errors[0]!.message).toMatch(/rejected by RE2/);
+});
+
+test('wildcards never backtrack either', () => {
+  const yaml = ruleYaml(`  sel:\n    f: '${'*a'.repeat(30)}*b'\n  condition: sel`);
+  expect(evalRule(yaml, { f: 'a'.repeat(200_000) })).toBe(false);
+  expect(evalRule(yaml, { f: 'a'.repeat(200_000) + 'b' })).toBe(true);
+});
