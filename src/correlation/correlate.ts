@@ -14,7 +14,7 @@
  *   fresh set of inputs (Sigma semantics: one result per matching window, not one per further event).
  * - Watermark = max(highest event time − allowedLatenessMs, advanceTo). Inputs older than it are late: not
  *   counted, returned in `late` and counted in `state.late`.
- * - De-dup: an (event id, detection rule id) pair already seen is ignored (see seen-ring.ts for the bound).
+ * - De-dup: an (event id, detection rule id) pair already seen is ignored (see seen-events.ts for the bounds).
  * - Absence (`<A> and not <B>`): A waits until the watermark passes A.time + timespan, then fires with A's
  *   whole detection, unless a B of the same group fell in [A.time, A.time + timespan] (temporal_ordered) or
  *   [A.time − timespan, A.time + timespan] (temporal). Each A waits on its own.
@@ -35,7 +35,7 @@ import {
 import type { CorrelationHit, LateEvent } from './hit';
 import { resolveOptions, type CorrelateOptions, type ResolvedOptions } from './options';
 import { planFor, type CompiledCorrelation, type CorrelationPlan } from './plan';
-import { hasSeen, remember, seenKey } from './seen-ring';
+import { forgetBefore, hasSeen, remember, seenKey } from './seen-events';
 import type { CorrelationState, GroupWindow, PendingAbsence, RuleWindows, WindowEntry } from './state';
 import { conditionHolds, measureWindow } from './window-measure';
 import type { CorrelationRule } from '../sigma/correlation-rule';
@@ -75,14 +75,16 @@ export function correlate(
       state.duplicates++;
       continue;
     }
-    for (const r of fresh) remember(state.seen, seenKey(d.eventId, r.id), run.opts.maxSeenKeys);
     if (state.watermark !== null && d.time < state.watermark) {
+      // Not remembered: each late delivery is reported, none is counted.
       state.late++;
       late.push({ eventId: d.eventId, time: d.time, watermark: state.watermark, rules: fresh.map((r) => r.id) });
       continue;
     }
+    for (const r of fresh) remember(state.seen, seenKey(d.eventId, r.id), d.time, run.opts.maxSeenKeys);
     state.maxEventTime = Math.max(state.maxEventTime ?? d.time, d.time);
     raiseWatermark(state, d.time - run.opts.allowedLatenessMs);
+    forgetBefore(state.seen, state.watermark!);
     feed(run, { time: d.time, ids: [d.eventId], fields: d.fields, refs: fresh, detection: d });
     fireDueAbsences(run);
   }
@@ -102,6 +104,7 @@ export function advanceTo(
 ): CorrelateResult {
   const run: Run = { state, plan: planFor(rules), opts: resolveOptions(options), hits: [] };
   raiseWatermark(state, watermark);
+  forgetBefore(state.seen, state.watermark!);
   fireDueAbsences(run);
   for (const c of run.plan.correlations) {
     const rw = state.rules[c.rule.id];

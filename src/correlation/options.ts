@@ -9,7 +9,7 @@ export interface CorrelateOptions {
   maxGroupsPerRule?: number;
   /** Entries (and pending absences) kept per group; beyond it the oldest is evicted. Default 1,000. */
   maxEventsPerGroup?: number;
-  /** (event id, rule id) pairs remembered for de-duplication. Default 10,000. */
+  /** Most (event id, rule id) pairs remembered for de-duplication (pairs behind the watermark are dropped anyway). Default 10,000. */
   maxSeenKeys?: number;
   /** Event ids carried on one hit (the first ones in time order). Default 50. */
   maxHitEventIds?: number;

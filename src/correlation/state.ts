@@ -6,7 +6,7 @@
  * **Invariant**: `entries` of a group are sorted by time (ties keep arrival order).
  */
 import type { Detection } from '../model/detection';
-import type { SeenRing } from './seen-ring';
+import type { SeenEvents } from './seen-events';
 
 export const correlationStateVersion = 1;
 
@@ -66,7 +66,7 @@ export interface CorrelationState {
   rules: Record<string, RuleWindows>;
   /** A lower bound of every pending absence deadline (exact after each firing pass), or null when none wait. */
   earliestDeadline: number | null;
-  seen: SeenRing;
+  seen: SeenEvents;
   duplicates: number;
   late: number;
 }
@@ -78,7 +78,7 @@ export function initialCorrelationState(): CorrelationState {
     watermark: null,
     rules: {},
     earliestDeadline: null,
-    seen: { keys: [], next: 0, index: {} },
+    seen: { keys: [], times: [], index: {} },
     duplicates: 0,
     late: 0,
   };

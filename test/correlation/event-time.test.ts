@@ -1,4 +1,4 @@
-import { correlate, initialCorrelationState, type CorrelateOptions } from '../../src/correlation';
+import { advanceTo, correlate, initialCorrelationState, type CorrelateOptions } from '../../src/correlation';
 import type { Detection } from '../../src/model/detection';
 import type { CorrelationRule } from '../../src/sigma/correlation-rule';
 import { correlationFromYaml, det, min, runAll, sec } from './helpers';
@@ -44,6 +44,20 @@ describe('event time', () => {
     });
     expect(state.duplicates).toBe(1);
     expect(hits.map((h) => h.rule.id)).toEqual(['b']);
+  });
+
+  test('a redelivery after the watermark passed its event is reported late, never counted twice', () => {
+    const { hits, late, state } = runAll([count(2)], [x('e1', 0), x('other', 10 * min, 'v'), x('e1', 0)], { allowedLatenessMs: 1 * min });
+    expect(state.seen.keys).toHaveLength(1);
+    expect(late.map((l) => l.eventId)).toEqual(['e1']);
+    expect(hits).toEqual([]);
+  });
+
+  test('advanceTo drops what no future window can use: an idle correlator keeps almost nothing', () => {
+    const { state } = runAll([count(5), ordered], [x('e1', 0), x('e2', 1, 'v'), det('a', 2, ['a'], { user: 'u' })], { allowedLatenessMs: 0 });
+    advanceTo(state, 6 * min, [count(5), ordered], { allowedLatenessMs: 0 });
+    expect(state.seen.keys).toEqual([]);
+    expect(Object.values(state.rules).map((rw) => rw.groupCount)).toEqual([0, 0]);
   });
 
   test('de-dup memory is bounded by maxSeenKeys: a pair older than the ring is no longer recognised', () => {
