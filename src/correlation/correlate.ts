@@ -10,6 +10,8 @@
  *   both edges inclusive (inputs exactly `timespan` apart are in one window; one ms more and they are not).
  * - An input that arrives out of order (but not late) is inserted in time order and every window it falls in,
  *   i.e. those ending at it or at a later input at most `timespan` after it, is re-evaluated, earliest first.
+ * - Conditions are checked whenever an input arrives, so `lt`/`lte` hold as soon as a group's first input
+ *   arrives (the group a query over the window would return), and `eq` holds at exactly that count.
  * - A window fires once: a hit consumes (clears) every buffered entry of its group, so the next hit needs a
  *   fresh set of inputs (Sigma semantics: one result per matching window, not one per further event).
  * - Watermark = max(highest event time − allowedLatenessMs, advanceTo). Inputs older than it are late: not
@@ -87,6 +89,8 @@ export function correlate(
     forgetBefore(state.seen, state.watermark!);
     feed(run, { time: d.time, ids: [d.eventId], fields: d.fields, refs: fresh, detection: d });
     fireDueAbsences(run);
+    // Per detection, not per call, so the state does not depend on how detections were batched.
+    if (state.watermark! - (state.sweptAt ?? -Infinity) >= run.plan.shortestTimespanMs) sweep(run);
   }
   return { state, hits: run.hits, late };
 }
@@ -106,10 +110,7 @@ export function advanceTo(
   raiseWatermark(state, watermark);
   forgetBefore(state.seen, state.watermark!);
   fireDueAbsences(run);
-  for (const c of run.plan.correlations) {
-    const rw = state.rules[c.rule.id];
-    if (rw) sweepRule(rw, state.watermark! - c.rule.timespanMs);
-  }
+  sweep(run);
   return { state, hits: run.hits, late: [] };
 }
 
@@ -123,6 +124,20 @@ export function nextDeadline(state: CorrelationState, options: CorrelateOptions)
     for (const g of Object.values(rw.groups)) for (const p of g.pending) earliest = Math.min(earliest, p.deadline);
   }
   return earliest === Infinity ? undefined : earliest + options.allowedLatenessMs + 1;
+}
+
+/**
+ * Drops entries no future window can contain and groups left empty, for every rule of the plan. Runs from
+ * advanceTo and, amortised, from correlate once the watermark has moved by the shortest timespan since the last
+ * sweep, so idle groups do not pile up between timers. Windows of rules no longer in the plan are kept as they were.
+ */
+function sweep(run: Run): void {
+  const watermark = run.state.watermark!;
+  for (const c of run.plan.correlations) {
+    const rw = run.state.rules[c.rule.id];
+    if (rw) sweepRule(rw, watermark - c.rule.timespanMs);
+  }
+  run.state.sweptAt = watermark;
 }
 
 function raiseWatermark(state: CorrelationState, candidate: number): void {
@@ -219,7 +234,7 @@ function windowHit(
     rule: c.ref,
     kind: 'correlation',
     type: c.rule.type,
-    group: g.group,
+    group: { ...g.group },
     eventIds,
     eventCount: window.length,
     firstSeen: window[0]!.t,
@@ -276,7 +291,7 @@ function fireDueAbsences(run: Run): void {
         rule: c.ref,
         kind: 'absence',
         type: c.rule.type,
-        group: g.group,
+        group: { ...g.group },
         eventIds: p.ids.slice(0, run.opts.maxHitEventIds),
         eventCount: 1,
         firstSeen: p.t,
@@ -290,5 +305,5 @@ function fireDueAbsences(run: Run): void {
 function emit(run: Run, rw: RuleWindows, hit: CorrelationHit): void {
   rw.counters.hits++;
   run.hits.push(hit);
-  feed(run, { time: hit.lastSeen, ids: hit.eventIds, fields: hit.group, refs: [hit.rule], detection: null });
+  feed(run, { time: hit.lastSeen, ids: [...hit.eventIds], fields: hit.group, refs: [hit.rule], detection: null });
 }

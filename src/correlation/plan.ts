@@ -23,6 +23,8 @@ export interface CorrelationPlan {
   correlations: CompiledCorrelation[];
   /** Rule id or name → the (correlation index, rule index) pairs that reference it. */
   listeners: Map<string, Array<[number, number]>>;
+  /** The shortest timespan of any rule (Infinity without rules): how often correlate sweeps stale windows. */
+  shortestTimespanMs: number;
 }
 
 const plans = new WeakMap<readonly CorrelationRule[], CorrelationPlan>();
@@ -60,7 +62,7 @@ function buildPlan(rules: readonly CorrelationRule[]): CorrelationPlan {
     };
   });
   rejectCycles(rules, listeners);
-  return { correlations, listeners };
+  return { correlations, listeners, shortestTimespanMs: Math.min(...rules.map((r) => r.timespanMs)) };
 }
 
 function rejectCycles(rules: readonly CorrelationRule[], listeners: CorrelationPlan['listeners']): void {

@@ -64,6 +64,8 @@ export interface CorrelationState {
   /** Events with time < watermark are late. It only moves forward: max(maxEventTime − allowance, advanceTo). */
   watermark: number | null;
   rules: Record<string, RuleWindows>;
+  /** The watermark at the last sweep of stale windows, or null before the first. */
+  sweptAt: number | null;
   /** A lower bound of every pending absence deadline (exact after each firing pass), or null when none wait. */
   earliestDeadline: number | null;
   seen: SeenEvents;
@@ -78,6 +80,7 @@ export function initialCorrelationState(): CorrelationState {
     watermark: null,
     rules: {},
     earliestDeadline: null,
+    sweptAt: null,
     seen: { keys: [], times: [], index: {} },
     duplicates: 0,
     late: 0,

@@ -145,6 +145,8 @@ export function parseCorrelationRule(
   const temporal = c.type === 'temporal' || c.type === 'temporal_ordered';
   let rules = typeof c.rules === 'string' ? [c.rules] : (c.rules ?? []);
   const condition = parseCondition(c.type, c.condition, rules, fail);
+  const repeated = rules.find((r, i) => rules.indexOf(r) !== i);
+  if (repeated !== undefined) fail(['correlation', 'rules', rules.lastIndexOf(repeated)], `rules lists "${repeated}" twice`);
   if (rules.length === 0) {
     if (condition.kind !== 'expression') fail(['correlation', 'rules'], `a ${c.type} correlation needs rules`);
     rules = referencedRules(condition.expression); // SEP #198: temporal rules may come from the condition alone

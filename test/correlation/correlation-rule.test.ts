@@ -90,6 +90,7 @@ correlation: { type: value_count, rules: [a], group-by: [h], timespan: 1h, condi
     ['alias names unknown rule', 'title: x\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n  group-by: [ip]\n  aliases:\n    ip:\n      c: src.ip\n', 'correlation.aliases.ip.c', 9, 10, 'not in rules'],
     ['generate not boolean', 'title: x\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n  generate: yes please\n', 'correlation.generate', 6, 13, 'boolean'],
     ['percentile on avg', 'title: x\ncorrelation:\n  type: value_avg\n  rules: [a]\n  timespan: 5m\n  condition:\n    field: b\n    percentile: 5\n    gt: 1\n', 'correlation.condition.percentile', 8, 17, 'percentile'],
+    ['duplicate rule reference', 'title: x\ncorrelation:\n  type: temporal\n  rules:\n    - a\n    - a\n  timespan: 5m\n', 'correlation.rules.1', 6, 7, 'twice'],
     ['duplicate group-by', 'title: x\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  timespan: 5m\n  group-by: [h, h]\n', 'correlation.group-by', 6, 13, 'twice'],
   ])('rejects %s with VGL_RULE_CORRELATION at the field', (_case, yaml, field, line, col, reason) => {
     let error: unknown;

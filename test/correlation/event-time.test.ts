@@ -60,6 +60,12 @@ describe('event time', () => {
     expect(Object.values(state.rules).map((rw) => rw.groupCount)).toEqual([0, 0]);
   });
 
+  test('correlate itself drops groups that went stale once event time has moved on by a timespan', () => {
+    const { state } = runAll([count(5)], [x('e1', 0, 'idle'), x('e2', 6 * min, 'busy')], { allowedLatenessMs: 0 });
+    expect(Object.values(state.rules['c']!.groups).map((g) => g.group.user)).toEqual(['busy']);
+    expect(state.rules['c']!.groupCount).toBe(1);
+  });
+
   test('de-dup memory is bounded by maxSeenKeys: a pair older than the ring is no longer recognised', () => {
     const opts: CorrelateOptions = { allowedLatenessMs: 60 * min, maxSeenKeys: 2 };
     const { hits, state } = runAll([count(2, '1h')], [x('e1', 0, 'a'), x('e2', 1, 'b'), x('e3', 2, 'c'), x('e1', 3, 'a')], opts);
