@@ -1,0 +1,60 @@
+/**
+ * `vigil rules lint|test|eval`: rule tooling with a stable contract (other tools script against it).
+ * Exit codes follow main.ts: 0 success, 1 problems found (lint errors, failing tests), 2 a VGL_* error.
+ */
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { VigilError } from '../error-codes';
+import { evalRules } from './rules-eval';
+import { lintRules, type OutputFormat } from './rules-lint';
+import { testRules } from './rules-test';
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function outputFormat(value: string): OutputFormat {
+  if (value !== 'text' && value !== 'json') throw new VigilError('VGL_CONFIG_INVALID', `--format must be text or json, got '${value}'`, { field: '--format' });
+  return value;
+}
+
+export function registerRulesCommands(program: Command, logger: Logger): void {
+  const rules = program.command('rules').description('Sigma rule tooling: lint, test, offline eval');
+
+  rules
+    .command('lint')
+    .description('Parse and validate rule files; print every problem with file:line:col; exit 1 on problems')
+    .argument('<paths...>', 'rule files or directories (a rules root loads its sigma/ and correlations/)')
+    .option('--placeholders <file>', 'placeholder values for the expand modifier (default <rules root>/sigma-config/placeholders.yml)')
+    .option('--format <format>', 'text or json (one JSON object per problem)', 'text')
+    .action(async (paths: string[], opts: { placeholders?: string; format: string }) => {
+      const report = await lintRules(paths, { ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger }, outputFormat(opts.format), out);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  rules
+    .command('test')
+    .description("Run each rule's sample events (<tests>/<rule stem>/match.ndjson and nomatch.ndjson); exit 1 on failures")
+    .argument('<paths...>', 'rule files or directories')
+    .option('--tests <dir>', 'tests directory (default <rules root>/tests)')
+    .option('--placeholders <file>', 'placeholder values for the expand modifier')
+    .action(async (paths: string[], opts: { tests?: string; placeholders?: string }) => {
+      const report = await testRules(paths, { ...(opts.tests ? { testsDir: opts.tests } : {}), ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger }, out);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  rules
+    .command('eval')
+    .description('Evaluate detection and correlation rules offline over a file of events; NDJSON hits on stdout')
+    .requiredOption('--rules <paths...>', 'rule files or directories')
+    .requiredOption('--events <file>', 'NDJSON, JSON array, CloudTrail {"Records":[...]} or k8s EventList; gzip or not')
+    .option('--source <source>', 'k8s_audit|cloudtrail|process|auditd|falco|json (auto-detected where possible)')
+    .option('--logsource <product/service/category>', 'with --source json: only rules of this logsource')
+    .option('--time-field <field>', 'event time field (dotted path) for correlation windows')
+    .option('--id-field <field>', 'event id field (dotted path) reported in hits')
+    .option('--placeholders <file>', 'placeholder values for the expand modifier')
+    .action(async (opts: { rules: string[]; events: string; source?: string; logsource?: string; timeField?: string; idField?: string; placeholders?: string }) => {
+      const { placeholders, ...rest } = opts;
+      await evalRules({ ...rest, ...(placeholders ? { placeholdersFile: placeholders } : {}), logger }, out, logger);
+    });
+}
