@@ -2,6 +2,10 @@
 import type { Detection, RuleRef } from '../model/detection';
 import type { CorrelationType } from '../sigma/correlation-rule';
 
+/**
+ * Every hit is reported, including inner links of a chain and hits of correlations whose consumer sets
+ * `generate: false`; `raisesOwnAlert(hit.rule, rules)` tells whether it should become an alert of its own.
+ */
 export interface CorrelationHit {
   rule: RuleRef;
   kind: 'correlation' | 'absence';

@@ -5,7 +5,8 @@
  */
 import { VigilError } from '../error-codes';
 import type { RuleRef } from '../model/detection';
-import { correlationRuleRef, type CorrelationRule } from '../sigma/correlation-rule';
+// Type-only: the Sigma parser (and zod) stay out of the workflow bundle.
+import type { CorrelationRule } from '../sigma/correlation-rule';
 
 export interface CompiledCorrelation {
   rule: CorrelationRule;
@@ -54,7 +55,7 @@ function buildPlan(rules: readonly CorrelationRule[]): CorrelationPlan {
     const fields = rule.condition.kind === 'threshold' ? rule.condition.field : [];
     return {
       rule,
-      ref: correlationRuleRef(rule),
+      ref: { id: rule.id, ...(rule.name ? { name: rule.name } : {}), title: rule.title, level: rule.level, tags: rule.tags },
       groupFields: rule.rules.map((ref) => rule.groupBy.map((g) => aliasedField(rule, g, ref))),
       valueFields: rule.rules.map((ref) => fields.map((f) => aliasedField(rule, f, ref))),
       anchorIndex: rule.absence ? rule.rules.indexOf(rule.absence.anchor) : -1,

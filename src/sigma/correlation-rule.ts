@@ -23,7 +23,7 @@
  */
 import { z } from 'zod';
 import { VigilError, type Location } from '../error-codes';
-import type { RuleLevel, RuleRef } from '../model/detection';
+import type { RuleLevel } from '../model/detection';
 
 export const correlationTypes = [
   'event_count',
@@ -78,10 +78,6 @@ export interface CorrelationRule {
   generate: boolean;
   /** Set when the condition negates rules: the rule that starts the wait and those that cancel it. */
   absence: { anchor: string; absent: string[] } | null;
-}
-
-export function correlationRuleRef(rule: CorrelationRule): RuleRef {
-  return { id: rule.id, ...(rule.name ? { name: rule.name } : {}), title: rule.title, level: rule.level, tags: rule.tags };
 }
 
 const timespanUnitMs: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
