@@ -15,8 +15,10 @@ export function ruleWindows(rules: Record<string, RuleWindows>, ruleId: string):
 }
 
 /**
- * The group for `key`, created if needed. At `maxGroupsPerRule` stale groups are swept first, then the group
- * whose latest event is oldest is evicted (with its entries and pending absences) and counted.
+ * The group for `key`, created if needed. At `maxGroupsPerRule` stale groups are swept first; if the rule is
+ * still full, the oldest tenth of its groups (by latest event time, then key, so eviction is deterministic) is
+ * evicted with their entries and pending absences and counted. Evicting a tenth at once (as rsigma does) keeps a
+ * flood of new groups from paying a full scan per group.
  */
 export function groupWindow(
   rw: RuleWindows,
@@ -29,18 +31,15 @@ export function groupWindow(
   const existing = rw.groups[key];
   if (existing) return existing;
   if (rw.groupCount >= opts.maxGroupsPerRule && cutoff !== null) sweepRule(rw, cutoff);
-  while (rw.groupCount >= opts.maxGroupsPerRule) {
-    let oldestKey: string | undefined;
-    let oldestTime = Infinity;
-    for (const [k, g] of Object.entries(rw.groups)) {
-      if (g.lastTime < oldestTime) {
-        oldestTime = g.lastTime;
-        oldestKey = k;
-      }
-    }
-    delete rw.groups[oldestKey!];
-    rw.groupCount--;
-    rw.counters.evictedGroups++;
+  if (rw.groupCount >= opts.maxGroupsPerRule) {
+    const excess = rw.groupCount - opts.maxGroupsPerRule + 1;
+    const evict = Math.max(excess, Math.ceil(opts.maxGroupsPerRule / 10));
+    const oldest = Object.entries(rw.groups)
+      .sort(([ka, a], [kb, b]) => a.lastTime - b.lastTime || (ka < kb ? -1 : 1))
+      .slice(0, evict);
+    for (const [k] of oldest) delete rw.groups[k];
+    rw.groupCount -= oldest.length;
+    rw.counters.evictedGroups += oldest.length;
   }
   const created: GroupWindow = { group, entries: [], pending: [], lastTime: time };
   rw.groups[key] = created;

@@ -5,7 +5,7 @@
 export interface CorrelateOptions {
   /** How far behind the highest event time seen an event may be and still be counted (event-time ms). */
   allowedLatenessMs: number;
-  /** Groups kept per correlation rule; beyond it the group with the oldest event time is evicted. Default 10,000. */
+  /** Groups kept per correlation rule; when full, the oldest tenth (by latest event time) is evicted. Default 10,000. */
   maxGroupsPerRule?: number;
   /** Entries (and pending absences) kept per group; beyond it the oldest is evicted. Default 1,000. */
   maxEventsPerGroup?: number;

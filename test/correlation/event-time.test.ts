@@ -91,6 +91,15 @@ describe('event time', () => {
     expect(Object.values(rw.groups).map((g) => g.group.user).sort()).toEqual(['a', 'c']);
   });
 
+  test('a full rule evicts its oldest tenth of groups at once', () => {
+    const users = Array.from({ length: 21 }, (_, i) => x(`e${i}`, i, `user${i}`));
+    const { state } = runAll([count(5)], users, { allowedLatenessMs: 60 * min, maxGroupsPerRule: 20 });
+    const rw = state.rules['c']!;
+    expect([rw.counters.evictedGroups, rw.groupCount]).toEqual([2, 19]);
+    expect(Object.values(rw.groups).map((g) => g.group.user)).not.toContain('user0');
+    expect(Object.values(rw.groups).map((g) => g.group.user)).not.toContain('user1');
+  });
+
   test('batching does not matter: one call or one detection per call give the same hits and state', () => {
     const rules: CorrelationRule[] = [count(3), ordered];
     const events: Detection[] = [];
