@@ -67,7 +67,16 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
     reconnectPeriod: 1000,
   };
   const client = await mqtt.connectAsync(options.mqttUrl, mqttOptions);
-  const deadLetters = new DeadLetterPublisher(client, logger);
+  // Dead letters go out on their own connection: mqtt.js reads no packet (PUBACKs included) while a
+  // message is being handled, so awaiting a publish on the consuming connection would deadlock.
+  const dlqClient = await mqtt.connectAsync(options.mqttUrl, {
+    clientId: `${options.clientId}-dlq`,
+    protocolVersion: mqttOptions.protocolVersion,
+    username: options.mqttUsername,
+    password: options.mqttPassword,
+    reconnectPeriod: 1000,
+  });
+  const deadLetters = new DeadLetterPublisher(dlqClient, logger);
   stats.deadLetters = deadLetters.counts;
   let stopping = false;
 
@@ -148,7 +157,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
     client,
     stop: async () => {
       stopping = true;
-      await client.endAsync();
+      await Promise.all([client.endAsync(), dlqClient.endAsync()]);
     },
   };
 }

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 
-export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' });
 
 export async function temporalCliPath(): Promise<string> {
   const exe = await resolveTemporalCli({ logger: testLogger });
@@ -21,11 +21,11 @@ export function startTemporalServer(dynamicConfig?: Record<string, string | numb
 
 /** Kept for tests that only need the environment (dynamic config as `KEY=VALUE` strings). */
 export async function startTemporalEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
-  const dynamicConfig: Record<string, string> = {};
+  const dynamicConfig: Record<string, string | number | boolean> = {};
   for (let i = 0; i < extraArgs.length; i++) {
     if (extraArgs[i] === '--dynamic-config-value') {
       const [k, v] = extraArgs[++i]!.split('=');
-      dynamicConfig[k!] = v!;
+      dynamicConfig[k!] = /^-?\d+(\.\d+)?$/.test(v!) ? Number(v) : v === 'true' || v === 'false' ? v === 'true' : v!;
     }
   }
   return (await startTemporalServer(dynamicConfig)).env;

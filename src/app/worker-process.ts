@@ -1,0 +1,33 @@
+/**
+ * The worker role: runs correlator and playbook workflows and their activities for every tenant
+ * this deployment serves (one task queue each). Scale out by running more of these.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { createActivities } from '../../activities';
+import type { Config } from '../config';
+import { loadResponseConfig } from '../response/response-config';
+import { connectClient } from '../temporal/client';
+import { createWorkerSet, type WorkerSet } from '../temporal/worker';
+
+export async function startWorkerRole(config: Config, address: string, logger: Logger): Promise<WorkerSet> {
+  const responsesDir = path.join(config.VIGIL_RULES_DIR, 'responses');
+  const { config: responses, errors } = loadResponseConfig(responsesDir);
+  for (const err of errors) logger.error({ code: err.code, location: err.location }, err.message);
+  const client = await connectClient(address, config.TEMPORAL_NAMESPACE);
+  const activities = createActivities({
+    logger: logger.child({ role: 'activities' }),
+    dryRun: config.VIGIL_DRY_RUN,
+    responses,
+    client,
+    webhookUrl: config.VIGIL_WEBHOOK_URL,
+  });
+  const workers = await createWorkerSet({
+    address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    tenants: config.VIGIL_TENANTS,
+    activities,
+    logger: logger.child({ role: 'worker' }),
+  });
+  return workers;
+}

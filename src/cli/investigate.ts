@@ -1,0 +1,82 @@
+/** `vigil alerts list` and `vigil entity show`: read alerts and entity state back through Temporal. */
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config';
+import { VigilError } from '../error-codes';
+import type { Alert } from '../model/alert';
+import { EntityTypeSchema } from '../model/entity';
+import { connectClient } from '../temporal/client';
+import { correlatorWorkflowId } from '../temporal/workflow-ids';
+import { entityStateQuery, type EntityStateView } from '../../workflows/correlator/messages';
+
+const write = (text: string): void => {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+};
+
+async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const client = await connectClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE);
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** Alerts of every running correlator that has open ones (visibility query, then a state query each). */
+export async function listAlerts(client: Client, tenant?: string): Promise<Alert[]> {
+  const query = [`WorkflowType = 'correlatorWorkflow'`, `ExecutionStatus = 'Running'`, `OpenAlerts > 0`, ...(tenant ? [`TenantId = '${tenant.replace(/'/g, '')}'`] : [])].join(' AND ');
+  const alerts: Alert[] = [];
+  for await (const wf of client.workflow.list({ query })) {
+    const view = await client.workflow.getHandle(wf.workflowId).query(entityStateQuery);
+    alerts.push(...view.openAlerts);
+  }
+  return alerts.sort((a, b) => b.raisedAt - a.raisedAt);
+}
+
+function formatAlert(a: Alert): string {
+  return [new Date(a.raisedAt).toISOString(), a.rule.level.padEnd(8), a.tenant, `${a.entity.type}:${a.entity.id}`, a.rule.title, `(${a.eventCount} events, ${a.id})`].join('  ');
+}
+
+function formatEntity(v: EntityStateView): string {
+  const lines = [
+    `${v.tenant} ${v.entity.type}:${v.entity.id}  risk ${v.riskScore}  events ${v.eventCount}  alerts ${v.alertCount} (${v.openAlerts.length} open)  rules ${v.rulesetVersion}`,
+    'open alerts:',
+    ...v.openAlerts.map((a) => `  ${formatAlert(a)}`),
+    'timeline:',
+    ...v.timeline.map((t) => `  ${new Date(t.time).toISOString()}  ${t.source.padEnd(10)} ${t.rules.join(', ')}  ${t.summary}`),
+    'playbooks:',
+    ...v.playbooks.map((p) => `  ${p.workflowId}  ${p.outcome}  ${p.actions.join('; ')}`),
+  ];
+  return lines.join('\n');
+}
+
+export function registerInvestigateCommands(program: Command, _logger: Logger): void {
+  program
+    .command('alerts')
+    .description('Alerts')
+    .command('list')
+    .description('List open alerts of running correlators')
+    .option('--tenant <tenant>', 'only this tenant')
+    .option('--json', 'one JSON alert per line')
+    .action(async (opts: { tenant?: string; json?: boolean }) => {
+      const alerts = await withClient((client) => listAlerts(client, opts.tenant));
+      if (opts.json) for (const a of alerts) write(JSON.stringify(a));
+      else write(alerts.length ? alerts.map(formatAlert).join('\n') : 'no open alerts');
+    });
+
+  program
+    .command('entity')
+    .description('Entities')
+    .command('show <tenant> <type> <id>')
+    .description('Show an entity correlator: risk, open alerts, timeline, playbooks')
+    .option('--json', 'print the state as JSON')
+    .action(async (tenant: string, type: string, id: string, opts: { json?: boolean }) => {
+      const entityType = EntityTypeSchema.safeParse(type);
+      if (!entityType.success) throw new VigilError('VGL_CONFIG_INVALID', `unknown entity type '${type}'; one of ${EntityTypeSchema.options.join(', ')}`, { field: 'type' });
+      const workflowId = correlatorWorkflowId(tenant, { type: entityType.data, id });
+      const view = await withClient((client) => client.workflow.getHandle(workflowId).query(entityStateQuery));
+      write(opts.json ? JSON.stringify(view) : formatEntity(view));
+    });
+}

@@ -1,0 +1,97 @@
+/** `vigil dev`, `vigil worker`, `vigil ingest`, `vigil replay`: the processes of the stack. */
+import mqtt from 'mqtt';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { startDevStack } from '../app/dev-stack';
+import { startIngestRole } from '../app/ingest-process';
+import { startWorkerRole } from '../app/worker-process';
+import { replayScenario } from '../collect/scenario-replay';
+import { loadConfig } from '../config';
+import { VigilError } from '../error-codes';
+import { connectClient } from '../temporal/client';
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** Resolves on the first SIGINT/SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+function requireAddress(address: string | undefined): string {
+  if (!address) throw new VigilError('VGL_CONFIG_INVALID', 'TEMPORAL_ADDRESS is required for this command (host:port of the Temporal frontend)', { field: 'TEMPORAL_ADDRESS' });
+  return address;
+}
+
+function requireMqtt(url: string | undefined): string {
+  if (!url) throw new VigilError('VGL_CONFIG_INVALID', 'MQTT_URL is required for this command (e.g. mqtt://127.0.0.1:1883)', { field: 'MQTT_URL' });
+  return url;
+}
+
+export function registerStackCommands(program: Command, logger: Logger): void {
+  program
+    .command('dev')
+    .description('Run the whole stack on this machine (Temporal dev server + UI, MQTT broker, worker, ingest) with a demo attack replay')
+    .option('--no-demo', 'do not replay the bundled attack scenarios')
+    .option('--speed <factor>', 'scenario replay speed-up', '20')
+    .option('--data-dir <dir>', 'state folder (Temporal SQLite, event archive); env VIGIL_DATA_DIR')
+    .action(async (opts: { demo: boolean; speed: string; dataDir?: string }) => {
+      const config = loadConfig(process.env, { VIGIL_DATA_DIR: opts.dataDir });
+      const speed = Number(opts.speed);
+      if (!(speed > 0)) throw new VigilError('VGL_CONFIG_INVALID', `--speed must be a positive number, got '${opts.speed}'`, { field: '--speed' });
+      const stop = await startDevStack(config, { demo: opts.demo, speed }, logger, out);
+      out(`stopping after ${await untilSignal()}...`);
+      await stop();
+    });
+
+  program
+    .command('worker')
+    .description('Run correlator and playbook workers for every tenant in VIGIL_TENANTS (needs TEMPORAL_ADDRESS)')
+    .action(async () => {
+      const config = loadConfig();
+      const workers = await startWorkerRole(config, requireAddress(config.TEMPORAL_ADDRESS), logger);
+      const running = workers.run();
+      await Promise.race([untilSignal(), running]);
+      await workers.shutdown();
+      await running;
+    });
+
+  program
+    .command('ingest')
+    .description('Run the ingest pipeline: MQTT → validate → archive → match → route (needs TEMPORAL_ADDRESS and MQTT_URL)')
+    .action(async () => {
+      const config = loadConfig();
+      const client = await connectClient(requireAddress(config.TEMPORAL_ADDRESS), config.TEMPORAL_NAMESPACE);
+      const ingest = await startIngestRole(config, requireMqtt(config.MQTT_URL), client, logger);
+      await untilSignal();
+      await ingest.stop();
+      await client.connection.close();
+    });
+
+  program
+    .command('replay <scenario>')
+    .description('Publish a scenario file (rules/scenarios/*.ndjson) as a collector would (needs MQTT_URL)')
+    .option('--tenant <tenant>', 'tenant to publish as (default: first of VIGIL_TENANTS)')
+    .option('--speed <factor>', 'replay speed-up', '1')
+    .action(async (scenario: string, opts: { tenant?: string; speed: string }) => {
+      const config = loadConfig();
+      const client = await mqtt.connectAsync(requireMqtt(config.MQTT_URL), { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+      try {
+        const { events } = await replayScenario({
+          client,
+          tenant: opts.tenant ?? config.VIGIL_TENANTS[0]!,
+          file: scenario,
+          speed: Number(opts.speed),
+          runId: Date.now().toString(36),
+          logger,
+        });
+        out(`published ${events} events`);
+      } finally {
+        await client.endAsync();
+      }
+    });
+}

@@ -1,0 +1,75 @@
+/**
+ * Vigil's Temporal workers: one Worker per tenant task queue (a TS Worker polls exactly one queue),
+ * all sharing one NativeConnection and one pre-built workflow bundle. Each Worker's workflow cache is
+ * sized explicitly: the SDK default assumes the whole heap per Worker.
+ */
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { createActivities } from '../../activities';
+import { compiledPath } from '../project-root';
+import { dataConverter } from './data-converter';
+import { tenantTaskQueue } from './workflow-ids';
+
+export interface WorkerSetOptions {
+  address: string;
+  namespace: string;
+  tenants: readonly string[];
+  activities: ReturnType<typeof createActivities>;
+  logger: Logger;
+  /** Cached workflows per tenant Worker; uncached correlators are replayed from history on their next task. */
+  maxCachedWorkflows?: number;
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  /** Resolves when every worker has stopped (after shutdown()). */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles workflows/ once per process (webpack, a few seconds). */
+export function workflowBundle(logger: Logger): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: compiledPath('workflows/index'),
+    payloadConverterPath: dataConverter.payloadConverterPath,
+    logger: {
+      trace: () => undefined,
+      debug: () => undefined,
+      info: (message, meta) => logger.debug(meta ?? {}, message),
+      warn: (message, meta) => logger.warn(meta ?? {}, message),
+      error: (message, meta) => logger.error(meta ?? {}, message),
+      log: () => undefined,
+    },
+  });
+  return bundle;
+}
+
+export async function createWorkerSet(options: WorkerSetOptions): Promise<WorkerSet> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const workflows = await workflowBundle(options.logger);
+  const workers = await Promise.all(
+    options.tenants.map((tenant) =>
+      Worker.create({
+        connection,
+        namespace: options.namespace,
+        taskQueue: tenantTaskQueue(tenant),
+        workflowBundle: workflows,
+        activities: options.activities,
+        dataConverter,
+        maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
+      }),
+    ),
+  );
+  options.logger.info({ taskQueues: options.tenants.map(tenantTaskQueue) }, 'workers ready');
+  let running: Promise<void> | undefined;
+  return {
+    workers,
+    run: () => (running ??= Promise.all(workers.map((w) => w.run())).then(() => connection.close())),
+    shutdown: async () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+    },
+  };
+}

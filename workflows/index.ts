@@ -1,0 +1,2 @@
+export * from './correlator';
+export * from './playbook';
