@@ -31,6 +31,7 @@ import {
   groupWindow,
   insertEntry,
   insertPending,
+  resetIfRedefined,
   ruleWindows,
   sweepRule,
 } from './group-window';
@@ -69,7 +70,7 @@ export function correlate(
   rules: readonly CorrelationRule[],
   options: CorrelateOptions,
 ): CorrelateResult {
-  const run: Run = { state, plan: planFor(rules), opts: resolveOptions(options), hits: [] };
+  const run = startRun(state, rules, options);
   const late: LateEvent[] = [];
   for (const d of detections) {
     const fresh = d.rules.filter((r) => !hasSeen(state.seen, seenKey(d.eventId, r.id)));
@@ -106,7 +107,7 @@ export function advanceTo(
   rules: readonly CorrelationRule[],
   options: CorrelateOptions,
 ): CorrelateResult {
-  const run: Run = { state, plan: planFor(rules), opts: resolveOptions(options), hits: [] };
+  const run = startRun(state, rules, options);
   raiseWatermark(state, watermark);
   forgetBefore(state.seen, state.watermark!);
   fireDueAbsences(run);
@@ -124,6 +125,15 @@ export function nextDeadline(state: CorrelationState, options: CorrelateOptions)
     for (const g of Object.values(rw.groups)) for (const p of g.pending) earliest = Math.min(earliest, p.deadline);
   }
   return earliest === Infinity ? undefined : earliest + options.allowedLatenessMs + 1;
+}
+
+function startRun(state: CorrelationState, rules: readonly CorrelationRule[], options: CorrelateOptions): Run {
+  const plan = planFor(rules);
+  for (const c of plan.correlations) {
+    const rw = state.rules[c.rule.id];
+    if (rw) resetIfRedefined(rw, c.definition);
+  }
+  return { state, plan, opts: resolveOptions(options), hits: [] };
 }
 
 /**
@@ -157,7 +167,7 @@ function feed(run: Run, input: Input): void {
   }
   for (const ci of [...matched.keys()].sort((a, b) => a - b)) {
     const c = run.plan.correlations[ci]!;
-    const rw = ruleWindows(run.state.rules, c.rule.id);
+    const rw = ruleWindows(run.state.rules, c.rule.id, c.definition);
     const ruleIndexes = matched.get(ci)!.sort((a, b) => a - b);
     if (c.rule.absence) for (const ri of ruleIndexes) applyAbsence(run, c, rw, input, ri);
     else applyWindow(run, c, rw, input, ruleIndexes);
@@ -287,7 +297,7 @@ function fireDueAbsences(run: Run): void {
     due.sort((a, b) => a.p.deadline - b.p.deadline || a.ci - b.ci);
     for (const { ci, g, p } of due) {
       const c = run.plan.correlations[ci]!;
-      emit(run, ruleWindows(state.rules, c.rule.id), {
+      emit(run, ruleWindows(state.rules, c.rule.id, c.definition), {
         rule: c.ref,
         kind: 'absence',
         type: c.rule.type,

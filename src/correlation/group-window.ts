@@ -5,13 +5,31 @@
 import type { ResolvedOptions } from './options';
 import type { GroupWindow, PendingAbsence, RuleWindows, WindowEntry } from './state';
 
-export function ruleWindows(rules: Record<string, RuleWindows>, ruleId: string): RuleWindows {
+export function ruleWindows(rules: Record<string, RuleWindows>, ruleId: string, definition: string): RuleWindows {
   let rw = rules[ruleId];
   if (!rw) {
-    rw = { groups: {}, groupCount: 0, counters: { hits: 0, evictedGroups: 0, evictedEvents: 0, missingField: 0 } };
+    rw = {
+      definition,
+      groups: {},
+      groupCount: 0,
+      counters: { hits: 0, evictedGroups: 0, evictedEvents: 0, missingField: 0, redefined: 0 },
+    };
     rules[ruleId] = rw;
   }
   return rw;
+}
+
+/**
+ * Windows built under another definition of the rule (same id, edited type, rules, group-by, timespan,
+ * condition or aliases) cannot be read under the new one (entries refer to rules by position), so they are
+ * dropped and counted; hit and eviction counters carry over.
+ */
+export function resetIfRedefined(rw: RuleWindows, definition: string): void {
+  if (rw.definition === definition) return;
+  rw.definition = definition;
+  rw.groups = {};
+  rw.groupCount = 0;
+  rw.counters.redefined++;
 }
 
 /**

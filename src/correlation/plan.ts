@@ -15,6 +15,8 @@ export interface CompiledCorrelation {
   groupFields: string[][];
   /** [rule index][condition field index] → field path. */
   valueFields: string[][];
+  /** What window state depends on, as a string: a rule edited under the same id starts from empty windows. */
+  definition: string;
   /** Absence only: rule index of the anchor; `absentIndex[i]` tells whether rule i cancels. */
   anchorIndex: number;
   absentIndex: boolean[];
@@ -56,6 +58,7 @@ function buildPlan(rules: readonly CorrelationRule[]): CorrelationPlan {
     return {
       rule,
       ref: { id: rule.id, ...(rule.name ? { name: rule.name } : {}), title: rule.title, level: rule.level, tags: rule.tags },
+      definition: JSON.stringify([rule.type, rule.rules, rule.groupBy, rule.timespanMs, rule.condition, rule.aliases]),
       groupFields: rule.rules.map((ref) => rule.groupBy.map((g) => aliasedField(rule, g, ref))),
       valueFields: rule.rules.map((ref) => fields.map((f) => aliasedField(rule, f, ref))),
       anchorIndex: rule.absence ? rule.rules.indexOf(rule.absence.anchor) : -1,

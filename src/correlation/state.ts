@@ -2,7 +2,7 @@
  * The correlation core's state: plain, versioned data (JSON- and msgpack-safe: no Map, Set, class instances,
  * `undefined` values or non-finite numbers), so the correlator workflow can carry it through continue-as-new and
  * show it in queries. Windows are keyed by the stable correlation rule id, then by group key, so state survives
- * rule reloads that reorder or add rules.
+ * rule reloads that reorder or add rules; a rule edited under the same id starts from empty windows.
  * **Invariant**: `entries` of a group are sorted by time (ties keep arrival order).
  */
 import type { Detection } from '../model/detection';
@@ -43,6 +43,8 @@ export interface GroupWindow {
 
 export interface RuleCounters {
   hits: number;
+  /** Times the rule's windows were dropped because its definition changed under the same id. */
+  redefined: number;
   /** Groups dropped because the rule reached `maxGroupsPerRule` (oldest `lastTime` first). */
   evictedGroups: number;
   /** Entries or pending absences dropped because a group reached `maxEventsPerGroup` (oldest first). */
@@ -52,6 +54,8 @@ export interface RuleCounters {
 }
 
 export interface RuleWindows {
+  /** The rule definition these windows were built under (see plan.ts `definitionOf`). */
+  definition: string;
   groups: Record<string, GroupWindow>;
   groupCount: number;
   counters: RuleCounters;

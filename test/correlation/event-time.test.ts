@@ -100,6 +100,15 @@ describe('event time', () => {
     expect(Object.values(rw.groups).map((g) => g.group.user)).not.toContain('user1');
   });
 
+  test('a rule reload keeps windows of unchanged rules and drops those of a rule edited under the same id', () => {
+    const first = correlate(initialCorrelationState(), [x('e1', 0), x('e2', 1)], [count(3)], { allowedLatenessMs: 0 });
+    const unchanged = correlate(structuredClone(first.state), [x('e3', 2)], [count(3)], { allowedLatenessMs: 0 });
+    expect(unchanged.hits.map((h) => h.eventIds)).toEqual([['e1', 'e2', 'e3']]);
+    const edited = correlate(structuredClone(first.state), [x('e3', 2)], [count(2)], { allowedLatenessMs: 0 });
+    expect(edited.hits).toEqual([]);
+    expect(edited.state.rules['c']!.counters.redefined).toBe(1);
+  });
+
   test('batching does not matter: one call or one detection per call give the same hits and state', () => {
     const rules: CorrelationRule[] = [count(3), ordered];
     const events: Detection[] = [];
