@@ -3,20 +3,12 @@
  * refused by the update validator, timeout → escalation → declared default. External systems are real
  * HTTP fakes; the correlator is the test stand-in that records reports.
  */
-import path from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import pino from 'pino';
-import { createActivities } from '../../activities';
-import type { Alert } from '../../src/model/alert';
-import type { PlaybookBinding } from '../../src/model/playbook';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PlaybookState } from '../../src/temporal/search-attributes';
-import { decideUpdate, playbookStatusQuery, type PlaybookStateValue } from '../../workflows/playbook/messages';
+import { decideUpdate, playbookStatusQuery } from '../../workflows/playbook/messages';
 import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
-import { startTemporalEnv } from '../helpers/temporal-env';
-import { bindingFrom, entityView, podAlert, responseConfig } from './fixtures';
-import { correlatorStandIn } from './workflows/correlator-stand-in';
+import { bindingFrom, podAlert, responseConfig } from './fixtures';
+import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';
 
 const bindings = (timeout: string) => `
 bindings:
@@ -30,64 +22,38 @@ bindings:
       retry: { initialInterval: 100ms, maximumAttempts: 3 }
 `;
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
+let harness: PlaybookHarness;
 let webhook: HttpFake;
-const taskQueue = 'playbook-approval';
 
 beforeAll(async () => {
-  env = await startTemporalEnv();
-  bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows/index.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  harness = await startPlaybookHarness('playbook-approval');
   webhook = await startHttpFake(() => ({ status: 200, body: { ok: true } }));
 });
 
 afterAll(async () => {
   await webhook?.close();
-  await env?.teardown();
+  await harness?.teardown();
 });
 
-async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
-  const activities = createActivities({
-    logger: pino({ level: 'silent' }),
-    dryRun: false,
-    responses: responseConfig(bindings('1h')),
-    client: env.client,
-    webhookUrl: `${webhook.url}/hooks/vigil`,
-    webhookSecret: 'test-secret',
-  });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-  return worker.runUntil(fn());
+function withWorker<T>(fn: () => Promise<T>): Promise<T> {
+  return harness.withWorker({ dryRun: false, responses: responseConfig(bindings('1h')), webhookUrl: `${webhook.url}/hooks/vigil`, webhookSecret: 'test-secret' }, fn);
 }
 
-async function startPlaybook(alert: Alert, binding: PlaybookBinding): Promise<WorkflowHandle> {
-  await env.client.workflow.start(correlatorStandIn, { workflowId: alert.correlatorWorkflowId, taskQueue, args: [entityView(alert), 1] });
-  return env.client.workflow.start('playbookWorkflow', {
-    workflowId: `playbook:${binding.playbook}:${alert.id}`,
-    taskQueue,
-    args: [{ alert, binding, correlatorWorkflowId: alert.correlatorWorkflowId }],
-  });
-}
-
-async function waitForState(handle: WorkflowHandle, state: PlaybookStateValue): Promise<void> {
-  for (;;) {
-    if ((await handle.query(playbookStatusQuery)).state === state) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const startPlaybook = (...args: Parameters<PlaybookHarness['startPlaybook']>) => harness.startPlaybook(...args);
 
 test('approve: an on-call approver approves, containment runs (dry-run), the correlator gets the report', async () => {
   const alert = podAlert();
   await withWorker(async () => {
     const handle = await startPlaybook(alert, bindingFrom(bindings('1h'), 'quarantine-pod'));
     await waitForState(handle, 'awaiting_approval');
-    const listed = await env.client.workflow.count(`PlaybookState = 'awaiting_approval' AND AlertId = '${alert.id}'`);
+    const listed = await harness.env.client.workflow.count(`PlaybookState = 'awaiting_approval' AND AlertId = '${alert.id}'`);
     const status = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice', reason: 'confirmed shell', via: 'cli' }] });
     expect(status.decisions).toEqual([expect.objectContaining({ decision: 'approve', by: 'alice', via: 'cli', reason: 'confirmed shell' })]);
 
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     expect(report.actions).toContainEqual(expect.stringMatching(/^\[dry-run\] isolated pod shop\/web-7d9f /));
-    const reports = await env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+    const reports = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
     expect(reports).toEqual([report]);
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(PlaybookState)).toBe('completed');

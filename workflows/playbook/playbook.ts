@@ -48,6 +48,13 @@ export async function playbookWorkflow(input: PlaybookInput): Promise<PlaybookRe
   return run.execute();
 }
 
+/** An ActivityFailure says only "Activity task failed"; the reason is at the end of its cause chain. */
+function rootMessage(err: unknown): string {
+  let current = err as { message: string; cause?: unknown };
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
+}
+
 const nonRetryableErrorTypes = ['VGL_ACTION_REJECTED', 'VGL_ACTION_TARGET', 'VGL_ACTION_NOT_CONFIGURED'];
 
 class PlaybookRun {
@@ -174,7 +181,7 @@ class PlaybookRun {
       if (this.spec.ticket) await this.openTicket(outcome);
       return await this.finish(outcome);
     } catch (err) {
-      this.actions.push(`failed: ${(err as Error).message}`);
+      this.actions.push(`failed: ${rootMessage(err)}`);
       await this.finish('failed');
       throw err;
     }
@@ -212,7 +219,7 @@ class PlaybookRun {
     try {
       this.actions.push(await this.acts.askUserToConfirm({ user, workflowId: this.workflowId, question }));
     } catch (err) {
-      this.actions.push(`could not ask ${user}: ${(err as Error).message}`);
+      this.actions.push(`could not ask ${user}: ${rootMessage(err)}`);
       return 'unreachable';
     }
     this.setState('awaiting_user', timeoutMs);
@@ -352,7 +359,7 @@ class PlaybookRun {
       try {
         this.actions.push(await send(notice));
       } catch (err) {
-        this.actions.push(`${channel} notice ${kind} failed: ${(err as Error).message}`);
+        this.actions.push(`${channel} notice ${kind} failed: ${rootMessage(err)}`);
       }
     }
   }
@@ -371,7 +378,7 @@ class PlaybookRun {
         }),
       );
     } catch (err) {
-      this.actions.push(`ticket failed: ${(err as Error).message}`);
+      this.actions.push(`ticket failed: ${rootMessage(err)}`);
     }
   }
 
@@ -390,7 +397,7 @@ class PlaybookRun {
       await getExternalWorkflowHandle(this.input.correlatorWorkflowId).signal(playbookReportSignal, report);
     } catch (err) {
       // The correlator may have ended (quiet period); the report stays in this run's result.
-      this.actions.push(`report not delivered to ${this.input.correlatorWorkflowId}: ${(err as Error).message}`);
+      this.actions.push(`report not delivered to ${this.input.correlatorWorkflowId}: ${rootMessage(err)}`);
     }
     return report;
   }

@@ -3,16 +3,13 @@
  * answers entityStateQuery with a fixed view and keeps every PlaybookReport it is signalled.
  * (The continue-as-new test uses the real correlator.)
  */
-import { condition, defineQuery, setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import type { PlaybookReport } from '../../../src/model/playbook';
 import { entityStateQuery, playbookReportSignal, type EntityStateView } from '../../../workflows/correlator/messages';
-
-export const receivedReportsQuery = defineQuery<PlaybookReport[]>('receivedReports');
 
 export async function correlatorStandIn(view: EntityStateView, reportsToWaitFor: number): Promise<PlaybookReport[]> {
   const reports: PlaybookReport[] = [];
   setHandler(entityStateQuery, () => ({ ...view, playbooks: reports.length > 0 ? reports : view.playbooks }));
-  setHandler(receivedReportsQuery, () => reports);
   setHandler(playbookReportSignal, (report) => {
     reports.push(report);
   });

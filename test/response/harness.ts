@@ -1,0 +1,59 @@
+/**
+ * Shared plumbing for playbook tests: one real Temporal dev server and one workflow bundle per test
+ * file, a fresh Worker per test with real activities, the correlator stand-in, and a state wait.
+ */
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import pino from 'pino';
+import { createActivities, type ActivityDeps } from '../../activities';
+import type { Alert } from '../../src/model/alert';
+import type { PlaybookBinding } from '../../src/model/playbook';
+import type { EntityStateView } from '../../workflows/correlator/messages';
+import { playbookStatusQuery, type PlaybookStateValue } from '../../workflows/playbook/messages';
+import { startTemporalEnv } from '../helpers/temporal-env';
+import { entityView } from './fixtures';
+import { correlatorStandIn } from './workflows/correlator-stand-in';
+
+export interface PlaybookHarness {
+  env: TestWorkflowEnvironment;
+  /** Runs `fn` while a worker with activities built from `deps` polls the harness task queue. */
+  withWorker<T>(deps: Omit<ActivityDeps, 'logger' | 'client'>, fn: () => Promise<T>): Promise<T>;
+  /** Starts the correlator stand-in (answering with `view`) and the playbook as the correlator would. */
+  startPlaybook(alert: Alert, binding: PlaybookBinding, view?: EntityStateView): Promise<WorkflowHandle>;
+  teardown(): Promise<void>;
+}
+
+export async function startPlaybookHarness(taskQueue: string): Promise<PlaybookHarness> {
+  const env = await startTemporalEnv();
+  const bundle: WorkflowBundleWithSourceMap = await bundleWorkflowCode({
+    workflowsPath: path.join(__dirname, 'workflows/index.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
+  return {
+    env,
+    async withWorker(deps, fn) {
+      const activities = createActivities({ logger: pino({ level: 'silent' }), client: env.client, ...deps });
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+      return worker.runUntil(fn());
+    },
+    async startPlaybook(alert, binding, view = entityView(alert)) {
+      await env.client.workflow.start(correlatorStandIn, { workflowId: alert.correlatorWorkflowId, taskQueue, args: [view, 1] });
+      return env.client.workflow.start('playbookWorkflow', {
+        workflowId: `playbook:${binding.playbook}:${alert.id}`,
+        taskQueue,
+        args: [{ alert, binding, correlatorWorkflowId: alert.correlatorWorkflowId }],
+      });
+    },
+    teardown: () => env.teardown(),
+  };
+}
+
+/** Polls the status query until the run reaches `state` (jest's test timeout bounds the wait). */
+export async function waitForState(handle: WorkflowHandle, state: PlaybookStateValue): Promise<void> {
+  for (;;) {
+    if ((await handle.query(playbookStatusQuery)).state === state) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * Playbook actions against real HTTP fakes of the Kubernetes API, AWS IAM, Slack and a ticket intake,
+ * on a real Temporal dev server: containment with TTL and reverse-order undo, retries that become
+ * visible in history, a non-retryable refusal, IAM over SigV4, Slack Block Kit buttons, "did you just
+ * do this?", repeat-offender TTL escalation, an analyst keeping a containment, tickets.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type { PlaybookReport } from '../../src/model/playbook';
+import { containmentSignal, playbookStatusQuery, userResponseSignal } from '../../workflows/playbook/messages';
+import { startAwsIamFake, type AwsIamFake } from '../helpers/fakes/aws-iam';
+import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
+import { startKubernetesApiFake, type KubernetesApiFake } from '../helpers/fakes/kubernetes-api';
+import { startSlackApiFake, type SlackApiFake } from '../helpers/fakes/slack-api';
+import { bindingFrom, entityView, podAlert, responseConfig } from './fixtures';
+import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';
+
+const awsCredentials = { accessKeyId: 'AKIDVIGILTEST', secretAccessKey: 'c2VjcmV0LWZvci10ZXN0cw' };
+let harness: PlaybookHarness;
+let k8s: KubernetesApiFake;
+let iam: AwsIamFake;
+let slack: SlackApiFake;
+let tickets: HttpFake;
+
+beforeAll(async () => {
+  harness = await startPlaybookHarness('playbook-actions');
+  k8s = await startKubernetesApiFake('k8s-token', { pods: new Map(), networkPolicies: new Map(), deploymentReplicas: new Map(), nodesUnschedulable: new Map() });
+  iam = await startAwsIamFake(awsCredentials, { accessKeys: new Map(), userPolicies: new Map() });
+  slack = await startSlackApiFake('xoxb-test', ['C0SECOPS', 'U04MALLORY']);
+  tickets = await startHttpFake(() => ({ status: 201, body: { id: 'SEC-42', url: 'https://tickets.example/SEC-42' } }));
+});
+
+afterAll(async () => {
+  await Promise.all([k8s?.close(), iam?.close(), slack?.close(), tickets?.close()]);
+  await harness?.teardown();
+});
+
+function withWorker<T>(bindingsYaml: string, fn: () => Promise<T>): Promise<T> {
+  return harness.withWorker(
+    {
+      dryRun: false,
+      responses: responseConfig(bindingsYaml),
+      kubernetes: { apiServerUrl: k8s.url, token: 'k8s-token' },
+      awsIam: { endpoint: `${iam.url}/`, region: 'us-east-1', credentials: awsCredentials },
+      slack: { apiUrl: slack.apiUrl, botToken: 'xoxb-test', channel: 'C0SECOPS', incomingWebhookUrl: slack.incomingWebhookUrl },
+      ticketWebhookUrl: `${tickets.url}/intake`,
+      webhookSecret: 'ticket-secret',
+    },
+    fn,
+  );
+}
+
+const noApprovalBinding = (containment: string, extra = '') => `
+bindings:
+  - playbook: contain
+    match: {}
+    params:
+      notify: []
+      containment: ${containment}
+      retry: { initialInterval: 50ms, maximumInterval: 200ms, maximumAttempts: 4 }
+${extra}`;
+
+test('k8s: isolate pod, scale deployment to 0, cordon node; after the TTL every undo runs in reverse order', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/api-1' } });
+  k8s.cluster.pods.set('shop/api-1', { labels: { app: 'api' } });
+  k8s.cluster.deploymentReplicas.set('shop/api', 3);
+  k8s.cluster.nodesUnschedulable.set('node-a', false);
+  const yaml = noApprovalBinding(
+    '[{ action: k8s.isolatePod }, { action: k8s.scaleDeployment, deployment: api }, { action: k8s.cordonNode, node: node-a }]',
+    '      ttl: 1s',
+  );
+  const before = k8s.requests.length;
+  const report: PlaybookReport = await withWorker(yaml, async () => (await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'))).result());
+
+  expect(report.outcome).toBe('completed');
+  const calls = k8s.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+  expect(calls).toEqual([
+    'PATCH /api/v1/namespaces/shop/pods/api-1',
+    'POST /apis/networking.k8s.io/v1/namespaces/shop/networkpolicies',
+    'GET /apis/apps/v1/namespaces/shop/deployments/api/scale',
+    'PATCH /apis/apps/v1/namespaces/shop/deployments/api/scale',
+    'GET /api/v1/nodes/node-a',
+    'PATCH /api/v1/nodes/node-a',
+    // undo, last applied first
+    'GET /api/v1/nodes/node-a',
+    'PATCH /api/v1/nodes/node-a',
+    'GET /apis/apps/v1/namespaces/shop/deployments/api/scale',
+    'PATCH /apis/apps/v1/namespaces/shop/deployments/api/scale',
+    expect.stringMatching(/^DELETE \/apis\/networking\.k8s\.io\/v1\/namespaces\/shop\/networkpolicies\/vigil-quarantine-[0-9a-f]{16}$/),
+    'PATCH /api/v1/namespaces/shop/pods/api-1',
+  ]);
+  const policy = JSON.parse(k8s.requests.slice(before)[1]!.body);
+  expect(policy.spec).toEqual({ podSelector: { matchLabels: { 'vigil.dev/quarantine': expect.any(String) } }, policyTypes: ['Ingress', 'Egress'] });
+  expect(k8s.cluster.pods.get('shop/api-1')!.labels).toEqual({ app: 'api' });
+  expect(k8s.cluster.networkPolicies.size).toBe(0);
+  expect(k8s.cluster.deploymentReplicas.get('shop/api')).toBe(3);
+  expect(k8s.cluster.nodesUnschedulable.get('node-a')).toBe(false);
+  expect(report.containment).toEqual(expect.objectContaining({ ttlMs: 1000, revertedAt: expect.any(Number) }));
+  expect(report.containment!.applied).toHaveLength(3);
+});
+
+test('an action failing twice (HTTP 503) then succeeding: the third attempt is visible in history', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/flaky-1' } });
+  k8s.cluster.pods.set('shop/flaky-1', { labels: {} });
+  k8s.fail({ method: 'POST', path: /\/networkpolicies$/, status: 503, times: 2 });
+  const yaml = noApprovalBinding('[{ action: k8s.isolatePod }]');
+  await withWorker(yaml, async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'));
+    const report: PlaybookReport = await handle.result();
+    expect(report.outcome).toBe('completed');
+    const history = await handle.fetchHistory();
+    const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
+    const isolate = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'isolatePod')!;
+    const isolateStarted = started.find((e) => String(e.activityTaskStartedEventAttributes!.scheduledEventId) === String(isolate.eventId))!;
+    expect(isolateStarted.activityTaskStartedEventAttributes!.attempt).toBe(3);
+    expect(isolateStarted.activityTaskStartedEventAttributes!.lastFailure?.message).toMatch(/HTTP 503/);
+  });
+  const posts = k8s.requests.filter((r) => r.method === 'POST' && JSON.parse(r.body).spec?.podSelector);
+  expect(posts.slice(-3).map((r) => JSON.parse(r.body).metadata.name)).toEqual(Array(3).fill(posts[posts.length - 1] && JSON.parse(posts[posts.length - 1]!.body).metadata.name));
+  expect(k8s.cluster.pods.get('shop/flaky-1')!.labels['vigil.dev/quarantine']).toMatch(/^[0-9a-f]{16}$/);
+});
+
+test('a non-retryable failure (HTTP 403) fails the playbook after one attempt and is reported as failed', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/locked-1' } });
+  k8s.cluster.pods.set('shop/locked-1', { labels: {} });
+  k8s.fail({ method: 'PATCH', path: /\/pods\/locked-1$/, status: 403, times: 5 });
+  const yaml = noApprovalBinding('[{ action: k8s.isolatePod }]');
+  const before = k8s.requests.length;
+  await withWorker(yaml, async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'));
+    const failure = await handle.result().catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ActivityFailure);
+    expect((cause as ActivityFailure).cause).toBeInstanceOf(ApplicationFailure);
+    expect(((cause as ActivityFailure).cause as ApplicationFailure).type).toBe('VGL_ACTION_REJECTED');
+    expect(((cause as ActivityFailure).cause as ApplicationFailure).nonRetryable).toBe(true);
+    const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+    expect(reports).toEqual([expect.objectContaining({ outcome: 'failed' })]);
+    expect(reports[0]!.actions[reports[0]!.actions.length - 1]).toMatch(/^failed: .*HTTP 403/);
+  });
+  expect(k8s.requests.slice(before).filter((r) => r.path.endsWith('/pods/locked-1'))).toHaveLength(1);
+});
+
+test('AWS IAM over SigV4: deactivate the access key and attach deny-all; throttling is retried; the TTL reverts both', async () => {
+  const alert = podAlert({
+    entity: { type: 'user', id: 'arn:aws:iam::111122223333:user/dev-ci' },
+    events: [{ id: 'ct-1', time: 1, source: 'cloudtrail', fields: { 'userIdentity.userName': 'dev-ci', 'userIdentity.accessKeyId': 'AKIAEXAMPLE0001' } }],
+  });
+  iam.state.accessKeys.set('dev-ci', new Map([['AKIAEXAMPLE0001', 'Active'], ['AKIAEXAMPLE0002', 'Active']]));
+  iam.failNext('PutUserPolicy', 400, 'Throttling', 1);
+  const yaml = noApprovalBinding('[{ action: aws.deactivateAccessKey }, { action: aws.denyAllUserPolicy }]', '      ttl: 1s');
+  let during: string | undefined;
+  const report: PlaybookReport = await withWorker(yaml, async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'));
+    await waitForState(handle, 'contained');
+    during = iam.state.accessKeys.get('dev-ci')!.get('AKIAEXAMPLE0001');
+    expect(JSON.parse(iam.state.userPolicies.get('dev-ci/vigil-deny-all')!).Statement[0]).toEqual(expect.objectContaining({ Effect: 'Deny', Action: '*', Resource: '*' }));
+    return handle.result();
+  });
+  expect(during).toBe('Inactive');
+  expect(report.outcome).toBe('completed');
+  expect(iam.calls).toEqual(['ListAccessKeys', 'UpdateAccessKey', 'PutUserPolicy', 'PutUserPolicy', 'DeleteUserPolicy', 'ListAccessKeys', 'UpdateAccessKey']);
+  expect(iam.state.accessKeys.get('dev-ci')!.get('AKIAEXAMPLE0001')).toBe('Active');
+  expect(iam.state.accessKeys.get('dev-ci')!.get('AKIAEXAMPLE0002')).toBe('Active');
+  expect(iam.state.userPolicies.size).toBe(0);
+});
+
+test('Slack: the approval request is Block Kit with Approve/Deny/False-positive buttons and the live risk and timeline', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/slack-1' } });
+  const yaml = `
+bindings:
+  - playbook: ask-slack
+    match: {}
+    params:
+      notify: [slack, slack_webhook]
+      approval: { groups: [oncall], timeout: 1h }
+      containment: []
+`;
+  await withWorker(yaml, async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(yaml, 'ask-slack'));
+    await waitForState(handle, 'awaiting_approval');
+    await handle.signal('approve', { by: 'alice', via: 'chat' });
+    expect((await handle.result()).outcome).toBe('completed');
+  });
+  const request = slack.messages.find((m) => m.via === 'api' && JSON.stringify(m.blocks).includes(alert.id) && m.blocks.some((b) => b.type === 'actions'))!;
+  expect(request.channel).toBe('C0SECOPS');
+  const actions = request.blocks.find((b) => b.type === 'actions') as { elements: Array<{ action_id: string; value: string }> };
+  expect(actions.elements.map((e) => e.action_id)).toEqual(['vigil_approve', 'vigil_deny', 'vigil_false_positive']);
+  expect(actions.elements.every((e) => e.value === `playbook:ask-slack:${alert.id}`)).toBe(true);
+  const text = JSON.stringify(request.blocks);
+  expect(text).toContain('*Risk*\\n72');
+  expect(text).toContain('exec into shop/web-7d9f');
+  expect(text).toContain('<@U01ALICE>');
+  expect(slack.messages.some((m) => m.via === 'webhook' && JSON.stringify(m.blocks).includes(alert.id))).toBe(true);
+});
+
+test('"did you just do this?": the user answers "not me" and the playbook contains at once, without waiting for approval', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/confirm-1' } });
+  k8s.cluster.pods.set('shop/confirm-1', { labels: {} });
+  const yaml = `
+bindings:
+  - playbook: confirm-then-contain
+    match: {}
+    params:
+      notify: []
+      confirmUser: { timeout: 1h }
+      approval: { groups: [oncall], timeout: 1h }
+      containment: [{ action: k8s.isolatePod }]
+`;
+  await withWorker(yaml, async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(yaml, 'confirm-then-contain'));
+    await waitForState(handle, 'awaiting_user');
+    // Only the user the alert is about may answer.
+    await handle.signal(userResponseSignal, { answer: 'confirmed', by: 'alice', via: 'chat' });
+    await handle.signal(userResponseSignal, { answer: 'not_me', by: 'mallory', via: 'chat' });
+    const report: PlaybookReport = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.decisions).toEqual([]);
+    expect(report.actions).toEqual(expect.arrayContaining(['asked mallory to confirm (Slack U04MALLORY)', 'mallory answered via chat: it was not me']));
+  });
+  const dm = slack.messages.find((m) => m.channel === 'U04MALLORY' && JSON.stringify(m.blocks).includes(alert.id))!;
+  expect(dm.text).toMatch(/^Did you just do this\?/);
+  expect(k8s.cluster.networkPolicies.size).toBeGreaterThan(0);
+});
+
+test('"did you just do this?": the user confirms, nothing is contained', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/confirm-2' } });
+  const yaml = `
+bindings:
+  - playbook: confirm-only
+    match: {}
+    params:
+      notify: []
+      confirmUser: { timeout: 1h, onSilence: contain }
+      containment: [{ action: k8s.isolatePod }]
+`;
+  const before = k8s.requests.length;
+  await withWorker(yaml, async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(yaml, 'confirm-only'));
+    await waitForState(handle, 'awaiting_user');
+    await handle.signal(userResponseSignal, { answer: 'confirmed', by: 'mallory', via: 'chat' });
+    const report: PlaybookReport = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.containment).toBeUndefined();
+  });
+  expect(k8s.requests.length).toBe(before);
+});
+
+test('repeat offender: the TTL doubles per earlier containment the correlator remembers; an analyst keeps it past the TTL', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/repeat-1' } });
+  k8s.cluster.pods.set('shop/repeat-1', { labels: {} });
+  const view = entityView(alert);
+  const earlier = { alertId: 'old', playbook: 'contain', workflowId: 'w', outcome: 'completed' as const, decisions: [], actions: [], containment: { applied: ['isolated'], ttlMs: 60_000, revertedAt: 1 } };
+  view.playbooks = [earlier, { ...earlier, alertId: 'older' }];
+  const yaml = noApprovalBinding('[{ action: k8s.isolatePod }]', '      ttl: 1h\n      maxTtl: 3h');
+  const report: PlaybookReport = await withWorker(yaml, async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'), view);
+    await waitForState(handle, 'contained');
+    const status = await handle.query(playbookStatusQuery);
+    expect(status.waitUntil).toBeDefined();
+    // alice is not in any group of this approval-less playbook but is not the subject either.
+    await handle.signal(containmentSignal, { command: 'keep', by: 'alice', reason: 'still investigating', via: 'cli' });
+    return handle.result();
+  });
+  // 1h × 2² = 4h, capped at maxTtl 3h.
+  expect(report.containment).toEqual(expect.objectContaining({ ttlMs: 3 * 3_600_000, keptBy: 'alice' }));
+  expect(report.containment!.revertedAt).toBeUndefined();
+  expect(k8s.cluster.pods.get('shop/repeat-1')!.labels['vigil.dev/quarantine']).toBeDefined();
+  const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+  expect(reports).toEqual([report]);
+});
+
+test('ticket via webhook: opened with an idempotency key, its id recorded in the report', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/ticket-1' } });
+  const yaml = noApprovalBinding('[]', '      ticket: true');
+  const report: PlaybookReport = await withWorker(yaml, async () => (await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'))).result());
+  expect(report.actions).toContain('opened ticket SEC-42 (https://tickets.example/SEC-42)');
+  const posted = tickets.requests.find((r) => JSON.parse(r.body).alertId === alert.id)!;
+  expect(posted.headers['idempotency-key']).toBe(`vigil-playbook:contain:${alert.id}`);
+  expect(posted.headers['x-vigil-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+  expect(JSON.parse(posted.body).title).toBe(`[Vigil] ${alert.rule.title} on pod shop/ticket-1`);
+});
