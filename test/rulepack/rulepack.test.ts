@@ -1,0 +1,233 @@
+/**
+ * Vigil's own rule pack (rules/sigma) and its attack scenarios (rules/scenarios), checked with the
+ * real Sigma engine: every rule loads, is mapped to ATT&CK, follows the SigmaHQ layout, passes its
+ * own match/nomatch events, and the scenarios replay into the detections the demo relies on.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { z } from 'zod';
+import { testRules, type RuleTestResult } from '../../src/cli/rules-test';
+import type { RuleRef } from '../../src/model/detection';
+import { loadRuleSet, type CompiledRule, type CompiledRuleSet } from '../../src/sigma';
+
+const rulesRoot = resolve(__dirname, '../../rules');
+const packDir = join(rulesRoot, 'sigma');
+const testsDir = join(rulesRoot, 'tests');
+const scenariosDir = join(rulesRoot, 'scenarios');
+
+/** The ATT&CK tactics, in the hyphenated spelling Sigma tags use. */
+const tactics = new Set([
+  'reconnaissance', 'resource-development', 'initial-access', 'execution', 'persistence', 'privilege-escalation',
+  'defense-evasion', 'credential-access', 'discovery', 'lateral-movement', 'collection', 'command-and-control',
+  'exfiltration', 'impact',
+]);
+const techniqueTag = /^attack\.t\d{4}(\.\d{3})?$/;
+const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** SigmaHQ file naming: the stem prefix and directory each logsource's rules live under. */
+const layouts = [
+  { logsource: { product: 'aws', service: 'cloudtrail' }, dir: 'aws/cloudtrail', prefix: 'aws_cloudtrail_', minimum: 15 },
+  { logsource: { product: 'kubernetes', service: 'audit' }, dir: 'kubernetes/audit', prefix: 'kubernetes_audit_', minimum: 15 },
+  { logsource: { product: 'linux', category: 'process_creation' }, dir: 'linux/process_creation', prefix: 'proc_creation_lnx_', minimum: 15 },
+  { logsource: { product: 'linux', service: 'auditd' }, dir: 'linux/auditd', prefix: 'lnx_auditd_', minimum: 0 },
+];
+
+const ScenarioLineSchema = z.object({
+  source: z.enum(['cloudtrail', 'k8s_audit', 'process']),
+  offsetMs: z.number().int().nonnegative(),
+  data: z.record(z.string(), z.unknown()),
+});
+type ScenarioLine = z.infer<typeof ScenarioLineSchema>;
+
+let ruleSet: CompiledRuleSet;
+let pack: CompiledRule[];
+
+beforeAll(async () => {
+  const loaded = await loadRuleSet([rulesRoot]);
+  expect(loaded.errors.map((e) => e.message)).toEqual([]);
+  ruleSet = loaded.ruleSet;
+  pack = ruleSet.rules.filter((r) => resolve(r.rule.file).startsWith(packDir + sep));
+});
+
+describe('rule pack layout and metadata', () => {
+  test('holds at least 45 rules, at least 15 each for CloudTrail, Kubernetes audit and Linux process creation', () => {
+    expect(pack.length).toBeGreaterThanOrEqual(45);
+    for (const layout of layouts) {
+      const count = pack.filter((r) => JSON.stringify(r.logsource) === JSON.stringify(layout.logsource)).length;
+      expect({ dir: layout.dir, enough: count >= layout.minimum }).toEqual({ dir: layout.dir, enough: true });
+    }
+  });
+
+  test('every rule sits at sigma/<product>/<service-or-category>/<stem>.yml with a matching logsource and name', () => {
+    const misplaced = pack.flatMap((r) => {
+      const layout = layouts.find((l) => JSON.stringify(l.logsource) === JSON.stringify(r.logsource));
+      const path = relative(packDir, r.rule.file).split(sep).join('/');
+      const stem = basename(path, '.yml');
+      const ok = layout !== undefined && path === `${layout.dir}/${stem}.yml` && stem.startsWith(layout.prefix) && r.ref.name === stem;
+      return ok ? [] : [path];
+    });
+    expect(misplaced).toEqual([]);
+  });
+
+  test('ids are fresh UUID v4 values and names are unique snake_case', () => {
+    const badIds = pack.filter((r) => !uuidV4.test(r.ref.id)).map((r) => r.ref.name);
+    expect(badIds).toEqual([]);
+    const names = pack.map((r) => r.ref.name ?? '');
+    expect(names.filter((n) => !/^[a-z0-9]+(_[a-z0-9]+)*$/.test(n))).toEqual([]);
+    expect(new Set(names).size).toBe(names.length);
+    expect(new Set(pack.map((r) => r.ref.id)).size).toBe(pack.length);
+  });
+
+  test('every rule carries an ATT&CK tactic tag and a technique tag, and nothing malformed under attack.*', () => {
+    const unmapped = pack.flatMap((r) => {
+      const attack = r.ref.tags.filter((t) => t.startsWith('attack.'));
+      const hasTactic = attack.some((t) => tactics.has(t.slice('attack.'.length)));
+      const hasTechnique = attack.some((t) => techniqueTag.test(t));
+      const malformed = attack.filter((t) => !techniqueTag.test(t) && !tactics.has(t.slice('attack.'.length)));
+      return hasTactic && hasTechnique && malformed.length === 0 ? [] : [`${r.ref.name}: ${r.ref.tags.join(', ')}`];
+    });
+    expect(unmapped).toEqual([]);
+  });
+
+  test('every rule has non-empty match.ndjson and nomatch.ndjson test files', () => {
+    const missing = pack.flatMap((r) =>
+      ['match.ndjson', 'nomatch.ndjson']
+        .map((f) => join(testsDir, r.ref.name ?? '', f))
+        .filter((f) => !existsSync(f) || readFileSync(f, 'utf8').trim() === '')
+        .map((f) => relative(rulesRoot, f)),
+    );
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('rule tests (vigil rules test)', () => {
+  let results: RuleTestResult[];
+  let output: string[];
+
+  beforeAll(async () => {
+    output = [];
+    const run = await testRules([packDir], { testsDir }, (line) => output.push(line));
+    expect(run.loadErrors.map((e) => e.message)).toEqual([]);
+    results = run.results;
+  });
+
+  test('every match event matches its rule and no nomatch event does', () => {
+    const failed = results.filter((r) => !r.passed).flatMap((r) => r.failures.map((f) => f.message));
+    expect(failed).toEqual([]);
+  });
+
+  test('every rule was exercised with at least one match and one nomatch case', () => {
+    expect(results.length).toBe(pack.length);
+    const thin = results.filter((r) => r.skipped || r.matchCases < 1 || r.nomatchCases < 1).map((r) => r.stem);
+    expect(thin).toEqual([]);
+  });
+});
+
+function readScenario(name: string): ScenarioLine[] {
+  const file = join(scenariosDir, name);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line, i) => {
+      if (line.trim() === '') return [];
+      const parsed = ScenarioLineSchema.safeParse(JSON.parse(line));
+      if (!parsed.success) throw new Error(`${file}:${i + 1}: ${parsed.error.message}`);
+      return [parsed.data];
+    });
+}
+
+/** Pack rules of level low or above that a scenario line hits (informational building blocks are left out). */
+function alerting(line: ScenarioLine): RuleRef[] {
+  const packIds = new Set(pack.map((r) => r.ref.id));
+  return ruleSet.match(line.data, line.source).filter((r) => packIds.has(r.id) && r.level !== 'informational');
+}
+
+/** A dotted path into a raw event, as a string. */
+function field(data: Record<string, unknown>, path: string): string | undefined {
+  const value = path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
+  return typeof value === 'string' ? value : undefined;
+}
+
+describe('attack scenarios', () => {
+  const scenarioFiles = readdirSync(scenariosDir).filter((f) => f.endsWith('.ndjson'));
+
+  test('there are at least the two demo scenarios', () => {
+    expect(scenarioFiles).toEqual(expect.arrayContaining(['aws-credential-compromise.ndjson', 'k8s-pod-compromise.ndjson']));
+  });
+
+  test.each(scenarioFiles)('%s: every line is a valid scenario event, in time order, with at least 5 rule hits and some benign events', (name) => {
+    const lines = readScenario(name);
+    const offsets = lines.map((l) => l.offsetMs);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    const hits = lines.map(alerting);
+    expect(hits.filter((h) => h.length > 0).length).toBeGreaterThanOrEqual(5);
+    expect(hits.filter((h) => h.length === 0).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('aws-credential-compromise: one leaked IAM user does recon, persists and blinds logging; nobody else alerts', () => {
+    const lines = readScenario('aws-credential-compromise.ndjson');
+    expect(lines.length).toBeGreaterThanOrEqual(50);
+    expect(lines.every((l) => l.source === 'cloudtrail')).toBe(true);
+    const span = lines[lines.length - 1]!.offsetMs - lines[0]!.offsetMs;
+    expect(span).toBeGreaterThanOrEqual(90_000);
+    expect(span).toBeLessThanOrEqual(180_000);
+
+    const hitLines = lines.filter((l) => alerting(l).length > 0);
+    const arns = new Set(hitLines.map((l) => field(l.data, 'userIdentity.arn')));
+    expect([...arns]).toEqual(['arn:aws:iam::111122223333:user/svc-reporting']);
+    const recon = lines.filter((l) => /^(List|Describe|Get)/.test(field(l.data, 'eventName') ?? '') && field(l.data, 'userIdentity.arn') === [...arns][0]);
+    expect(recon.length).toBeGreaterThanOrEqual(30);
+
+    const fired = new Set(hitLines.flatMap((l) => alerting(l).map((r) => r.name)));
+    expect([...fired]).toEqual(
+      expect.arrayContaining([
+        'aws_cloudtrail_caller_identity_with_long_term_key',
+        'aws_cloudtrail_secrets_batch_retrieved',
+        'aws_cloudtrail_access_key_created_for_other_user',
+        'aws_cloudtrail_trail_stopped_or_deleted',
+        'aws_cloudtrail_guardduty_detector_disabled',
+      ]),
+    );
+  });
+
+  test('k8s-pod-compromise: one pod, its service account and its node are each the subject of several detections', () => {
+    const lines = readScenario('k8s-pod-compromise.ndjson');
+    const firedBy = (select: (l: ScenarioLine) => boolean) => new Set(lines.filter(select).flatMap((l) => alerting(l).map((r) => r.name)));
+
+    const pod = { ns: 'shop', name: 'checkout-7d9f8c6b5-x2kqp' };
+    const onPod = firedBy(
+      (l) =>
+        (l.source === 'k8s_audit' && field(l.data, 'objectRef.namespace') === pod.ns && field(l.data, 'objectRef.name') === pod.name) ||
+        (l.source === 'process' && field(l.data, 'PodNamespace') === pod.ns && field(l.data, 'PodName') === pod.name),
+    );
+    expect([...onPod]).toEqual(
+      expect.arrayContaining([
+        'kubernetes_audit_pod_exec',
+        'proc_creation_lnx_serviceaccount_token_read_in_container',
+        'proc_creation_lnx_cloud_metadata_credentials_request',
+      ]),
+    );
+
+    const bySa = firedBy((l) => field(l.data, 'user.username') === 'system:serviceaccount:shop:checkout');
+    expect([...bySa]).toEqual(
+      expect.arrayContaining([
+        'kubernetes_audit_secrets_listed_by_workload_serviceaccount',
+        'kubernetes_audit_privileged_container',
+        'kubernetes_audit_sensitive_hostpath_mount',
+      ]),
+    );
+
+    const onNode = firedBy((l) => l.source === 'process' && field(l.data, 'Hostname') === 'ip-10-0-12-34');
+    expect([...onNode]).toEqual(
+      expect.arrayContaining(['proc_creation_lnx_chroot_into_host_mount', 'proc_creation_lnx_shell_redirect_to_dev_tcp', 'proc_creation_lnx_cryptominer_execution']),
+    );
+
+    // Background activity of the control plane, the kubelet and the node itself stays quiet.
+    const background = lines.filter(
+      (l) =>
+        /^system:(kube-controller-manager|node:)/.test(field(l.data, 'user.username') ?? '') ||
+        (l.source === 'process' && field(l.data, 'PodName') === undefined),
+    );
+    expect(background.length).toBeGreaterThanOrEqual(3);
+    expect(background.flatMap(alerting)).toEqual([]);
+  });
+});
