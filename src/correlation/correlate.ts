@@ -24,7 +24,7 @@
  *   to every correlation that references the hit's rule by id or name (no lateness check: it is derived).
  */
 import type { Detection } from '../model/detection';
-import { distinctValue, numericValue, resolveGroup, type Fields } from './group-key';
+import { distinctValue, groupRecord, numericValue, resolveGroup, type Fields } from './group-key';
 import {
   enforceGroupCap,
   evictBefore,
@@ -40,7 +40,7 @@ import { resolveOptions, type CorrelateOptions, type ResolvedOptions } from './o
 import { planFor, type CompiledCorrelation, type CorrelationPlan } from './plan';
 import { forgetBefore, hasSeen, remember, seenKey } from './seen-events';
 import type { CorrelationState, GroupWindow, PendingAbsence, RuleWindows, WindowEntry } from './state';
-import { conditionHolds, measureWindow } from './window-measure';
+import { conditionHolds, measureWindow, type WindowRange } from './window-measure';
 import type { CorrelationRule } from '../sigma/correlation-rule';
 
 export interface CorrelateResult {
@@ -176,13 +176,13 @@ function feed(run: Run, input: Input): void {
 
 /** Group of `input` under rule index `ri`, or null (counted) when a group-by field is missing. */
 function locateGroup(run: Run, c: CompiledCorrelation, rw: RuleWindows, input: Input, ri: number): GroupWindow | null {
-  const resolved = resolveGroup(input.fields, c.rule.groupBy, c.groupFields[ri]!);
+  const resolved = resolveGroup(input.fields, c.groupFields[ri]!);
   if (!resolved) {
     rw.counters.missingField++;
     return null;
   }
   const cutoff = run.state.watermark === null ? null : run.state.watermark - c.rule.timespanMs;
-  const g = groupWindow(rw, resolved.key, resolved.group, input.time, cutoff, run.opts);
+  const g = groupWindow(rw, resolved.key, () => groupRecord(c.rule.groupBy, resolved.values), input.time, cutoff, run.opts);
   if (cutoff !== null) evictBefore(g, cutoff);
   return g;
 }
@@ -219,11 +219,12 @@ function evaluateFrom(run: Run, c: CompiledCorrelation, rw: RuleWindows, g: Grou
   for (let end = at; end < g.entries.length && g.entries[end]!.t <= limit; end++) {
     const endTime = g.entries[end]!.t;
     while (g.entries[start]!.t < endTime - span) start++;
-    const window = g.entries.slice(start, end + 1);
+    const window: WindowRange = { entries: g.entries, start, end: end + 1 };
     const measure = measureWindow(c.rule, window);
     if (conditionHolds(c.rule, window, measure)) {
+      const fired = g.entries.slice(start, end + 1);
       g.entries = [];
-      emit(run, rw, windowHit(run, c, g, window, measure));
+      emit(run, rw, windowHit(run, c, g, fired, measure));
       return;
     }
   }

@@ -10,20 +10,24 @@ export type Fields = Detection['fields'];
 
 export interface ResolvedGroup {
   key: string;
-  group: Record<string, string>;
+  /** The values in group-by order; `groupRecord` turns them into the hit's `group` when a group is created. */
+  values: string[];
 }
 
-export function resolveGroup(fields: Fields, names: readonly string[], paths: readonly string[]): ResolvedGroup | null {
+export function resolveGroup(fields: Fields, paths: readonly string[]): ResolvedGroup | null {
   const values: string[] = [];
-  const group: Record<string, string> = {};
-  for (let i = 0; i < paths.length; i++) {
-    const raw = fields[paths[i]!];
+  for (const path of paths) {
+    const raw = fields[path];
     if (raw === undefined || raw === null) return null;
-    const value = String(raw);
-    values.push(value);
-    group[names[i]!] = value;
+    values.push(String(raw));
   }
-  return { key: JSON.stringify(values), group };
+  return { key: JSON.stringify(values), values };
+}
+
+export function groupRecord(names: readonly string[], values: readonly string[]): Record<string, string> {
+  const group: Record<string, string> = {};
+  names.forEach((name, i) => (group[name] = values[i]!));
+  return group;
 }
 
 /** value_count: the distinct-value key (one field: its text; several: a JSON array). Null when any is missing. */

@@ -41,7 +41,7 @@ export function resetIfRedefined(rw: RuleWindows, definition: string): void {
 export function groupWindow(
   rw: RuleWindows,
   key: string,
-  group: Record<string, string>,
+  group: () => Record<string, string>,
   time: number,
   cutoff: number | null,
   opts: ResolvedOptions,
@@ -59,7 +59,7 @@ export function groupWindow(
     rw.groupCount -= oldest.length;
     rw.counters.evictedGroups += oldest.length;
   }
-  const created: GroupWindow = { group, entries: [], pending: [], lastTime: time };
+  const created: GroupWindow = { group: group(), entries: [], pending: [], lastTime: time };
   rw.groups[key] = created;
   rw.groupCount++;
   return created;

@@ -4,7 +4,7 @@
  * an event is late, so it is reported in `late` and not counted either way), and at most `capacity` pairs are
  * kept (oldest arrival forgotten first). Only a redelivery that comes after more than `capacity` newer pairs and
  * is still not late could count twice. FIFO by arrival in parallel arrays plus a plain-object index (state must
- * stay plain data); keys are JSON arrays, so they never collide with each other or with `__proto__`.
+ * stay plain data).
  */
 export interface SeenEvents {
   keys: string[];
@@ -13,8 +13,9 @@ export interface SeenEvents {
   index: Record<string, 1>;
 }
 
+/** Length-prefixed, so distinct pairs never share a key, and it starts with a digit, so it is never `__proto__`. */
 export function seenKey(eventId: string, ruleId: string): string {
-  return JSON.stringify([eventId, ruleId]);
+  return `${ruleId.length}:${ruleId}:${eventId}`;
 }
 
 export function hasSeen(seen: SeenEvents, key: string): boolean {

@@ -6,35 +6,43 @@
 import type { Bounds, CorrelationRule, RuleExpression } from '../sigma/correlation-rule';
 import type { WindowEntry } from './state';
 
+/** A window: `entries[start]` up to (not including) `entries[end]`, read in place to avoid a copy per evaluation. */
+export interface WindowRange {
+  entries: readonly WindowEntry[];
+  start: number;
+  end: number;
+}
+
 /** The window's aggregate for threshold conditions; null when it has no defined value (e.g. avg of nothing). */
-export function measureWindow(rule: CorrelationRule, entries: readonly WindowEntry[]): number | null {
+export function measureWindow(rule: CorrelationRule, w: WindowRange): number | null {
   switch (rule.type) {
     case 'event_count':
-      return entries.length;
+      return w.end - w.start;
     case 'value_count':
-      return new Set(entries.map((e) => e.v)).size;
+      return distinct(w, (e) => e.v);
     case 'temporal':
-      return new Set(entries.map((e) => e.r)).size;
+      return distinct(w, (e) => e.r);
     case 'temporal_ordered':
-      return orderedPrefix(entries);
+      return orderedPrefix(w);
     case 'value_sum':
-      return numbers(entries).reduce((a, b) => a + b, 0);
+      return numbers(w).reduce((a, b) => a + b, 0);
     case 'value_avg': {
-      const values = numbers(entries);
+      const values = numbers(w);
       return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
     }
     case 'value_percentile':
-      return percentile(numbers(entries), rule.condition.kind === 'threshold' ? rule.condition.percentile : 50);
+      return percentile(numbers(w), rule.condition.kind === 'threshold' ? rule.condition.percentile : 50);
     case 'value_median':
-      return percentile(numbers(entries), 50);
+      return percentile(numbers(w), 50);
   }
 }
 
-export function conditionHolds(rule: CorrelationRule, entries: readonly WindowEntry[], measure: number | null): boolean {
+export function conditionHolds(rule: CorrelationRule, w: WindowRange, measure: number | null): boolean {
   const condition = rule.condition;
   if (condition.kind === 'expression') {
     if (rule.type === 'temporal_ordered') return measure === rule.rules.length; // validated: the and of all rules
-    const present = new Set(entries.map((e) => rule.rules[e.r]!));
+    const present = new Set<string>();
+    for (let i = w.start; i < w.end; i++) present.add(rule.rules[w.entries[i]!.r]!);
     return evaluate(condition.expression, present);
   }
   return measure !== null && withinBounds(measure, condition.bounds);
@@ -56,10 +64,16 @@ export function withinBounds(x: number, b: Bounds): boolean {
  * which is optimal for subsequences). Ties in time count as in order, so one event matching two consecutive
  * rules satisfies both steps.
  */
-function orderedPrefix(entries: readonly WindowEntry[]): number {
+function orderedPrefix(w: WindowRange): number {
   let next = 0;
-  for (const e of entries) if (e.r === next) next++;
+  for (let i = w.start; i < w.end; i++) if (w.entries[i]!.r === next) next++;
   return next;
+}
+
+function distinct(w: WindowRange, key: (e: WindowEntry) => unknown): number {
+  const seen = new Set<unknown>();
+  for (let i = w.start; i < w.end; i++) seen.add(key(w.entries[i]!));
+  return seen.size;
 }
 
 function evaluate(e: RuleExpression, present: ReadonlySet<string>): boolean {
@@ -75,8 +89,13 @@ function evaluate(e: RuleExpression, present: ReadonlySet<string>): boolean {
   }
 }
 
-function numbers(entries: readonly WindowEntry[]): number[] {
-  return entries.flatMap((e) => (typeof e.v === 'number' ? [e.v] : []));
+function numbers(w: WindowRange): number[] {
+  const out: number[] = [];
+  for (let i = w.start; i < w.end; i++) {
+    const v = w.entries[i]!.v;
+    if (typeof v === 'number') out.push(v);
+  }
+  return out;
 }
 
 function percentile(values: number[], rank: number): number | null {
