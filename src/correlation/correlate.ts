@@ -4,6 +4,11 @@
  * The state passed in is updated in place and returned (copying it per batch would dominate the cost); clone it
  * first if the old value is still needed.
  *
+ * Use from the correlator workflow: `correlate` each detection batch; turn hits into alerts where
+ * `raisesOwnAlert(hit.rule, rules)`; sleep until `nextDeadline(state, options)` (event time ≈ workflow time) and
+ * then `advanceTo(state, Date.now() − allowedLatenessMs, …)`, which also sweeps stale windows before a
+ * continue-as-new. `correlateOffline` is the same core for `vigil rules eval`.
+ *
  * Semantics (reference: Sigma correlation spec v2.1 §Correlation Types; rsigma `correlation_engine` for the
  * sliding-window cutoff):
  * - Windows slide: each input is evaluated in the window of inputs of its group within `timespan` before it,

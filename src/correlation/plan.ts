@@ -32,6 +32,7 @@ export interface CorrelationPlan {
 
 const plans = new WeakMap<readonly CorrelationRule[], CorrelationPlan>();
 
+/** **Invariant**: a rules array is never mutated after it is first passed in (the plan is cached by identity). */
 export function planFor(rules: readonly CorrelationRule[]): CorrelationPlan {
   let plan = plans.get(rules);
   if (!plan) {
