@@ -14,6 +14,8 @@ const rulesRoot = resolve(__dirname, '../../rules');
 const packDir = join(rulesRoot, 'sigma');
 const testsDir = join(rulesRoot, 'tests');
 const scenariosDir = join(rulesRoot, 'scenarios');
+/** Recorded public attack data (see ../shared/corpus/README.md); read in place, never copied. */
+const corpusDir = resolve(__dirname, '../../../shared/corpus');
 
 /** The ATT&CK tactics, in the hyphenated spelling Sigma tags use. */
 const tactics = new Set([
@@ -229,5 +231,88 @@ describe('attack scenarios', () => {
     );
     expect(background.length).toBeGreaterThanOrEqual(3);
     expect(background.flatMap(alerting)).toEqual([]);
+  });
+});
+
+/** Events of a corpus file: a JSON array of CloudTrail records, or one audit Event / EventList per line. */
+function corpusEvents(file: string): unknown[] {
+  const text = readFileSync(join(corpusDir, file), 'utf8');
+  if (text.trimStart().startsWith('[')) return JSON.parse(text) as unknown[];
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      const doc = JSON.parse(line) as { kind?: string; items?: unknown[] };
+      return doc.kind === 'EventList' ? (doc.items ?? []) : [doc];
+    });
+}
+
+describe('recorded attacks in the public corpus', () => {
+  const stratus = 'stratus-red-team/docs/detonation-logs';
+  const falco = 'falco-k8s-audit/test/trace_files/k8s_audit';
+  const packNames = (events: unknown[], source: 'cloudtrail' | 'k8s_audit') => {
+    const packIds = new Set(pack.map((r) => r.ref.id));
+    return [...new Set(events.flatMap((e) => ruleSet.match(e, source).filter((r) => packIds.has(r.id)).map((r) => r.name)))];
+  };
+
+  test.each([
+    ['aws.credential-access.secretsmanager-batch-retrieve-secrets', 'aws_cloudtrail_secrets_batch_retrieved'],
+    ['aws.defense-evasion.cloudtrail-delete', 'aws_cloudtrail_trail_stopped_or_deleted'],
+    ['aws.defense-evasion.cloudtrail-event-selectors', 'aws_cloudtrail_event_selectors_drop_management_events'],
+    ['aws.defense-evasion.cloudtrail-stop', 'aws_cloudtrail_trail_stopped_or_deleted'],
+    ['aws.defense-evasion.dns-delete-logs', 'aws_cloudtrail_dns_query_logging_removed'],
+    ['aws.defense-evasion.organizations-leave', 'aws_cloudtrail_organization_left'],
+    ['aws.defense-evasion.vpc-remove-flow-logs', 'aws_cloudtrail_vpc_flow_logs_deleted'],
+    ['aws.execution.ec2-launch-unusual-instances', 'aws_cloudtrail_ec2_gpu_or_bulk_instances_launched'],
+    ['aws.execution.ec2-user-data', 'aws_cloudtrail_ec2_user_data_modified'],
+    ['aws.exfiltration.ec2-security-group-open-port-22-ingress', 'aws_cloudtrail_security_group_open_to_internet'],
+    ['aws.exfiltration.ec2-share-ami', 'aws_cloudtrail_ami_shared'],
+    ['aws.exfiltration.ec2-share-ebs-snapshot', 'aws_cloudtrail_ebs_snapshot_shared'],
+    ['aws.exfiltration.rds-share-snapshot', 'aws_cloudtrail_rds_snapshot_shared'],
+    ['aws.initial-access.console-login-without-mfa', 'aws_cloudtrail_console_login_without_mfa'],
+    ['aws.lateral-movement.ec2-instance-connect', 'aws_cloudtrail_ec2_ssh_key_pushed'],
+    ['aws.lateral-movement.ec2-serial-console-send-ssh-public-key', 'aws_cloudtrail_ec2_ssh_key_pushed'],
+    ['aws.persistence.iam-backdoor-role', 'aws_cloudtrail_role_trust_policy_opened'],
+    ['aws.persistence.iam-backdoor-user', 'aws_cloudtrail_access_key_created_for_other_user'],
+    ['aws.persistence.iam-create-admin-user', 'aws_cloudtrail_admin_policy_attached'],
+    ['aws.persistence.iam-create-backdoor-role', 'aws_cloudtrail_role_trust_policy_opened'],
+    ['aws.persistence.iam-create-user-login-profile', 'aws_cloudtrail_login_profile_set_for_other_user'],
+    ['aws.persistence.lambda-backdoor-function', 'aws_cloudtrail_lambda_invoke_granted_to_everyone'],
+    ['aws.persistence.lambda-layer-extension', 'aws_cloudtrail_lambda_layer_attached'],
+    ['aws.persistence.lambda-overwrite-code', 'aws_cloudtrail_lambda_code_updated_by_iam_user'],
+    ['aws.persistence.rolesanywhere-create-trust-anchor', 'aws_cloudtrail_rolesanywhere_trust_anchor_created'],
+    ['aws.persistence.sts-federation-token', 'aws_cloudtrail_federation_token_requested'],
+    ['aws.privilege-escalation.iam-update-user-login-profile', 'aws_cloudtrail_login_profile_set_for_other_user'],
+  ])('Stratus Red Team detonation %s is detected by %s', (technique, rule) => {
+    expect(packNames(corpusEvents(`${stratus}/${technique}.json`), 'cloudtrail')).toContain(rule);
+  });
+
+  test.each([
+    ['anonymous_creates_namespace_foo', 'kubernetes_audit_anonymous_request_allowed'],
+    ['attach_cluster_admin_role', 'kubernetes_audit_cluster_admin_binding'],
+    ['attach_pod', 'kubernetes_audit_pod_attach'],
+    ['create_cluster_role_pod_exec', 'kubernetes_audit_role_grants_sensitive_permissions'],
+    ['create_cluster_role_wildcard_resources', 'kubernetes_audit_wildcard_role_created'],
+    ['create_cluster_role_wildcard_verbs', 'kubernetes_audit_wildcard_role_created'],
+    ['create_nginx_pod_hostnetwork', 'kubernetes_audit_host_namespace_pod'],
+    ['create_nginx_pod_no_secctx_1st_container_privileged_2nd_container', 'kubernetes_audit_privileged_container'],
+    ['create_nginx_pod_privileged', 'kubernetes_audit_privileged_container'],
+    ['create_nginx_pod_sensitive_mount', 'kubernetes_audit_sensitive_hostpath_mount'],
+    ['create_nginx_pod_sensitive_mount_2nd_container', 'kubernetes_audit_sensitive_hostpath_mount'],
+    ['create_nginx_service_nodeport', 'kubernetes_audit_nodeport_service_created'],
+    ['exec_pod', 'kubernetes_audit_pod_exec'],
+  ])('Falco k8s audit trace %s is detected by %s', (trace, rule) => {
+    expect(packNames(corpusEvents(`${falco}/${trace}.json`), 'k8s_audit')).toContain(rule);
+  });
+
+  test.each([
+    'create_nginx_pod_unprivileged',
+    'create_nginx_pod_nohostnetwork',
+    'create_nginx_pod_unsensitive_mount',
+    'create_nginx_service_nonodeport',
+    'create_pod_kube_system_namespace',
+    'create_service_account_token_secret',
+  ])('Falco k8s audit trace %s (benign look-alike) fires no pack rule', (trace) => {
+    expect(packNames(corpusEvents(`${falco}/${trace}.json`), 'k8s_audit')).toEqual([]);
   });
 });
