@@ -21,8 +21,15 @@
  *   fresh set of inputs (Sigma semantics: one result per matching window, not one per further event).
  * - Watermark = max(highest event time − allowedLatenessMs, advanceTo). Inputs older than it are late: not
  *   counted, returned in `late` and counted in `state.late`.
+ * - Two orders of evaluation. Default (eager): an on-time detection is evaluated on arrival, for the lowest
+ *   alert latency; with disorder inside the allowance, which inputs a firing window consumes can depend on
+ *   arrival order. `exactOrder`: detections are held until the watermark passes them and evaluated in
+ *   event-time order, so the hits equal `correlateOffline`'s whatever the arrival order within the allowance,
+ *   at up to allowedLatenessMs of extra latency (in event time; `nextDeadline` covers held detections).
+ * - Windows, sweeps and absence deadlines follow the processing clock: the watermark (eager) or the time of
+ *   the detection being evaluated (exactOrder); advanceTo moves both.
  * - De-dup: an (event id, detection rule id) pair already seen is ignored (see seen-events.ts for the bounds).
- * - Absence (`<A> and not <B>`): A waits until the watermark passes A.time + timespan, then fires with A's
+ * - Absence (`<A> and not <B>`): A waits until the clock passes A.time + timespan, then fires with A's
  *   whole detection, unless a B of the same group fell in [A.time, A.time + timespan] (temporal_ordered) or
  *   [A.time − timespan, A.time + timespan] (temporal). Each A waits on its own.
  * - Chains: a hit is fed, as an input at its lastSeen time carrying its group values as fields and its event ids,
@@ -93,12 +100,43 @@ export function correlate(
     state.maxEventTime = Math.max(state.maxEventTime ?? d.time, d.time);
     raiseWatermark(state, d.time - run.opts.allowedLatenessMs);
     forgetBefore(state.seen, state.watermark!);
-    feed(run, { time: d.time, ids: [d.eventId], fields: d.fields, refs: fresh, detection: d });
-    fireDueAbsences(run);
-    // Per detection, not per call, so the state does not depend on how detections were batched.
-    if (state.watermark! - (state.sweptAt ?? -Infinity) >= run.plan.shortestTimespanMs) sweep(run);
+    const accepted = fresh.length === d.rules.length ? d : { ...d, rules: fresh };
+    if (run.opts.exactOrder) {
+      holdInOrder(state.held, accepted);
+      releaseHeld(run);
+    } else {
+      process(run, accepted, state.watermark!);
+    }
   }
   return { state, hits: run.hits, late };
+}
+
+/**
+ * Evaluates one accepted detection with the processing clock at `clock`: feed it, fire the absences the clock
+ * has passed, sweep when due. The clock is the watermark (eager) or the detection's own time (exactOrder).
+ */
+function process(run: Run, d: Detection, clock: number): void {
+  const { state } = run;
+  state.clock = Math.max(state.clock ?? clock, clock);
+  feed(run, { time: d.time, ids: [d.eventId], fields: d.fields, refs: d.rules, detection: d });
+  fireDueAbsences(run);
+  // Per detection, not per call, so the state does not depend on how detections were batched.
+  if (state.clock - (state.sweptAt ?? -Infinity) >= run.plan.shortestTimespanMs) sweep(run);
+}
+
+/** exactOrder: processes, in event-time order, every held detection no on-time arrival can precede any more. */
+function releaseHeld(run: Run): void {
+  const { state } = run;
+  while (state.held.length > 0 && state.held[0]!.time < state.watermark!) {
+    const d = state.held.shift()!;
+    process(run, d, d.time);
+  }
+}
+
+function holdInOrder(held: Detection[], d: Detection): void {
+  let at = held.length;
+  while (at > 0 && held[at - 1]!.time > d.time) at--;
+  held.splice(at, 0, d);
 }
 
 /**
@@ -115,17 +153,20 @@ export function advanceTo(
   const run = startRun(state, rules, options);
   raiseWatermark(state, watermark);
   forgetBefore(state.seen, state.watermark!);
+  releaseHeld(run);
+  state.clock = Math.max(state.clock ?? state.watermark!, state.watermark!);
   fireDueAbsences(run);
   sweep(run);
   return { state, hits: run.hits, late: [] };
 }
 
 /**
- * The smallest highest-event-time at which a pending absence fires (its deadline + allowedLatenessMs + 1), or
- * undefined when none waits. A timer at this time calling `advanceTo(state, now − allowedLatenessMs)` fires it.
+ * The smallest highest-event-time at which something waiting would be decided, or undefined when nothing waits:
+ * a pending absence's deadline + allowedLatenessMs + 1, or (exactOrder) a held detection's time +
+ * allowedLatenessMs + 1. A timer at this time calling `advanceTo(state, now − allowedLatenessMs)` decides it.
  */
 export function nextDeadline(state: CorrelationState, options: CorrelateOptions): number | undefined {
-  let earliest = Infinity;
+  let earliest = state.held.length > 0 ? state.held[0]!.time : Infinity;
   for (const rw of Object.values(state.rules)) {
     for (const g of Object.values(rw.groups)) for (const p of g.pending) earliest = Math.min(earliest, p.deadline);
   }
@@ -147,12 +188,12 @@ function startRun(state: CorrelationState, rules: readonly CorrelationRule[], op
  * sweep, so idle groups do not pile up between timers. Windows of rules no longer in the plan are kept as they were.
  */
 function sweep(run: Run): void {
-  const watermark = run.state.watermark!;
+  const clock = run.state.clock!;
   for (const c of run.plan.correlations) {
     const rw = run.state.rules[c.rule.id];
-    if (rw) sweepRule(rw, watermark - c.rule.timespanMs);
+    if (rw) sweepRule(rw, clock - c.rule.timespanMs);
   }
-  run.state.sweptAt = watermark;
+  run.state.sweptAt = clock;
 }
 
 function raiseWatermark(state: CorrelationState, candidate: number): void {
@@ -186,7 +227,7 @@ function locateGroup(run: Run, c: CompiledCorrelation, rw: RuleWindows, input: I
     rw.counters.missingField++;
     return null;
   }
-  const cutoff = run.state.watermark === null ? null : run.state.watermark - c.rule.timespanMs;
+  const cutoff = run.state.clock === null ? null : run.state.clock - c.rule.timespanMs;
   const g = groupWindow(rw, resolved.key, () => groupRecord(c.rule.groupBy, resolved.values), input.time, cutoff, run.opts);
   if (cutoff !== null) evictBefore(g, cutoff);
   return g;
@@ -279,10 +320,10 @@ function applyAbsence(run: Run, c: CompiledCorrelation, rw: RuleWindows, input: 
   enforceGroupCap(rw, g, run.opts);
 }
 
-/** Fires every pending absence whose deadline the watermark has passed, in deadline order. */
+/** Fires every pending absence whose deadline the processing clock has passed, in deadline order. */
 function fireDueAbsences(run: Run): void {
   const { state } = run;
-  while (state.watermark !== null && state.earliestDeadline !== null && state.watermark > state.earliestDeadline) {
+  while (state.clock !== null && state.earliestDeadline !== null && state.clock > state.earliestDeadline) {
     const due: Array<{ ci: number; g: GroupWindow; p: PendingAbsence }> = [];
     let earliest: number | null = null;
     run.plan.correlations.forEach((c, ci) => {
@@ -290,7 +331,7 @@ function fireDueAbsences(run: Run): void {
       for (const g of Object.values(rw?.groups ?? {})) {
         const keep: PendingAbsence[] = [];
         for (const p of g.pending) {
-          if (p.deadline < state.watermark!) due.push({ ci, g, p });
+          if (p.deadline < state.clock!) due.push({ ci, g, p });
           else {
             keep.push(p);
             earliest = Math.min(earliest ?? p.deadline, p.deadline);

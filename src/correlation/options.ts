@@ -5,6 +5,12 @@
 export interface CorrelateOptions {
   /** How far behind the highest event time seen an event may be and still be counted (event-time ms). */
   allowedLatenessMs: number;
+  /**
+   * Hold detections until the watermark passes them and evaluate them in event-time order (hits then equal
+   * `correlateOffline` whatever the arrival order within the allowance, up to allowedLatenessMs later).
+   * Default false: evaluate on arrival.
+   */
+  exactOrder?: boolean;
   /** Groups kept per correlation rule; when full, the oldest tenth (by latest event time) is evicted. Default 10,000. */
   maxGroupsPerRule?: number;
   /** Entries (and pending absences) kept per group; beyond it the oldest is evicted. Default 1,000. */
@@ -20,6 +26,7 @@ export type ResolvedOptions = Required<CorrelateOptions>;
 export function resolveOptions(options: CorrelateOptions): ResolvedOptions {
   return {
     allowedLatenessMs: options.allowedLatenessMs,
+    exactOrder: options.exactOrder ?? false,
     maxGroupsPerRule: options.maxGroupsPerRule ?? 10_000,
     maxEventsPerGroup: options.maxEventsPerGroup ?? 1_000,
     maxSeenKeys: options.maxSeenKeys ?? 10_000,

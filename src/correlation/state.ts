@@ -67,6 +67,10 @@ export interface CorrelationState {
   maxEventTime: number | null;
   /** Events with time < watermark are late. It only moves forward: max(maxEventTime − allowance, advanceTo). */
   watermark: number | null;
+  /** Processing clock: windows, sweeps and absence deadlines are judged at this event time (see correlate.ts). */
+  clock: number | null;
+  /** exactOrder only: accepted detections not yet evaluated, in event-time order (ties in arrival order). */
+  held: Detection[];
   rules: Record<string, RuleWindows>;
   /** The watermark at the last sweep of stale windows, or null before the first. */
   sweptAt: number | null;
@@ -82,6 +86,8 @@ export function initialCorrelationState(): CorrelationState {
     version: correlationStateVersion,
     maxEventTime: null,
     watermark: null,
+    clock: null,
+    held: [],
     rules: {},
     earliestDeadline: null,
     sweptAt: null,

@@ -4,6 +4,8 @@ import {
   correlate,
   correlateOffline,
   initialCorrelationState,
+  nextDeadline,
+  type CorrelateOptions,
   type CorrelationHit,
   type CorrelationState,
 } from '../../src/correlation';
@@ -33,15 +35,29 @@ function stream(): Detection[] {
   return out.sort((a, b) => a.time - b.time);
 }
 
-function live(detections: Detection[], roundTrip: (s: CorrelationState) => CorrelationState = (s) => s): CorrelationHit[] {
+/** Arrival order out of event-time order by less than 20 s: never late with a 30 s allowance. */
+function disordered(detections: Detection[]): Detection[] {
+  return detections
+    .map((d, i) => [d.time + ((i * 7919) % 20_000), d] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, d]) => d);
+}
+
+/** A correlator fed in batches of 7, then advanced past the last event as its timer would. */
+function live(
+  detections: Detection[],
+  options: CorrelateOptions = opts,
+  roundTrip: (s: CorrelationState) => CorrelationState = (s) => s,
+): CorrelationHit[] {
   let state = initialCorrelationState();
   const hits: CorrelationHit[] = [];
   for (let i = 0; i < detections.length; i += 7) {
-    const r = correlate(roundTrip(state), detections.slice(i, i + 7), rules, opts);
+    const r = correlate(roundTrip(state), detections.slice(i, i + 7), rules, options);
     state = r.state;
     hits.push(...r.hits);
+    expect(r.late).toEqual([]);
   }
-  return [...hits, ...advanceTo(roundTrip(state), state.maxEventTime! + 1, rules, opts).hits];
+  return [...hits, ...advanceTo(roundTrip(state), state.maxEventTime! + 1, rules, options).hits];
 }
 
 describe('state is plain data', () => {
@@ -63,15 +79,34 @@ describe('state is plain data', () => {
     ['msgpack', viaMsgpack],
     ['JSON', viaJson],
   ])('a correlator that round-trips its state through %s between batches raises the same hits', (_name, trip) => {
-    expect(live(stream(), trip)).toEqual(live(stream()));
+    expect(live(stream(), opts, trip)).toEqual(live(stream()));
+    const exact = { ...opts, exactOrder: true };
+    expect(live(disordered(stream()), exact, trip)).toEqual(live(disordered(stream()), exact));
   });
 });
 
 describe('offline evaluation (`vigil rules eval`) and the live correlator agree', () => {
-  test('batched live correlation plus a final advanceTo gives exactly the offline hits', () => {
-    const offline = correlateOffline(rules, stream(), opts);
+  test('eager live correlation over detections arriving in event-time order gives exactly the offline hits', () => {
+    const offline = correlateOffline(rules, stream());
     expect(new Set(offline.map((h) => h.rule.id))).toEqual(new Set(['burst', 'seq', 'gap', 'avg']));
-    expect(live(stream())).toEqual(offline);
+    expect(live(stream(), { allowedLatenessMs: 0 })).toEqual(offline);
+  });
+
+  test('exactOrder live correlation gives exactly the offline hits whatever the arrival order within the allowance', () => {
+    const arrival = disordered(stream());
+    expect(arrival.map((d) => d.eventId)).not.toEqual(stream().map((d) => d.eventId));
+    expect(live(arrival, { ...opts, exactOrder: true })).toEqual(correlateOffline(rules, stream()));
+  });
+
+  test('exactOrder holds a detection until the watermark passes it, and nextDeadline says when that is', () => {
+    const burst = [rules[0]!];
+    const calls = ['Op1', 'Op2', 'Op3'].map((op, i) => det(`c${i}`, i * sec, ['api'], { arn: 'a', eventName: op }));
+    const exact = { allowedLatenessMs: 30 * sec, exactOrder: true };
+    const r = correlate(initialCorrelationState(), calls, burst, exact);
+    expect(r.hits).toEqual([]);
+    expect(r.state.held.map((d) => d.eventId)).toEqual(['c0', 'c1', 'c2']);
+    expect(nextDeadline(r.state, exact)).toBe(30 * sec + 1);
+    expect(advanceTo(r.state, 2 * sec + 1, burst, exact).hits.map((h) => h.eventIds)).toEqual([['c0', 'c1', 'c2']]);
   });
 
   test('offline sorts by event time, so shuffled input gives the same hits', () => {
