@@ -5,9 +5,12 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
+import { createCorrelationActivities } from '../../activities/correlation-rules';
 import type { Config } from '../config';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
+import { registerSearchAttributes } from '../temporal/register-search-attributes';
+import { startRuleRuntime } from './rule-runtime';
 import { createWorkerSet, type WorkerSet } from '../temporal/worker';
 
 export async function startWorkerRole(config: Config, address: string, logger: Logger): Promise<WorkerSet> {
@@ -15,13 +18,19 @@ export async function startWorkerRole(config: Config, address: string, logger: L
   const { config: responses, errors } = loadResponseConfig(responsesDir);
   for (const err of errors) logger.error({ code: err.code, location: err.location }, err.message);
   const client = await connectClient(address, config.TEMPORAL_NAMESPACE);
-  const activities = createActivities({
+  // Idempotent: lets a fresh cluster (docker-compose, a new namespace) work without a manual step.
+  await registerSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, logger);
+  const runtime = await startRuleRuntime(config, logger.child({ role: 'rules' }));
+  const activities = {
+    ...createCorrelationActivities(runtime.routing),
+    ...createActivities({
     logger: logger.child({ role: 'activities' }),
     dryRun: config.VIGIL_DRY_RUN,
     responses,
     client,
     webhookUrl: config.VIGIL_WEBHOOK_URL,
-  });
+    }),
+  };
   const workers = await createWorkerSet({
     address,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -29,5 +38,11 @@ export async function startWorkerRole(config: Config, address: string, logger: L
     activities,
     logger: logger.child({ role: 'worker' }),
   });
-  return workers;
+  return {
+    ...workers,
+    shutdown: async () => {
+      await workers.shutdown();
+      runtime.close();
+    },
+  };
 }

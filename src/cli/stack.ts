@@ -8,7 +8,9 @@ import { startWorkerRole } from '../app/worker-process';
 import { replayScenario } from '../collect/scenario-replay';
 import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
+import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli-resolver';
 import { connectClient } from '../temporal/client';
+import { startCodecServer } from '../temporal/codec-server';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -33,6 +35,15 @@ function requireMqtt(url: string | undefined): string {
 }
 
 export function registerStackCommands(program: Command, logger: Logger): void {
+  program
+    .command('setup')
+    .description(`Find or build the Temporal CLI (${TEMPORAL_CLI_VERSION}) that runs the dev server; prints its path`)
+    .option('--json', 'print {"type","path","origin"} as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const exe = await resolveTemporalCli({ logger });
+      out(opts.json ? JSON.stringify(exe) : exe.type === 'existing-path' ? `temporal CLI: ${exe.path} (${exe.origin})` : 'temporal CLI: downloaded by @temporalio/testing on first use');
+    });
+
   program
     .command('dev')
     .description('Run the whole stack on this machine (Temporal dev server + UI, MQTT broker, worker, ingest) with a demo attack replay')
@@ -70,6 +81,19 @@ export function registerStackCommands(program: Command, logger: Logger): void {
       await untilSignal();
       await ingest.stop();
       await client.connection.close();
+    });
+
+  program
+    .command('codec')
+    .description('Serve the codec endpoint that renders msgpack payloads as JSON in the Temporal UI (VIGIL_CODEC_PORT)')
+    .option('--ui-origin <url>', 'origin of the Temporal UI allowed to call it (CORS)', 'http://localhost:8080')
+    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .action(async (opts: { uiOrigin: string; host: string }) => {
+      const config = loadConfig();
+      const codec = await startCodecServer(config.VIGIL_CODEC_PORT, opts.uiOrigin, logger, opts.host);
+      out(`codec endpoint: ${codec.url}`);
+      await untilSignal();
+      await codec.close();
     });
 
   program

@@ -7,6 +7,7 @@ import type { RawEvent } from '../model/event';
 import type { Detection, RuleRef } from '../model/detection';
 import { getPath } from '../model/field-path';
 import type { SourceKind } from '../model/source';
+import type { CorrelationRouting } from './correlation-routing';
 import type { EntityMapping } from './entity-mapping';
 
 /** Fields shown in timelines and alerts per source, besides what correlations need. */
@@ -34,6 +35,7 @@ function toScalar(value: unknown): Scalar | undefined {
 export class DetectionBuilder {
   constructor(
     private readonly entities: EntityMapping,
+    private readonly routing: CorrelationRouting,
     /** Extra dotted paths correlations need (group-by, value and alias fields). */
     private readonly correlationFields: readonly string[],
   ) {}
@@ -44,7 +46,7 @@ export class DetectionBuilder {
       const v = toScalar(getPath(event.data, path));
       if (v !== undefined) fields[path] = v;
     }
-    return {
+    const detection: Detection = {
       eventId: event.id,
       tenant,
       source,
@@ -55,6 +57,8 @@ export class DetectionBuilder {
       summary: summarize(source, fields),
       rulesetVersion,
     };
+    detection.entities.push(...this.routing.groupEntities(detection, event.data));
+    return detection;
   }
 }
 

@@ -96,8 +96,12 @@ export class EntityMapping {
     return out;
   }
 
-  /** Which entity type owns a group-by field for a source (used to route correlations). */
-  entityTypeOfField(source: SourceKind, field: string): EntityType | undefined {
-    return this.bySource[source]?.find((m) => m.fields.includes(field))?.type;
+  /** Which entity type a field identifies in any source (used to route correlations by group-by). */
+  entityTypeOfFieldInAnySource(field: string): EntityType | undefined {
+    for (const mappings of Object.values(this.bySource)) {
+      const hit = mappings?.find((m) => m.fields.includes(field));
+      if (hit) return hit.type;
+    }
+    return undefined;
   }
 }

@@ -3,7 +3,7 @@
  * skips names that exist. Needed even with `start-dev --search-attribute`, which only applies when the
  * namespace row is first created (shared/notes/temporal.md §7).
  */
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
@@ -21,7 +21,7 @@ const indexedTypeOf: Record<SearchAttributeType, temporal.api.enums.v1.IndexedVa
   [SearchAttributeType.KEYWORD_LIST]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
-export async function registerSearchAttributes(connection: Connection, namespace: string, logger: Logger): Promise<void> {
+export async function registerSearchAttributes(connection: ConnectionLike, namespace: string, logger: Logger): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const custom = existing.customAttributes ?? {};
   const missing = vigilSearchAttributes.filter((key) => !(key.name in custom));

@@ -6,6 +6,7 @@
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { createActivities } from '../../activities';
+import type { createCorrelationActivities } from '../../activities/correlation-rules';
 import { compiledPath } from '../project-root';
 import { dataConverter } from './data-converter';
 import { tenantTaskQueue } from './workflow-ids';
@@ -14,7 +15,7 @@ export interface WorkerSetOptions {
   address: string;
   namespace: string;
   tenants: readonly string[];
-  activities: ReturnType<typeof createActivities>;
+  activities: ReturnType<typeof createActivities> & ReturnType<typeof createCorrelationActivities>;
   logger: Logger;
   /** Cached workflows per tenant Worker; uncached correlators are replayed from history on their next task. */
   maxCachedWorkflows?: number;

@@ -8,15 +8,13 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pack } from 'msgpackr';
-import { DetectionBuilder } from '../../src/ingest/detection-builder';
+import { startRuleRuntime, type RuleRuntime } from '../../src/app/rule-runtime';
 import type { DeadLetter } from '../../src/ingest/dead-letter';
-import { EntityMapping } from '../../src/ingest/entity-mapping';
 import { EntityRouter } from '../../src/ingest/entity-router';
 import { startIngest, type IngestService } from '../../src/ingest/ingest-service';
 import { RawArchive } from '../../src/ingest/raw-archive';
 import { eventsTopic } from '../../src/mqtt/topics';
 import { encodeBatch } from '../../src/mqtt/wire-codec';
-import { loadRuleSet } from '../../src/sigma';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
@@ -24,6 +22,7 @@ import { testLogger } from '../helpers/temporal-env';
 
 const tenant = uniqueTenant('dlq');
 let client: Client;
+let runtime: RuleRuntime;
 let ingest: IngestService;
 let publisher: MqttClient;
 let archiveDir: string;
@@ -31,8 +30,8 @@ const letters: Array<{ topic: string; letter: DeadLetter }> = [];
 
 beforeAll(async () => {
   const rulesDir = makeRulesDir({ 'pod-exec.yml': podExecRule });
-  const { ruleSet, errors } = await loadRuleSet([path.join(rulesDir, 'sigma')]);
-  expect(errors).toEqual([]);
+  runtime = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
+  expect(runtime.ruleSet().rules).toHaveLength(1);
   client = await sharedClient();
   archiveDir = mkdtempSync(path.join(tmpdir(), 'vigil-archive-'));
   ingest = await startIngest({
@@ -40,8 +39,8 @@ beforeAll(async () => {
     clientId: `ingest-${tenant}`,
     shareGroup: `g-${tenant}`,
     tenants: [tenant],
-    rules: () => ruleSet,
-    builder: () => new DetectionBuilder(EntityMapping.fromFile(path.join(rulesDir, 'entities', 'entities.yml')), []),
+    rules: runtime.ruleSet,
+    builder: runtime.builder,
     router: new EntityRouter(client, testLogger),
     archive: new RawArchive(archiveDir),
     logger: testLogger,
@@ -54,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher.endAsync();
   await ingest.stop();
+  runtime.close();
   await client.connection.close();
 });
 

@@ -13,6 +13,8 @@ export interface CorrelatorSettings {
   riskHalfLife: string;
   /** Continue-as-new once history reaches this many events, even before the server suggests it. */
   maxHistoryEvents: number;
+  /** How far behind the newest event time a detection may arrive and still count in correlation windows. */
+  allowedLateness: string;
 }
 
 export interface CorrelatorInput {

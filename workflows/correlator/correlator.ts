@@ -21,7 +21,12 @@ import {
   log,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { CorrelationRulesView } from '../../activities/correlation-rules';
+import { raisesOwnAlert } from '../../src/correlation/alert-policy';
+import { advanceTo, correlate, nextDeadline } from '../../src/correlation/correlate';
+import type { CorrelateOptions } from '../../src/correlation/options';
 import type { Alert } from '../../src/model/alert';
+import type { EntityRef } from '../../src/model/entity';
 import type { RuleLevel } from '../../src/model/detection';
 import type { PlaybookBinding, PlaybookInput } from '../../src/model/playbook';
 import { AlertId, AttackTechniques, OpenAlerts, PlaybookState, RiskScore, RuleId, RuleNames, TenantId } from '../../src/temporal/search-attributes';
@@ -34,9 +39,10 @@ import { detectionBatchSignal, entityStateQuery, playbookReportSignal, timelineQ
 /** The activities the correlator calls; the worker's createActivities() provides them. */
 export interface CorrelatorActivities {
   resolvePlaybooks(alert: Alert): Promise<PlaybookBinding[]>;
+  correlationRulesFor(entity: EntityRef): Promise<CorrelationRulesView>;
 }
 
-const { resolvePlaybooks } = proxyLocalActivities<CorrelatorActivities>({
+const { resolvePlaybooks, correlationRulesFor } = proxyLocalActivities<CorrelatorActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5 },
 });
@@ -47,6 +53,7 @@ export const defaultCorrelatorSettings: CorrelatorSettings = {
   suppressFor: '1h',
   riskHalfLife: '24h',
   maxHistoryEvents: 3000,
+  allowedLateness: '2m',
 };
 
 /** Detections at or above this level raise an alert on their own; lower ones add risk and feed correlations. */
@@ -85,13 +92,44 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   );
 
   const quietMs = parseDuration(settings.quietPeriod);
+  const correlateOptions: CorrelateOptions = { allowedLatenessMs: parseDuration(settings.allowedLateness) };
+  // Fetched lazily (and again after continue-as-new or a rule reload): plain data, recorded in history.
+  let rules: CorrelationRulesView | undefined;
+  const rulesFor = async (version: string | undefined): Promise<CorrelationRulesView> => {
+    if (!rules || (version !== undefined && version !== rules.version)) rules = await correlationRulesFor(input.entity);
+    return rules;
+  };
+
   for (;;) {
-    const woke = await condition(() => state.hasPending() || dirty, quietMs);
-    if (!woke && state.openAlerts().length === 0 && Date.now() - state.lastActivity() >= quietMs) {
+    // An absence ("A not followed by B") fires once its deadline has passed in event time; when the entity
+    // goes quiet event time stops, so a durable timer stands in for it, no earlier than the allowed lateness
+    // after the last arrival (a late B may still be on its way).
+    const due = nextDeadline(state.correlation(), correlateOptions);
+    const fireAt = due === undefined ? undefined : Math.max(due, state.lastActivity() + correlateOptions.allowedLatenessMs);
+    const woke = await condition(() => state.hasPending() || dirty, Math.max(1, Math.min(quietMs, (fireAt ?? Infinity) - Date.now())));
+    if (!woke && due === undefined && state.openAlerts().length === 0 && Date.now() - state.lastActivity() >= quietMs) {
       await condition(allHandlersFinished);
       if (!state.hasPending()) return;
     }
-    const alerts = state.applyDetections(state.takePending(), Date.now(), ALERT_LEVEL);
+    const now = Date.now();
+    const detections = state.takePending();
+    const alerts: Alert[] = [];
+    if (detections.length > 0) {
+      const view = await rulesFor(detections[detections.length - 1]!.rulesetVersion);
+      alerts.push(...state.applyDetections(detections, now, ALERT_LEVEL, new Set(view.silenced)));
+      if (view.rules.length > 0) {
+        const result = correlate(state.correlation(), detections, view.rules, correlateOptions);
+        if (result.late.length > 0) {
+          state.countLate(result.late.length);
+          log.warn('late detections not counted in correlation windows', { late: result.late.length, watermark: result.late[0]!.watermark });
+        }
+        alerts.push(...state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules)));
+      }
+    } else if (due !== undefined && fireAt !== undefined && now >= fireAt) {
+      const view = await rulesFor(undefined);
+      const result = advanceTo(state.correlation(), due - correlateOptions.allowedLatenessMs, view.rules, correlateOptions);
+      alerts.push(...state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules)));
+    }
     for (const alert of alerts) await startPlaybooks(alert, workflowId);
     publish(state);
     dirty = false;

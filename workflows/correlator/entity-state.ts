@@ -7,6 +7,8 @@
  *   - playbook reports: last MAX_REPORTS.
  * `toCarried()` is the continue-as-new payload; it round-trips through msgpack unchanged.
  */
+import type { CorrelationHit } from '../../src/correlation/hit';
+import { initialCorrelationState, type CorrelationState } from '../../src/correlation/state';
 import type { Alert, AlertEvent } from '../../src/model/alert';
 import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
 import type { EntityRef } from '../../src/model/entity';
@@ -21,6 +23,8 @@ const MAX_CLOSED_ALERTS = 50;
 const MAX_REPORTS = 50;
 const MAX_ALERT_EVENTS = 20;
 const MAX_ATTR_VALUES = 20;
+/** Recent detections kept whole, so correlation alerts can show their events' fields. */
+const MAX_RECENT_DETECTIONS = 200;
 
 const levelRank: Record<RuleLevel, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 /** Risk added per matched rule, by level; the score is capped at 100 and decays with `riskHalfLife`. */
@@ -42,6 +46,11 @@ export interface CarriedState {
   rulesetVersion: string;
   pending: DetectionBatch[];
   lastActivity: number;
+  /** The correlation core's windows (src/correlation), keyed by correlation rule id. */
+  correlation: CorrelationState;
+  recent: Detection[];
+  /** Detections that arrived behind the watermark: reported, not counted in windows. */
+  lateCount: number;
 }
 
 export function emptyCarriedState(now: number): CarriedState {
@@ -61,6 +70,9 @@ export function emptyCarriedState(now: number): CarriedState {
     rulesetVersion: '',
     pending: [],
     lastActivity: now,
+    correlation: initialCorrelationState(),
+    recent: [],
+    lateCount: 0,
   };
 }
 
@@ -130,13 +142,15 @@ export class EntityState {
    * above `alertLevel`, unless the same rule alerted for this entity within the suppression period.
    * A (event, rule) pair already seen is ignored, so overlapping batches never double-count.
    */
-  applyDetections(detections: Detection[], now: number, alertLevel: RuleLevel): Alert[] {
+  applyDetections(detections: Detection[], now: number, alertLevel: RuleLevel, silenced: ReadonlySet<string>): Alert[] {
     const raised: Alert[] = [];
     this.decayRisk(now);
     for (const d of detections) {
       const fresh = d.rules.filter((r) => !this.seenEvents.has(`${d.eventId}|${r.id}`));
       if (fresh.length === 0) continue;
       for (const r of fresh) this.seenEvents.add(`${d.eventId}|${r.id}`);
+      this.s.recent.push(d);
+      if (this.s.recent.length > MAX_RECENT_DETECTIONS) this.s.recent.shift();
       this.s.eventCount += 1;
       this.s.lastActivity = now;
       if (d.rulesetVersion) this.s.rulesetVersion = d.rulesetVersion;
@@ -144,6 +158,8 @@ export class EntityState {
       for (const rule of fresh) {
         this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[rule.level]);
         if (levelRank[rule.level] < levelRank[alertLevel]) continue;
+        // Building blocks of correlations (`generate: false`) speak only through the correlation.
+        if (silenced.has(rule.id) || (rule.name !== undefined && silenced.has(rule.name))) continue;
         const alert = this.raise('detection', rule, {}, [d], now);
         if (alert) raised.push(alert);
       }
@@ -179,6 +195,33 @@ export class EntityState {
     this.s.alertCount += 1;
     this.trimClosedAlerts();
     return alert;
+  }
+
+  /**
+   * Turns correlation hits into alerts (each through suppression). Inner links of a chain whose consumer
+   * does not `generate` are counted by the core but raise nothing here (`alerting` decides).
+   */
+  applyHits(hits: CorrelationHit[], now: number, alerting: (hit: CorrelationHit) => boolean): Alert[] {
+    const raised: Alert[] = [];
+    for (const hit of hits) {
+      if (!alerting(hit)) continue;
+      this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[hit.rule.level]);
+      const events = hit.anchor ? [hit.anchor] : hit.eventIds.map((id) => this.s.recent.find((d) => d.eventId === id) ?? placeholderDetection(id, hit));
+      const alert = this.raise(hit.kind === 'absence' ? 'absence' : 'correlation', hit.rule, hit.group, events, now, hit.eventCount);
+      if (!alert) continue;
+      alert.firstSeen = hit.firstSeen;
+      alert.lastSeen = hit.lastSeen;
+      raised.push(alert);
+    }
+    return raised;
+  }
+
+  correlation(): CorrelationState {
+    return this.s.correlation;
+  }
+
+  countLate(n: number): void {
+    this.s.lateCount += n;
   }
 
   validateVerdict(input: VerdictInput): void {
@@ -232,6 +275,7 @@ export class EntityState {
       timeline: this.s.timeline,
       playbooks: this.s.playbooks,
       rulesetVersion: this.s.rulesetVersion,
+      lateEvents: this.s.lateCount,
     };
   }
 
@@ -273,6 +317,11 @@ export class EntityState {
       closed -= 1;
     }
   }
+}
+
+/** An event that fell out of the recent-detections memory: its id and the hit's time are all that is left. */
+function placeholderDetection(eventId: string, hit: CorrelationHit): Detection {
+  return { eventId, tenant: '', source: 'json', time: hit.lastSeen, rules: [], entities: [], fields: {}, summary: '', rulesetVersion: '' };
 }
 
 function toAlertEvent(d: Detection): AlertEvent {

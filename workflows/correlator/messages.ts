@@ -35,6 +35,8 @@ export interface EntityStateView {
   timeline: TimelineEntry[];
   playbooks: PlaybookReport[];
   rulesetVersion: string;
+  /** Detections that arrived later than the allowed lateness: kept in the timeline, not in windows. */
+  lateEvents: number;
 }
 
 export const entityStateQuery = defineQuery<EntityStateView>('entityState');

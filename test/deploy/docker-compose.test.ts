@@ -1,0 +1,72 @@
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so it is checked against the code: every
+ * service has a pinned image, Vigil services run commands the CLI has, set only env vars the config
+ * schema reads, and point at services that exist on the ports those services listen on.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { ConfigSchema, loadConfig } from '../../src/config';
+import { projectRoot } from '../../src/project-root';
+import { runVigil } from '../helpers/vigil-process';
+
+interface Service {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, unknown> | string[];
+  deploy?: { replicas?: number };
+  ports?: string[];
+}
+
+const compose = parse(readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const vigilServices = Object.entries(services).filter(([name]) => name.startsWith('vigil-'));
+
+test('every service has a pinned image (no :latest)', () => {
+  for (const [name, svc] of Object.entries(services)) {
+    expect([name, svc.image]).toEqual([name, expect.stringMatching(/^[\w./-]+:[\w.-]+$/)]);
+    expect(svc.image).not.toMatch(/:latest$/);
+  }
+});
+
+test('Vigil services set only env vars the config schema reads, and values the schema accepts', () => {
+  const known = new Set(Object.keys(ConfigSchema.shape));
+  for (const [name, svc] of vigilServices) {
+    for (const key of Object.keys(svc.environment ?? {})) expect([name, key, known.has(key)]).toEqual([name, key, true]);
+    expect(() => loadConfig(svc.environment ?? {})).not.toThrow();
+  }
+});
+
+test('Vigil service commands are real CLI commands', () => {
+  for (const [name, svc] of vigilServices) {
+    const command = svc.command?.[0];
+    expect([name, command]).toEqual([name, expect.any(String)]);
+    const help = runVigil([command!, '--help'], {});
+    expect([name, help.status]).toEqual([name, 0]);
+    for (const flag of (svc.command ?? []).slice(1).filter((a) => a.startsWith('--'))) expect(help.stdout).toContain(flag);
+  }
+});
+
+test('addresses point at services that exist, on the ports they listen on', () => {
+  const hostPort = (value: string): [string, string] => {
+    const m = /^(?:\w+:\/\/)?([^:/]+):(\d+)/.exec(value)!;
+    return [m[1]!, m[2]!];
+  };
+  for (const [, svc] of vigilServices) {
+    const env = svc.environment!;
+    expect(hostPort(env.TEMPORAL_ADDRESS!)).toEqual(['temporal', '7233']);
+    expect(hostPort(env.MQTT_URL!)).toEqual(['mosquitto', '1883']);
+    for (const dep of Object.keys(svc.depends_on ?? {})) expect(Object.keys(services)).toContain(dep);
+  }
+  expect(hostPort(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS!)).toEqual(['temporal', '7233']);
+  expect(services['temporal-ui']!.environment!.TEMPORAL_CODEC_ENDPOINT).toBe(`http://localhost:${services['vigil-codec']!.environment!.VIGIL_CODEC_PORT}`);
+  expect(services.temporal!.environment!.DB).toBe('postgres12');
+  expect(services.temporal!.environment!.POSTGRES_SEEDS).toBe('postgresql');
+});
+
+test('the multi-node shape: several ingest and worker replicas, ingest on a shared subscription', () => {
+  expect(services['vigil-worker']!.deploy!.replicas).toBeGreaterThanOrEqual(2);
+  expect(services['vigil-ingest']!.deploy!.replicas).toBeGreaterThanOrEqual(2);
+  expect(services['vigil-ingest']!.environment!.VIGIL_INGEST_GROUP).not.toBe('');
+});
