@@ -1,5 +1,5 @@
 /**
- * The correlation core: detections in, hits out, in event time. Pure and deterministic (no clock, no I/O,
+ * The correlation core: detections in, hits out, in event time. Pure and deterministic (no wall clock, no I/O,
  * no randomness), so the correlator workflow and `vigil rules eval` run the same code with the same results.
  * The state passed in is updated in place and returned (copying it per batch would dominate the cost); clone it
  * first if the old value is still needed.
@@ -13,7 +13,7 @@
  * sliding-window cutoff):
  * - Windows slide: each input is evaluated in the window of inputs of its group within `timespan` before it,
  *   both edges inclusive (inputs exactly `timespan` apart are in one window; one ms more and they are not).
- * - An input that arrives out of order (but not late) is inserted in time order and every window it falls in,
+ * - (Eager) an input that arrives out of order (but not late) is inserted in time order and every window it falls in,
  *   i.e. those ending at it or at a later input at most `timespan` after it, is re-evaluated, earliest first.
  * - Conditions are checked whenever an input arrives, so `lt`/`lte` hold as soon as a group's first input
  *   arrives (the group a query over the window would return), and `eq` holds at exactly that count.
@@ -140,8 +140,8 @@ function holdInOrder(held: Detection[], d: Detection): void {
 }
 
 /**
- * Moves the watermark forward to `watermark` (never back), fires absences whose deadline it passed and drops
- * windows it made stale. The correlator calls it from a timer with `now − allowedLatenessMs`, at the time
+ * Moves the watermark forward to `watermark` (never back), evaluates held detections it passed (exactOrder),
+ * fires absences whose deadline it passed and drops windows it made stale. The correlator calls it from a timer with `now − allowedLatenessMs`, at the time
  * `nextDeadline` names, since event time alone stops advancing when an entity goes quiet.
  */
 export function advanceTo(
