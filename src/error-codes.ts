@@ -41,6 +41,7 @@ export const errorCodes = {
   VGL_ACTION_NOT_CONFIGURED: 'A response action needs an endpoint or credentials that are not configured.',
   VGL_CHATOPS_SIGNATURE: 'A chat request had a missing, stale or forged signature.',
   VGL_CHATOPS_AUTH: 'An HTTP approval API request had a missing or wrong bearer token.',
+  VGL_CHATOPS_PAYLOAD: 'A chat or HTTP API request body is malformed (not the documented Slack or JSON shape).',
   VGL_CHATOPS_UNKNOWN_USER: 'The chat user is not mapped to an approver identity in rules/responses.',
   VGL_PLAYBOOK_NOT_FOUND: 'No playbook run with that workflow id exists.',
 } as const;

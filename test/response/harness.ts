@@ -20,8 +20,11 @@ export interface PlaybookHarness {
   env: TestWorkflowEnvironment;
   /** Runs `fn` while a worker with activities built from `deps` polls the harness task queue. */
   withWorker<T>(deps: Omit<ActivityDeps, 'logger' | 'client'>, fn: () => Promise<T>): Promise<T>;
-  /** Starts the correlator stand-in (answering with `view`) and the playbook as the correlator would. */
-  startPlaybook(alert: Alert, binding: PlaybookBinding, view?: EntityStateView): Promise<WorkflowHandle>;
+  /**
+   * Starts the correlator stand-in (answering with `view`, completing after `reportsToWaitFor` reports)
+   * and the playbook as the correlator would.
+   */
+  startPlaybook(alert: Alert, binding: PlaybookBinding, view?: EntityStateView, reportsToWaitFor?: number): Promise<WorkflowHandle>;
   teardown(): Promise<void>;
 }
 
@@ -38,8 +41,8 @@ export async function startPlaybookHarness(taskQueue: string): Promise<PlaybookH
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
       return worker.runUntil(fn());
     },
-    async startPlaybook(alert, binding, view = entityView(alert)) {
-      await env.client.workflow.start(correlatorStandIn, { workflowId: alert.correlatorWorkflowId, taskQueue, args: [view, 1] });
+    async startPlaybook(alert, binding, view = entityView(alert), reportsToWaitFor = 1) {
+      await env.client.workflow.start(correlatorStandIn, { workflowId: alert.correlatorWorkflowId, taskQueue, args: [view, reportsToWaitFor] });
       return env.client.workflow.start('playbookWorkflow', {
         workflowId: `playbook:${binding.playbook}:${alert.id}`,
         taskQueue,

@@ -1,0 +1,111 @@
+/**
+ * The JSON HTTP approval API. Every request carries `Authorization: Bearer <token>`; the token names
+ * the caller's approver identity (configured, never taken from the body), so a decision records who
+ * made it. Errors are `{ code, message }` with the stable VGL_* code.
+ *   GET  /api/v1/playbooks[?awaiting=true&tenant=acme]
+ *   GET  /api/v1/playbooks/:workflowId
+ *   POST /api/v1/playbooks/:workflowId/decision     { decision: approve|deny, reason? }
+ *   POST /api/v1/playbooks/:workflowId/containment  { command: keep|release, reason? }
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { VigilError, type ErrorCode } from '../error-codes';
+import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus } from './playbook-runs';
+
+export interface ApiRoutesDeps {
+  logger: Logger;
+  client: Client;
+  /** Bearer token → approver identity. */
+  apiTokens: Map<string, string>;
+}
+
+const DecisionBodySchema = z.object({ decision: z.enum(['approve', 'deny']), reason: z.string().max(2000).optional() }).strict();
+const ContainmentBodySchema = z.object({ command: z.enum(['keep', 'release']), reason: z.string().max(2000).optional() }).strict();
+const ListQuerySchema = z.object({ awaiting: z.enum(['true', 'false']).optional(), tenant: z.string().optional() });
+
+const statusOf: Partial<Record<ErrorCode, number>> = {
+  VGL_APPROVAL_UNAUTHORIZED: 403,
+  VGL_APPROVAL_SELF: 403,
+  VGL_APPROVAL_DUPLICATE: 409,
+  VGL_APPROVAL_CLOSED: 409,
+  VGL_PLAYBOOK_NOT_FOUND: 404,
+  VGL_CHATOPS_PAYLOAD: 400,
+};
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Compares digests in constant time against every token, so timing reveals neither match nor prefix. */
+function identityOfToken(tokens: Map<string, string>, presented: string): string | undefined {
+  const wanted = digest(presented);
+  let identity: string | undefined;
+  for (const [token, name] of tokens) if (timingSafeEqual(digest(token), wanted)) identity = name;
+  return identity;
+}
+
+export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): void {
+  const { client, logger } = deps;
+
+  const fail = (reply: FastifyReply, err: unknown) => {
+    if (err instanceof VigilError) return reply.code(statusOf[err.code] ?? 400).send({ code: err.code, message: err.message });
+    logger.error({ err }, 'approval API request failed');
+    return reply.code(500).send({ message: (err as Error).message });
+  };
+
+  const callerOf = (request: FastifyRequest): string | undefined => {
+    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
+    return match ? identityOfToken(deps.apiTokens, match[1]!) : undefined;
+  };
+
+  app.register(async (api) => {
+    api.addHook('onRequest', async (request, reply) => {
+      const caller = callerOf(request);
+      if (!caller) return reply.code(401).send({ code: 'VGL_CHATOPS_AUTH', message: 'missing or unknown bearer token' });
+      request.caller = caller;
+    });
+
+    api.get('/api/v1/playbooks', async (request, reply) => {
+      const query = ListQuerySchema.safeParse(request.query);
+      if (!query.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', query.error.issues[0]!.message, { field: query.error.issues[0]!.path.join('.') }));
+      return listPlaybookRuns(client, { awaiting: query.data.awaiting === 'true', ...(query.data.tenant ? { tenant: query.data.tenant } : {}) });
+    });
+
+    api.get<{ Params: { workflowId: string } }>('/api/v1/playbooks/:workflowId', async (request, reply) => {
+      try {
+        return await playbookStatus(client, request.params.workflowId);
+      } catch (err) {
+        return fail(reply, err);
+      }
+    });
+
+    api.post<{ Params: { workflowId: string } }>('/api/v1/playbooks/:workflowId/decision', async (request, reply) => {
+      const body = DecisionBodySchema.safeParse(request.body);
+      if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
+      try {
+        return await decidePlaybook(client, request.params.workflowId, { ...body.data, by: request.caller!, via: 'http' });
+      } catch (err) {
+        return fail(reply, err);
+      }
+    });
+
+    api.post<{ Params: { workflowId: string } }>('/api/v1/playbooks/:workflowId/containment', async (request, reply) => {
+      const body = ContainmentBodySchema.safeParse(request.body);
+      if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
+      try {
+        await commandContainment(client, request.params.workflowId, { ...body.data, by: request.caller!, via: 'http' });
+        return reply.code(202).send({ accepted: true });
+      } catch (err) {
+        return fail(reply, err);
+      }
+    });
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The approver identity the bearer token maps to (set by the API's auth hook). */
+    caller?: string;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Slack endpoints: the `/vigil` slash command and interactivity (Block Kit buttons). Both verify the
+ * signing secret against the raw body before anything else; a missing, forged or stale signature gets
+ * 401 and reaches no workflow. Chat users map to approver identities through rules/responses; an
+ * unmapped user is told so (VGL_CHATOPS_UNKNOWN_USER) and nothing is sent.
+ */
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { slackActionIds } from '../../activities/slack-blocks';
+import { VigilError } from '../error-codes';
+import { identityOfChatUser, type ResponseConfig } from '../response/response-config';
+import { verdictUpdate } from '../../workflows/correlator/messages';
+import { userResponseSignal } from '../../workflows/playbook/messages';
+import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus } from './playbook-runs';
+import { verifySlackSignature } from './slack-signature';
+import { parseSlashCommand, slashCommandUsage } from './slash-command';
+
+export interface SlackRoutesDeps {
+  logger: Logger;
+  client: Client;
+  responses: ResponseConfig;
+  signingSecret: string;
+}
+
+const SlashCommandSchema = z.object({ command: z.string(), text: z.string().default(''), user_id: z.string().min(1), user_name: z.string().optional() });
+const BlockActionsSchema = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string().min(1), username: z.string().optional() }),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+  response_url: z.string().url().optional(),
+});
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral', text });
+
+function describeError(err: unknown): string {
+  return err instanceof VigilError ? err.message : `failed: ${(err as Error).message}`;
+}
+
+export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): void {
+  const { logger, client, responses } = deps;
+
+  /** Returns the parsed form body, or replies 401 and returns undefined. */
+  function verified(request: FastifyRequest, reply: FastifyReply): URLSearchParams | undefined {
+    const rawBody = typeof request.body === 'string' ? request.body : '';
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const check = verifySlackSignature(deps.signingSecret, { timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') }, rawBody, Math.floor(Date.now() / 1000));
+    if (!check.ok) {
+      logger.warn({ url: request.url, reason: check.reason }, 'VGL_CHATOPS_SIGNATURE: Slack request refused');
+      void reply.code(401).send({ code: 'VGL_CHATOPS_SIGNATURE', message: check.reason });
+      return undefined;
+    }
+    return new URLSearchParams(rawBody);
+  }
+
+  function identityOf(chatUserId: string): string {
+    const identity = identityOfChatUser(responses, chatUserId);
+    if (!identity) throw new VigilError('VGL_CHATOPS_UNKNOWN_USER', `Slack user ${chatUserId} is not mapped to an approver identity`, { field: 'user_id' });
+    return identity.name;
+  }
+
+  app.post('/slack/commands', async (request, reply) => {
+    const form = verified(request, reply);
+    if (!form) return reply;
+    const parsed = SlashCommandSchema.safeParse(Object.fromEntries(form));
+    if (!parsed.success) return reply.code(400).send(ephemeral('malformed slash command'));
+    const command = parseSlashCommand(parsed.data.text);
+    try {
+      switch (command.kind) {
+        case 'decide': {
+          const by = identityOf(parsed.data.user_id);
+          const status = await decidePlaybook(client, command.workflowId, { decision: command.decision, by, via: 'chat', ...(command.reason ? { reason: command.reason } : {}) });
+          return ephemeral(`${command.decision === 'approve' ? 'Approved' : 'Denied'} ${command.workflowId} as ${by}: now ${status.state}`);
+        }
+        case 'containment': {
+          const by = identityOf(parsed.data.user_id);
+          await commandContainment(client, command.workflowId, { command: command.command, by, via: 'chat', ...(command.reason ? { reason: command.reason } : {}) });
+          return ephemeral(`Sent "${command.command}" for ${command.workflowId} as ${by}`);
+        }
+        case 'status': {
+          const status = await playbookStatus(client, command.workflowId);
+          return ephemeral(`${status.workflowId}: ${status.state}; decisions: ${status.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ') || 'none'}`);
+        }
+        case 'list': {
+          const rows = await listPlaybookRuns(client, { awaiting: true, limit: 20 });
+          return ephemeral(rows.length === 0 ? 'No playbook is waiting for approval.' : rows.map((r) => `• ${r.workflowId} (${r.state}, rule ${r.ruleId})`).join('\n'));
+        }
+        case 'help':
+          return ephemeral(command.problem ? `${command.problem}\n${slashCommandUsage}` : slashCommandUsage);
+      }
+    } catch (err) {
+      return ephemeral(describeError(err));
+    }
+  });
+
+  app.post('/slack/interactivity', async (request, reply) => {
+    const form = verified(request, reply);
+    if (!form) return reply;
+    const parsed = BlockActionsSchema.safeParse(JSON.parse(form.get('payload') ?? 'null'));
+    if (!parsed.success) return reply.code(400).send({ code: 'VGL_CHATOPS_PAYLOAD', message: 'not a block_actions payload' });
+    const { user, actions, response_url: responseUrl } = parsed.data;
+    const action = actions[0]!;
+    const workflowId = action.value ?? '';
+    let text: string;
+    try {
+      text = await handleButton(action.action_id, workflowId, user.id);
+    } catch (err) {
+      text = describeError(err);
+    }
+    // Slack ignores the ack's body for block actions; feedback goes to response_url as an ephemeral message.
+    if (responseUrl) {
+      await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ephemeral(text), replace_original: false }) }).catch((err: Error) =>
+        logger.warn({ err: err.message }, 'Slack response_url post failed'),
+      );
+    }
+    return reply.code(200).send();
+  });
+
+  async function handleButton(actionId: string, workflowId: string, chatUserId: string): Promise<string> {
+    switch (actionId) {
+      case slackActionIds.approve:
+      case slackActionIds.deny: {
+        const by = identityOf(chatUserId);
+        const decision = actionId === slackActionIds.approve ? 'approve' : 'deny';
+        const status = await decidePlaybook(client, workflowId, { decision, by, via: 'chat' });
+        return `${decision === 'approve' ? 'Approved' : 'Denied'} as ${by}: now ${status.state}`;
+      }
+      case slackActionIds.falsePositive: {
+        const by = identityOf(chatUserId);
+        const status = await decidePlaybook(client, workflowId, { decision: 'deny', by, via: 'chat', reason: 'false positive' });
+        // The verdict feeds the rule's precision statistics in the correlator.
+        await client.workflow.getHandle(status.correlatorWorkflowId).executeUpdate(verdictUpdate, { args: [{ alertId: status.alertId, verdict: 'false_positive', by, note: `from playbook ${workflowId}` }] });
+        return `Marked alert ${status.alertId} as a false positive and denied the playbook as ${by}`;
+      }
+      case slackActionIds.userConfirmed:
+      case slackActionIds.userNotMe: {
+        // The affected user need not be an approver: their mapped identity, or their Slack id, answers.
+        const by = identityOfChatUser(responses, chatUserId)?.name ?? chatUserId;
+        await client.workflow.getHandle(workflowId).signal(userResponseSignal, { answer: actionId === slackActionIds.userConfirmed ? 'confirmed' : 'not_me', by, via: 'chat' });
+        return 'Thanks, your answer was recorded.';
+      }
+      default:
+        return `unknown action ${actionId}`;
+    }
+  }
+}

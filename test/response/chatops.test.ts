@@ -1,0 +1,204 @@
+/**
+ * The chatops server against real playbook runs on a real Temporal dev server: Slack buttons and the
+ * slash command with signed requests, forged and stale signatures refused with 401 and nothing sent to
+ * the workflow, the JSON API with bearer tokens, and identities mapped from chat users.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { slackActionIds } from '../../activities/slack-blocks';
+import { buildChatopsApp } from '../../src/chatops/app';
+import { slackSignature } from '../../src/chatops/slack-signature';
+import { playbookStatusQuery } from '../../workflows/playbook/messages';
+import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
+import { bindingFrom, podAlert, responseConfig } from './fixtures';
+import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';
+import { standInVerdictsQuery } from './workflows/correlator-stand-in';
+
+const signingSecret = '8f742231b10e8888abcd99yyyzzz85a5';
+const bindingsYaml = `
+bindings:
+  - playbook: approve-me
+    match: {}
+    params:
+      notify: []
+      approval: { groups: [oncall], timeout: 1h }
+      containment: []
+`;
+const responses = responseConfig(bindingsYaml);
+
+let harness: PlaybookHarness;
+let app: FastifyInstance;
+let baseUrl: string;
+let responseUrls: HttpFake;
+
+/**
+ * A real request to the listening app. (fastify's inject() pulls an ESM-only `cookie` build that jest's
+ * CommonJS runtime cannot load, so tests go over a socket.)
+ */
+async function call(request: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string | object }) {
+  const isJson = request.payload !== undefined && typeof request.payload !== 'string';
+  const response = await fetch(`${baseUrl}${request.url}`, {
+    method: request.method,
+    headers: { ...(isJson ? { 'content-type': 'application/json' } : {}), ...request.headers },
+    body: request.payload === undefined ? undefined : isJson ? JSON.stringify(request.payload) : (request.payload as string),
+  });
+  const text = await response.text();
+  return { statusCode: response.status, json: () => JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  harness = await startPlaybookHarness('chatops');
+  responseUrls = await startHttpFake(() => ({ status: 200, body: 'ok' }));
+  app = buildChatopsApp({
+    logger: pino({ level: 'silent' }),
+    client: harness.env.client,
+    responses,
+    slackSigningSecret: signingSecret,
+    apiTokens: new Map([['tok-alice', 'alice'], ['tok-carol', 'carol']]),
+  });
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await responseUrls?.close();
+  await harness?.teardown();
+});
+
+const withWorker = <T>(fn: () => Promise<T>) => harness.withWorker({ dryRun: false, responses }, fn);
+
+function signedForm(body: string, options: { timestamp?: number; secret?: string } = {}) {
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-slack-request-timestamp': timestamp,
+    'x-slack-signature': slackSignature(options.secret ?? signingSecret, timestamp, body),
+  };
+}
+
+function buttonBody(actionId: string, workflowId: string, userId: string): string {
+  const payload = { type: 'block_actions', user: { id: userId, username: userId }, actions: [{ action_id: actionId, block_id: 'vigil_decision', value: workflowId, type: 'button' }], response_url: `${responseUrls.url}/actions/${workflowId}` };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+async function historySignalsAndUpdates(workflowId: string): Promise<number> {
+  const history = await harness.env.client.workflow.getHandle(workflowId).fetchHistory();
+  return history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes).length;
+}
+
+test('Slack Approve button from a mapped on-call user approves the run, recorded as via chat', async () => {
+  const alert = podAlert();
+  await withWorker(async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(bindingsYaml, 'approve-me'));
+    await waitForState(handle, 'awaiting_approval');
+    const body = buttonBody(slackActionIds.approve, handle.workflowId, 'U02BOB');
+    const response = await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(body), payload: body });
+    expect(response.statusCode).toBe(200);
+    const report = await handle.result();
+    expect(report.decisions).toEqual([expect.objectContaining({ decision: 'approve', by: 'bob', via: 'chat' })]);
+    const feedback = responseUrls.requests.find((r) => r.path === `/actions/${handle.workflowId}`)!;
+    expect(JSON.parse(feedback.body)).toEqual(expect.objectContaining({ response_type: 'ephemeral', text: 'Approved as bob: now awaiting_approval' }));
+  });
+});
+
+test.each([
+  ['forged (wrong secret)', { secret: 'not-the-signing-secret' }],
+  ['stale (timestamp 6 minutes old)', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 }],
+])('a %s Slack request is refused with 401 and no signal or update reaches the workflow', async (_name, options) => {
+  const alert = podAlert();
+  await withWorker(async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(bindingsYaml, 'approve-me'));
+    await waitForState(handle, 'awaiting_approval');
+    const before = await historySignalsAndUpdates(handle.workflowId);
+    const body = buttonBody(slackActionIds.approve, handle.workflowId, 'U01ALICE');
+    const button = await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(body, options), payload: body });
+    expect(button.statusCode).toBe(401);
+    expect(button.json()).toEqual(expect.objectContaining({ code: 'VGL_CHATOPS_SIGNATURE' }));
+    const command = new URLSearchParams({ command: '/vigil', text: `approve ${handle.workflowId}`, user_id: 'U01ALICE' }).toString();
+    const slash = await call({ method: 'POST', url: '/slack/commands', headers: signedForm(command, options), payload: command });
+    expect(slash.statusCode).toBe(401);
+    const unsigned = await call({ method: 'POST', url: '/slack/commands', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: command });
+    expect(unsigned.statusCode).toBe(401);
+
+    const status = await handle.query(playbookStatusQuery);
+    expect(status.state).toBe('awaiting_approval');
+    expect(status.decisions).toEqual([]);
+    expect(status.refused).toEqual([]);
+    expect(await historySignalsAndUpdates(handle.workflowId)).toBe(before);
+    await handle.terminate('test done');
+  });
+});
+
+test('slash command: /vigil deny with a reason; an unmapped Slack user is told and nothing is sent', async () => {
+  const alert = podAlert();
+  await withWorker(async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(bindingsYaml, 'approve-me'));
+    await waitForState(handle, 'awaiting_approval');
+    const stranger = new URLSearchParams({ command: '/vigil', text: `approve ${handle.workflowId}`, user_id: 'U99NOBODY' }).toString();
+    const refused = await call({ method: 'POST', url: '/slack/commands', headers: signedForm(stranger), payload: stranger });
+    expect(refused.json().text).toMatch(/^VGL_CHATOPS_UNKNOWN_USER: .*U99NOBODY/);
+
+    const list = new URLSearchParams({ command: '/vigil', text: 'list', user_id: 'U01ALICE' }).toString();
+    // Visibility is eventually consistent: the run shows up in the awaiting list shortly after it starts.
+    for (;;) {
+      const listed = await call({ method: 'POST', url: '/slack/commands', headers: signedForm(list), payload: list });
+      if (listed.json().text.includes(handle.workflowId)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const deny = new URLSearchParams({ command: '/vigil', text: `deny ${handle.workflowId} known pentest`, user_id: 'U01ALICE' }).toString();
+    const denied = await call({ method: 'POST', url: '/slack/commands', headers: signedForm(deny), payload: deny });
+    expect(denied.json()).toEqual({ response_type: 'ephemeral', text: `Denied ${handle.workflowId} as alice: now awaiting_approval` });
+    const report = await handle.result();
+    expect(report.outcome).toBe('denied');
+    expect(report.decisions).toEqual([expect.objectContaining({ decision: 'deny', by: 'alice', via: 'chat', reason: 'known pentest' })]);
+  });
+});
+
+test('False-positive button denies the playbook and sends a false_positive verdict to the correlator', async () => {
+  const alert = podAlert();
+  await withWorker(async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(bindingsYaml, 'approve-me'), undefined, 2);
+    await waitForState(handle, 'awaiting_approval');
+    const body = buttonBody(slackActionIds.falsePositive, handle.workflowId, 'U01ALICE');
+    expect((await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(body), payload: body })).statusCode).toBe(200);
+    expect((await handle.result()).decisions).toEqual([expect.objectContaining({ decision: 'deny', by: 'alice', reason: 'false positive' })]);
+    const verdicts = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).query(standInVerdictsQuery);
+    expect(verdicts).toEqual([expect.objectContaining({ alertId: alert.id, verdict: 'false_positive', by: 'alice' })]);
+    await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).terminate('test done');
+  });
+});
+
+test('JSON API: bearer token required; the token names the approver; refusals carry their code', async () => {
+  const alert = podAlert();
+  await withWorker(async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(bindingsYaml, 'approve-me'));
+    await waitForState(handle, 'awaiting_approval');
+    const url = `/api/v1/playbooks/${encodeURIComponent(handle.workflowId)}/decision`;
+    const noToken = await call({ method: 'POST', url, payload: { decision: 'approve' } });
+    expect(noToken.statusCode).toBe(401);
+    expect(noToken.json().code).toBe('VGL_CHATOPS_AUTH');
+    const wrongToken = await call({ method: 'POST', url, headers: { authorization: 'Bearer tok-mallory' }, payload: { decision: 'approve' } });
+    expect(wrongToken.statusCode).toBe(401);
+    const badBody = await call({ method: 'POST', url, headers: { authorization: 'Bearer tok-alice' }, payload: { decision: 'maybe' } });
+    expect(badBody.statusCode).toBe(400);
+    // carol is a lead, not in the oncall group this playbook asks.
+    const carol = await call({ method: 'POST', url, headers: { authorization: 'Bearer tok-carol' }, payload: { decision: 'approve' } });
+    expect(carol.statusCode).toBe(403);
+    expect(carol.json().code).toBe('VGL_APPROVAL_UNAUTHORIZED');
+
+    const status = await call({ method: 'GET', url: `/api/v1/playbooks/${encodeURIComponent(handle.workflowId)}`, headers: { authorization: 'Bearer tok-alice' } });
+    expect(status.json()).toEqual(expect.objectContaining({ state: 'awaiting_approval', askedGroups: ['oncall'] }));
+
+    const alice = await call({ method: 'POST', url, headers: { authorization: 'Bearer tok-alice' }, payload: { decision: 'approve', reason: 'ok' } });
+    expect(alice.statusCode).toBe(200);
+    expect(alice.json().decisions).toEqual([expect.objectContaining({ by: 'alice', via: 'http', reason: 'ok' })]);
+    await handle.result();
+    const late = await call({ method: 'POST', url, headers: { authorization: 'Bearer tok-alice' }, payload: { decision: 'deny' } });
+    expect(late.statusCode).toBe(409);
+    expect(late.json().code).toBe('VGL_APPROVAL_CLOSED');
+    const missing = await call({ method: 'POST', url: '/api/v1/playbooks/nope/decision', headers: { authorization: 'Bearer tok-alice' }, payload: { decision: 'deny' } });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().code).toBe('VGL_PLAYBOOK_NOT_FOUND');
+  });
+});
