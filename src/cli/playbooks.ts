@@ -1,0 +1,114 @@
+/**
+ * Playbook commands: decide (`vigil approve|deny`), steer containment (`vigil playbooks keep|release`),
+ * read (`vigil playbooks list|show`), and serve chat/HTTP approvals (`vigil chatops`). Decisions go
+ * through the playbook's validated update, so a refusal comes back with its VGL_APPROVAL_* code (exit 2).
+ * The CLI is for operators who already hold Temporal access; `--as` names the identity recorded.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { buildChatopsApp } from '../chatops/app';
+import { loadChatopsSettings } from '../chatops/chatops-settings';
+import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus, type PlaybookRunRow } from '../chatops/playbook-runs';
+import { loadConfig } from '../config';
+import { VigilError } from '../error-codes';
+import { loadResponseConfig } from '../response/response-config';
+import { connectClient } from '../temporal/client';
+import type { PlaybookStatus } from '../../workflows/playbook/messages';
+
+const write = (text: string): void => {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+};
+
+async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const client = await connectClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE);
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+function formatStatus(status: PlaybookStatus): string {
+  return [
+    `${status.workflowId}  ${status.state}  playbook ${status.playbook}  alert ${status.alertId}`,
+    `asked: ${status.askedGroups.join(' → ') || '-'}  approvals needed: ${status.approvalsNeeded}${status.waitUntil ? `  waiting until ${new Date(status.waitUntil).toISOString()}` : ''}`,
+    'decisions:',
+    ...status.decisions.map((d) => `  ${new Date(d.at).toISOString()}  ${d.decision.padEnd(7)} ${d.by} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`),
+    ...(status.refused.length > 0 ? ['refused:', ...status.refused.map((r) => `  ${new Date(r.at).toISOString()}  ${r.by} via ${r.via}: ${r.code}`)] : []),
+    'actions:',
+    ...status.actions.map((a) => `  ${a}`),
+  ].join('\n');
+}
+
+function formatRow(row: PlaybookRunRow): string {
+  return [row.startTime, (row.state ?? '-').padEnd(17), row.tenant ?? '-', row.workflowId, `rule ${row.ruleId ?? '-'}`].join('  ');
+}
+
+function registerDecision(program: Command, decision: 'approve' | 'deny'): void {
+  program
+    .command(`${decision} <workflow-id>`)
+    .description(`${decision === 'approve' ? 'Approve' : 'Deny'} a playbook run waiting for approval`)
+    .requiredOption('--as <name>', 'approver identity (as in rules/responses approvers)')
+    .option('--reason <text>', 'why; recorded with the decision')
+    .action(async (workflowId: string, opts: { as: string; reason?: string }) => {
+      const status = await withClient((client) => decidePlaybook(client, workflowId, { decision, by: opts.as, via: 'cli', ...(opts.reason ? { reason: opts.reason } : {}) }));
+      write(`${decision === 'approve' ? 'approved' : 'denied'} ${workflowId} as ${opts.as}; run is now ${status.state}`);
+    });
+}
+
+export function registerPlaybookCommands(program: Command, logger: Logger): void {
+  registerDecision(program, 'approve');
+  registerDecision(program, 'deny');
+
+  const playbooks = program.command('playbooks').description('Response playbook runs');
+  playbooks
+    .command('list')
+    .description('List playbook runs (newest first as visibility returns them)')
+    .option('--awaiting', 'only runs waiting for an approver')
+    .option('--tenant <tenant>', 'only this tenant')
+    .option('--json', 'one JSON object per line')
+    .action(async (opts: { awaiting?: boolean; tenant?: string; json?: boolean }) => {
+      const rows = await withClient((client) => listPlaybookRuns(client, { awaiting: opts.awaiting, ...(opts.tenant ? { tenant: opts.tenant } : {}) }));
+      if (opts.json) for (const row of rows) write(JSON.stringify(row));
+      else write(rows.length > 0 ? rows.map(formatRow).join('\n') : opts.awaiting ? 'no playbook is waiting for approval' : 'no playbook runs');
+    });
+  playbooks
+    .command('show <workflow-id>')
+    .description('Show a playbook run: state, decisions, refusals, actions')
+    .option('--json', 'print the status as JSON')
+    .action(async (workflowId: string, opts: { json?: boolean }) => {
+      const status = await withClient((client) => playbookStatus(client, workflowId));
+      write(opts.json ? JSON.stringify(status) : formatStatus(status));
+    });
+  for (const command of ['keep', 'release'] as const) {
+    playbooks
+      .command(`${command} <workflow-id>`)
+      .description(command === 'keep' ? 'Keep an active containment past its TTL' : 'Release an active containment now (runs its undo)')
+      .requiredOption('--as <name>', 'approver identity')
+      .option('--reason <text>', 'why')
+      .action(async (workflowId: string, opts: { as: string; reason?: string }) => {
+        await withClient((client) => commandContainment(client, workflowId, { command, by: opts.as, via: 'cli', ...(opts.reason ? { reason: opts.reason } : {}) }));
+        write(`sent ${command} for ${workflowId} as ${opts.as}`);
+      });
+  }
+
+  program
+    .command('chatops')
+    .description('Serve Slack slash-command/interactivity endpoints and the JSON approval API')
+    .action(async () => {
+      const config = loadConfig();
+      const settings = loadChatopsSettings();
+      const { config: responses, errors } = loadResponseConfig(path.join(config.VIGIL_RULES_DIR, 'responses'));
+      for (const err of errors) logger.error({ code: err.code, location: err.location }, err.message);
+      if (!settings.slackSigningSecret && settings.apiTokens.size === 0) {
+        throw new VigilError('VGL_CONFIG_INVALID', 'set VIGIL_SLACK_SIGNING_SECRET and/or VIGIL_API_TOKENS, or nobody can approve through chatops', { field: 'VIGIL_API_TOKENS' });
+      }
+      const client = await connectClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE);
+      const app = buildChatopsApp({ logger, client, responses, apiTokens: settings.apiTokens, ...(settings.slackSigningSecret ? { slackSigningSecret: settings.slackSigningSecret } : {}) });
+      const address = await app.listen({ port: settings.port, host: settings.host });
+      logger.info({ address }, 'chatops listening');
+    });
+}
