@@ -92,11 +92,10 @@ function valueMatcher(v: SigmaValue, match: MatchKind | undefined, flags: Readon
       return stringMatcher(asStringValue(v, match).string.withTrailingAny(), cased);
     case 'endswith':
       return stringMatcher(asStringValue(v, match).string.withLeadingAny(), cased);
-    case 're':
-      return {
-        kind: 'regex',
-        regex: compileRegex(asStringValue(v, match).raw, { i: flags.has('i'), m: flags.has('m'), s: flags.has('s') }),
-      };
+    case 're': {
+      const pattern = asStringValue(v, match).raw;
+      return { kind: 'regex', regex: compileRegex(pattern, { i: flags.has('i'), m: flags.has('m'), s: flags.has('s') }), pattern };
+    }
     case 'cidr': {
       const raw = asStringValue(v, match).raw;
       const network = parseCidr(raw);

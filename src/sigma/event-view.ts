@@ -38,6 +38,9 @@ export function stringForm(v: unknown): string | undefined {
   }
 }
 
+/** Shared result for a field without values (never written to). */
+const noValues: (string | undefined)[] = [];
+
 export class EventView {
   private event: unknown = undefined;
   private generation = 0;
@@ -70,8 +73,8 @@ export class EventView {
     const id = slot.id;
     if (this.lowerStamp[id] === this.generation) return this.lowerCache[id]!;
     const leaves = this.leaves(slot);
-    const out = new Array<string | undefined>(leaves.length);
-    for (let i = 0; i < leaves.length; i++) out[i] = stringForm(leaves[i])?.toLowerCase();
+    const out: (string | undefined)[] = leaves.length === 0 ? noValues : [];
+    for (let i = 0; i < leaves.length; i++) out.push(stringForm(leaves[i])?.toLowerCase());
     this.lowerStamp[id] = this.generation;
     this.lowerCache[id] = out;
     return out;

