@@ -165,7 +165,7 @@ describe('attack scenarios', () => {
     expect(hits.filter((h) => h.length === 0).length).toBeGreaterThanOrEqual(3);
   });
 
-  test('aws-credential-compromise: one leaked IAM user does recon, persists and blinds logging; nobody else alerts', () => {
+  test('aws-credential-compromise: one leaked IAM user does recon, persists and blinds logging, then tries the key it minted', () => {
     const lines = readScenario('aws-credential-compromise.ndjson');
     expect(lines.length).toBeGreaterThanOrEqual(50);
     expect(lines.every((l) => l.source === 'cloudtrail')).toBe(true);
@@ -173,13 +173,22 @@ describe('attack scenarios', () => {
     expect(span).toBeGreaterThanOrEqual(90_000);
     expect(span).toBeLessThanOrEqual(180_000);
 
+    const leaked = 'arn:aws:iam::111122223333:user/svc-reporting';
+    const backdoor = 'arn:aws:iam::111122223333:user/admin-break-glass';
     const hitLines = lines.filter((l) => alerting(l).length > 0);
-    const arns = new Set(hitLines.map((l) => field(l.data, 'userIdentity.arn')));
-    expect([...arns]).toEqual(['arn:aws:iam::111122223333:user/svc-reporting']);
-    const recon = lines.filter((l) => /^(List|Describe|Get)/.test(field(l.data, 'eventName') ?? '') && field(l.data, 'userIdentity.arn') === [...arns][0]);
+    expect(new Set(hitLines.map((l) => field(l.data, 'userIdentity.arn')))).toEqual(new Set([leaked, backdoor]));
+    const recon = lines.filter((l) => /^(List|Describe|Get)/.test(field(l.data, 'eventName') ?? '') && field(l.data, 'userIdentity.arn') === leaked);
     expect(recon.length).toBeGreaterThanOrEqual(30);
 
-    const fired = new Set(hitLines.flatMap((l) => alerting(l).map((r) => r.name)));
+    // The backdoor user appears once, at the end, calling with the key the leaked identity created for it.
+    const minted = lines.find((l) => field(l.data, 'eventName') === 'CreateAccessKey');
+    const backdoorLines = lines.filter((l) => field(l.data, 'userIdentity.arn') === backdoor);
+    expect(backdoorLines).toHaveLength(1);
+    const lastByLeaked = Math.max(...lines.filter((l) => field(l.data, 'userIdentity.arn') === leaked).map((l) => l.offsetMs));
+    expect(backdoorLines[0]!.offsetMs).toBeGreaterThan(lastByLeaked);
+    expect(field(backdoorLines[0]!.data, 'userIdentity.accessKeyId')).toBe(field(minted!.data, 'responseElements.accessKey.accessKeyId'));
+
+    const fired = new Set(hitLines.filter((l) => field(l.data, 'userIdentity.arn') === leaked).flatMap((l) => alerting(l).map((r) => r.name)));
     expect([...fired]).toEqual(
       expect.arrayContaining([
         'aws_cloudtrail_caller_identity_with_long_term_key',
