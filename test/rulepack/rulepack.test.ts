@@ -256,6 +256,30 @@ function corpusEvents(file: string): unknown[] {
     });
 }
 
+describe('linux-host-compromise scenario', () => {
+  test('one web server host: foothold as www-data, then root persistence and cleanup, each step detected', () => {
+    const lines = readScenario('linux-host-compromise.ndjson');
+    expect(new Set(lines.map((l) => field(l.data, 'Hostname')))).toEqual(new Set(['web-01']));
+    const firedAs = (user: string) => new Set(lines.filter((l) => field(l.data, 'User') === user).flatMap((l) => alerting(l).map((r) => r.name)));
+    expect([...firedAs('www-data')]).toEqual(
+      expect.arrayContaining(['proc_creation_lnx_download_chmod_execute_tmp', 'proc_creation_lnx_python_pty_spawn', 'proc_creation_lnx_find_setuid_binaries']),
+    );
+    expect([...firedAs('root')]).toEqual(
+      expect.arrayContaining([
+        'proc_creation_lnx_shadow_file_read',
+        'proc_creation_lnx_ssh_authorized_keys_write',
+        'proc_creation_lnx_uid_zero_account',
+        'proc_creation_lnx_kernel_module_loaded',
+        'proc_creation_lnx_shell_history_tampering',
+      ]),
+    );
+    // Cron, log rotation, the web app's scheduled jobs and image conversion stay quiet.
+    const background = lines.filter((l) => /\/(cron|logrotate|php8\.2|convert|apache2)$/.test(field(l.data, 'Image') ?? ''));
+    expect(background.length).toBeGreaterThanOrEqual(5);
+    expect(background.flatMap(alerting)).toEqual([]);
+  });
+});
+
 describe('recorded attacks in the public corpus', () => {
   const stratus = 'stratus-red-team/docs/detonation-logs';
   const falco = 'falco-k8s-audit/test/trace_files/k8s_audit';
