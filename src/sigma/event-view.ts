@@ -73,8 +73,15 @@ export class EventView {
     const id = slot.id;
     if (this.lowerStamp[id] === this.generation) return this.lowerCache[id]!;
     const leaves = this.leaves(slot);
-    const out: (string | undefined)[] = leaves.length === 0 ? noValues : [];
-    for (let i = 0; i < leaves.length; i++) out.push(stringForm(leaves[i])?.toLowerCase());
+    let out = noValues;
+    if (leaves.length === 1) {
+      // The common case: one scalar value.
+      const v = leaves[0];
+      out = [typeof v === 'string' ? v.toLowerCase() : stringForm(v)];
+    } else if (leaves.length > 1) {
+      out = [];
+      for (let i = 0; i < leaves.length; i++) out.push(stringForm(leaves[i])?.toLowerCase());
+    }
     this.lowerStamp[id] = this.generation;
     this.lowerCache[id] = out;
     return out;

@@ -1,7 +1,8 @@
 /**
  * Where a rule field's values come from in a raw event. Dotted names address nested JSON; a path
- * through an array yields every element's value ("any element matches"); a literal key containing
- * dots (`annotations."authorization.k8s.io/decision"`) is preferred over nesting at each level.
+ * through an array yields every element's value ("any element matches"); where the nested path
+ * does not continue, the rest of the name is tried as one literal key containing dots
+ * (`annotations."authorization.k8s.io/decision"`, or flattened events such as `{"a.b": 1}`).
  * Pipelines (pipeline.ts) may map a field to several paths or to a value derived from the event.
  */
 export type FieldSource =
@@ -54,14 +55,12 @@ function collectPath(start: unknown, segments: readonly string[], suffixes: read
     }
     if (node === null || typeof node !== 'object') return;
     const obj = node as Record<string, unknown>;
-    if (i < segments.length - 1) {
-      const flat = obj[suffixes[i]!];
-      if (flat !== undefined && typeof flat !== 'function') {
-        collectPath(flat, segments, suffixes, segments.length, out);
-        return;
-      }
-    }
     node = obj[segments[i]!];
+    if (node === undefined && i < segments.length - 1) {
+      // No nested path: the rest may be one literal key (`authorization.k8s.io/decision`).
+      node = obj[suffixes[i]!];
+      i = segments.length - 1;
+    }
     // Events are JSON: a function can only come from Object.prototype (`constructor`, `toString`).
     if (node === undefined || typeof node === 'function') return;
   }

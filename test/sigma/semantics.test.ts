@@ -47,9 +47,11 @@ describe('arrays and nested fields', () => {
     expect(evalRule(yaml, { args: ['-a', '-b'] })).toBe(true);
     expect(evalRule(yaml, { args: ['-a'] })).toBe(false);
   });
-  test('a literal dotted key wins over nesting', () => {
+  test('a literal dotted key is found where the nested path stops', () => {
     const event = { annotations: { 'authorization.k8s.io/decision': 'allow' } };
     expect(evalRule(one('annotations.authorization.k8s.io/decision', 'allow'), event)).toBe(true);
+    expect(evalRule(one('a.b.c', 'x'), { 'a.b.c': 'x' })).toBe(true);
+    expect(evalRule(one('a.b.c', 'x'), { a: { 'b.c': ['y', 'x'] } })).toBe(true);
   });
   test('prototype keys are not fields', () => {
     expect(evalRule(one('constructor|exists', 'true'), {})).toBe(false);
