@@ -75,6 +75,8 @@ function parseMap(map: Record<string, unknown>, path: (string | number)[], locat
     const [field, ...modifiers] = key.split('|');
     const location = locate([...path, key]);
     const values = Array.isArray(raw) ? raw : [raw];
+    // An empty OR would match nothing and an empty `all` everything: both are almost surely mistakes.
+    if (values.length === 0) throw new RuleError('VGL_RULE_DETECTION', `${key} has an empty list of values`, location);
     values.forEach((v, i) => {
       if (!isScalar(v)) {
         throw new RuleError('VGL_RULE_DETECTION', `values of ${key} must be strings, numbers, booleans or null`,
