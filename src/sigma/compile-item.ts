@@ -117,7 +117,7 @@ function valueMatcher(v: SigmaValue, match: MatchKind | undefined, flags: Readon
 }
 
 /** Picks the cheapest comparison that is equivalent to the wildcard pattern. */
-export function stringMatcher(s: SigmaString, cased: boolean): ValueMatcher {
+function stringMatcher(s: SigmaString, cased: boolean): ValueMatcher {
   const norm = cased ? (t: string) => t : (t: string) => t.toLowerCase();
   const parts = s.parts;
   const plain = s.plain;

@@ -31,7 +31,7 @@ export async function readEventFile(file: string): Promise<EventFile> {
   return parseEvents(bytes.toString('utf8'), file);
 }
 
-export function parseEvents(text: string, file: string): EventFile {
+function parseEvents(text: string, file: string): EventFile {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     let whole: unknown;
@@ -64,7 +64,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Recognises the sources whose records carry a distinctive shape. */
-export function detectSource(event: unknown): SourceKind | undefined {
+function detectSource(event: unknown): SourceKind | undefined {
   if (!isRecord(event)) return undefined;
   if (typeof event['eventSource'] === 'string' && typeof event['eventName'] === 'string' && 'awsRegion' in event) return 'cloudtrail';
   if (event['kind'] === 'Event' && typeof event['auditID'] === 'string') return 'k8s_audit';

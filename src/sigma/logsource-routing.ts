@@ -13,7 +13,7 @@ export function logsourceCovers(selector: Logsource, rule: Logsource): boolean {
   return attributes.every((a) => selector[a] === undefined || selector[a]!.toLowerCase() === rule[a]?.toLowerCase());
 }
 
-export function hasLogsource(ls: Logsource): boolean {
+function hasLogsource(ls: Logsource): boolean {
   return attributes.some((a) => ls[a] !== undefined);
 }
 

@@ -54,8 +54,7 @@ export type ConditionMatcher =
   | { readonly kind: 'and'; readonly nodes: readonly ConditionMatcher[] }
   | { readonly kind: 'or'; readonly nodes: readonly ConditionMatcher[] }
   | { readonly kind: 'not'; readonly node: ConditionMatcher }
-  | { readonly kind: 'search'; readonly search: CompiledSearch }
-  | { readonly kind: 'constant'; readonly value: boolean };
+  | { readonly kind: 'search'; readonly search: CompiledSearch };
 
 export function evaluateCondition(node: ConditionMatcher, view: EventView): boolean {
   switch (node.kind) {
@@ -69,8 +68,6 @@ export function evaluateCondition(node: ConditionMatcher, view: EventView): bool
       return !evaluateCondition(node.node, view);
     case 'search':
       return searchMatches(node.search, view);
-    case 'constant':
-      return node.value;
   }
 }
 
