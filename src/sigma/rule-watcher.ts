@@ -53,7 +53,9 @@ export class RuleWatcher {
   static async start(paths: string[], options: RuleWatcherOptions = {}): Promise<RuleWatcher> {
     const watcher = new RuleWatcher(paths, options, options.logger);
     await watcher.refresh();
-    watcher.timer = setInterval(() => void watcher.refresh(), options.intervalMs ?? 1000);
+    const tick = () =>
+      watcher.refresh().catch((err: unknown) => watcher.logger?.error({ err }, 'rule reload failed; previous rule set kept'));
+    watcher.timer = setInterval(() => void tick(), options.intervalMs ?? 1000);
     watcher.timer.unref();
     return watcher;
   }
