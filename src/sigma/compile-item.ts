@@ -16,6 +16,7 @@ import { numberOf } from './matcher';
 import { parseCidr } from './network';
 import { compileRegex } from './regex';
 import { ANY, type SigmaString } from './sigma-string';
+import type { TimePart } from './time-part';
 
 export interface CompileContext {
   readonly fields: FieldTable;
@@ -38,11 +39,16 @@ function compileChecked(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
   const transforms: Extract<Modifier, { kind: 'transform' }>[] = [];
   const flags = new Set<FlagKind>();
   let match: MatchKind | undefined;
+  let timePart: TimePart | undefined;
   for (const name of spec.modifiers) {
     const modifier = modifierRegistry.get(name);
     if (!modifier) throw new RuleError('VGL_RULE_UNKNOWN_MODIFIER', `unknown modifier '${name}' in '${key}'`, spec.location);
     if (modifier.kind === 'transform') transforms.push(modifier);
     else if (modifier.kind === 'flag') flags.add(modifier.flag);
+    else if (modifier.kind === 'timePart') {
+      if (timePart !== undefined) throw new ModifierValueError(`modifiers '${timePart}' and '${modifier.part}' cannot be combined in '${key}'`);
+      timePart = modifier.part;
+    }
     else if (match !== undefined) throw new ModifierValueError(`modifiers '${match}' and '${modifier.match}' cannot be combined in '${key}'`);
     else match = modifier.match;
   }
@@ -52,9 +58,13 @@ function compileChecked(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
   if ((flags.has('i') || flags.has('m') || flags.has('s')) && match !== 're') {
     throw new ModifierValueError(`regex flags i/m/s need the 're' modifier in '${key}'`);
   }
+  if (timePart !== undefined && (spec.field === null || (match !== undefined && !['gt', 'gte', 'lt', 'lte'].includes(match)))) {
+    throw new ModifierValueError(`'${timePart}' needs a field and compares numbers (alone or with gt/gte/lt/lte) in '${key}'`);
+  }
   const slot: FieldSlot = ctx.fields.slot(spec.field === null ? keywordSource : ctx.fieldSource(spec.field));
   if (match === 'exists' || match === 'fieldref') {
     if (spec.field === null) throw new ModifierValueError(`'${match}' needs a field name`);
+    if (flags.has('neq') || timePart !== undefined) throw new ModifierValueError(`'${match}' cannot be combined with neq or time parts in '${key}'`);
     if (spec.values.length !== 1) throw new ModifierValueError(`'${match}' takes exactly one value in '${key}'`);
     const value = spec.values[0];
     if (match === 'exists') {
@@ -64,18 +74,24 @@ function compileChecked(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
     if (typeof value !== 'string') throw new ModifierValueError(`'fieldref' takes a field name, got ${JSON.stringify(value)}`);
     return { kind: 'fieldref', field: slot, other: ctx.fields.slot(ctx.fieldSource(value)), cased: flags.has('cased') };
   }
+  const negated = flags.has('neq');
   const groups: MatcherGroup[] = spec.values.map((raw) => {
     let alternatives: SigmaValue[] = [sigmaValueOf(raw)];
     for (const t of transforms) alternatives = alternatives.flatMap((v) => (v.kind === 'null' ? [v] : t.apply(v, ctx)));
     const orNull = alternatives.some((v) => v.kind === 'null');
-    if (orNull && match !== undefined) throw new ModifierValueError(`null cannot be used with modifier '${match}' in '${key}'`);
-    const matchers = alternatives.filter((v) => v.kind !== 'null').map((v) => valueMatcher(v, match, flags));
-    return { matchers, orNull };
+    if (orNull && (match !== undefined || timePart !== undefined || negated)) {
+      throw new ModifierValueError(`null cannot be used with modifiers in '${key}'`);
+    }
+    const matchers = alternatives
+      .filter((v) => v.kind !== 'null')
+      .map((v) => (timePart !== undefined ? timePartMatcher(v, timePart, match) : valueMatcher(v, match, flags)));
+    return { matchers, orNull, negated };
   });
+  // neq over several values means "equal to none of them", so they form one negated group.
   const merged: MatcherGroup[] =
-    flags.has('all') || groups.length <= 1
+    (flags.has('all') && !negated) || groups.length <= 1
       ? groups
-      : [{ matchers: groups.flatMap((g) => g.matchers), orNull: groups.some((g) => g.orNull) }];
+      : [{ matchers: groups.flatMap((g) => g.matchers), orNull: groups.some((g) => g.orNull), negated }];
   return { kind: 'values', field: slot, groups: merged };
 }
 
@@ -114,6 +130,13 @@ function valueMatcher(v: SigmaValue, match: MatchKind | undefined, flags: Readon
     case 'fieldref':
       throw new ModifierValueError(`'${match}' is an item-level modifier`);
   }
+}
+
+function timePartMatcher(v: SigmaValue, part: TimePart, match: MatchKind | undefined): ValueMatcher {
+  const n = v.kind === 'number' ? v.value : v.kind === 'string' ? numberOf(v.raw) : undefined;
+  if (n === undefined) throw new ModifierValueError(`'${part}' compares with a number`);
+  const op = match === 'gt' || match === 'gte' || match === 'lt' || match === 'lte' ? match : 'eq';
+  return { kind: 'timePart', part, op, value: n };
 }
 
 /** Picks the cheapest comparison that is equivalent to the wildcard pattern. */

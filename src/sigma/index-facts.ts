@@ -88,6 +88,7 @@ function matcherFact(m: ValueMatcher): { kind: FactKind; text: string } | null {
       return m.op === 'eq' ? { kind: 'number', text: String(m.value) } : null;
     case 'cidr':
     case 'boolean':
+    case 'timePart':
       return null;
   }
 }
@@ -97,7 +98,7 @@ function itemRequirements(item: ItemMatcher): Requirement[] {
   if (item.kind !== 'values') return [];
   const out: Requirement[] = [];
   for (const g of item.groups) {
-    if (g.orNull || g.matchers.length === 0) continue;
+    if (g.orNull || g.negated || g.matchers.length === 0) continue;
     const facts = g.matchers.map(matcherFact);
     if (facts.every((f) => f !== null)) out.push(facts.map((f) => ({ slot: item.field, ...f! })));
   }

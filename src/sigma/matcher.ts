@@ -12,6 +12,7 @@ import type RE2 from 're2';
 import { EventView, stringForm, type FieldSlot } from './event-view';
 import { globMatches, type Glob } from './glob';
 import { networkContains, parseIp, type IpNetwork } from './network';
+import { timePartOf, type TimePart } from './time-part';
 
 export type CompareOp = 'eq' | 'gt' | 'gte' | 'lt' | 'lte';
 
@@ -28,12 +29,18 @@ export type ValueMatcher =
   | { readonly kind: 'regex'; readonly regex: RE2; readonly pattern: string }
   | { readonly kind: 'cidr'; readonly network: IpNetwork }
   | { readonly kind: 'number'; readonly op: CompareOp; readonly value: number }
-  | { readonly kind: 'boolean'; readonly value: boolean };
+  | { readonly kind: 'boolean'; readonly value: boolean }
+  | { readonly kind: 'timePart'; readonly part: TimePart; readonly op: CompareOp; readonly value: number };
 
-/** One rule value after expansion: matches if any matcher does, or (orNull) if the field has no non-null value. */
+/**
+ * One rule value after expansion: matches if any matcher matches some leaf, or (orNull) if the
+ * field has no non-null value. Negated (`neq`): the field has a non-null value and no matcher
+ * matches any leaf (Reference: rsigma, where neq wraps the value matcher in Not).
+ */
 export interface MatcherGroup {
   readonly matchers: readonly ValueMatcher[];
   readonly orNull: boolean;
+  readonly negated: boolean;
 }
 
 export type ItemMatcher =
@@ -97,7 +104,12 @@ function itemMatches(item: ItemMatcher, view: EventView): boolean {
 
 function groupMatches(group: MatcherGroup, field: FieldSlot, view: EventView): boolean {
   const leaves = view.leaves(field);
+  if (group.negated) return leaves.some((v) => v !== null) && !anyMatches(group, leaves, field, view);
   if (group.orNull && !leaves.some((v) => v !== null)) return true;
+  return anyMatches(group, leaves, field, view);
+}
+
+function anyMatches(group: MatcherGroup, leaves: unknown[], field: FieldSlot, view: EventView): boolean {
   for (const m of group.matchers) {
     for (let i = 0; i < leaves.length; i++) if (valueMatches(m, leaves, i, field, view)) return true;
   }
@@ -132,27 +144,34 @@ function valueMatches(m: ValueMatcher, leaves: unknown[], i: number, field: Fiel
       const address = parseIp(text);
       return address !== undefined && networkContains(m.network, address);
     }
-    case 'number': {
-      const n = numberOf(leaves[i]);
-      if (n === undefined) return false;
-      switch (m.op) {
-        case 'eq':
-          return n === m.value;
-        case 'gt':
-          return n > m.value;
-        case 'gte':
-          return n >= m.value;
-        case 'lt':
-          return n < m.value;
-        case 'lte':
-          return n <= m.value;
-      }
-    }
+    case 'number':
+      return compare(numberOf(leaves[i]), m.op, m.value);
+    case 'timePart':
+      return compare(timePartOf(leaves[i], m.part), m.op, m.value);
     case 'boolean': {
       const v = leaves[i];
       if (typeof v === 'boolean') return v === m.value;
-      return typeof v === 'string' && v.toLowerCase() === String(m.value);
+      if (typeof v !== 'string') return false;
+      // Reference: rsigma BoolEq accepts true/1/yes and false/0/no in string fields.
+      const text = v.toLowerCase();
+      return m.value ? text === 'true' || text === '1' || text === 'yes' : text === 'false' || text === '0' || text === 'no';
     }
+  }
+}
+
+function compare(n: number | undefined, op: CompareOp, value: number): boolean {
+  if (n === undefined) return false;
+  switch (op) {
+    case 'eq':
+      return n === value;
+    case 'gt':
+      return n > value;
+    case 'gte':
+      return n >= value;
+    case 'lt':
+      return n < value;
+    case 'lte':
+      return n <= value;
   }
 }
 

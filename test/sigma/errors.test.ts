@@ -22,6 +22,8 @@ test.each([
   ['conflicting modifiers', `${header}detection:\n  sel:\n    f|contains|endswith: x\n  condition: sel\n`, 'VGL_RULE_MODIFIER', 7, 5, 'detection.sel.f|contains|endswith'],
   ['base64 of a wildcard', `${header}detection:\n  sel:\n    f|base64: 'a*'\n  condition: sel\n`, 'VGL_RULE_MODIFIER', 7, 5, 'detection.sel.f|base64'],
   ['nested map value', `${header}detection:\n  sel:\n    f:\n      g: x\n  condition: sel\n`, 'VGL_RULE_DETECTION', 7, 5, 'detection.sel.f'],
+  ['time part with a string', `${header}detection:\n  sel:\n    t|hour: noon\n  condition: sel\n`, 'VGL_RULE_MODIFIER', 7, 5, 'detection.sel.t|hour'],
+  ['time part with contains', `${header}detection:\n  sel:\n    t|hour|contains: 1\n  condition: sel\n`, 'VGL_RULE_MODIFIER', 7, 5, 'detection.sel.t|hour|contains'],
   ['empty value list', `${header}detection:\n  sel:\n    f: []\n  condition: sel\n`, 'VGL_RULE_DETECTION', 7, 5, 'detection.sel.f'],
   ['YAML syntax', `${header}detection:\n  sel: [a, b\n  condition: sel\n`, 'VGL_RULE_YAML', undefined, undefined, undefined],
   ['regex flag without re', `${header}detection:\n  sel:\n    f|contains|i: x\n  condition: sel\n`, 'VGL_RULE_MODIFIER', 7, 5, 'detection.sel.f|contains|i'],

@@ -105,6 +105,30 @@ test.each([
   ['f|fieldref|cased', 'g', { f: 'Bob', g: 'bob' }, false],
   ['f|fieldref', 'g', { f: 'Bob' }, false],
   ['f|fieldref', 'g.h', { f: ['x', 'y'], g: { h: ['y'] } }, true],
+  // neq: the field has a value equal to none of the values
+  ['f|neq', 'x', { f: 'y' }, true],
+  ['f|neq', 'x', { f: 'X' }, false],
+  ['f|neq', 'x', {}, false],
+  ['f|neq', 'x', { f: null }, false],
+  ['f|neq', '[x, y]', { f: 'y' }, false],
+  ['f|neq', '[x, y]', { f: 'z' }, true],
+  ['f|neq', 'x', { f: ['x', 'y'] }, false],
+  ['f|contains|neq', 'adm', { f: 'root' }, true],
+  // time parts (UTC): ISO text, zone-less text, epoch seconds and milliseconds
+  ['t|hour', '13', { t: '2024-03-01T13:05:00Z' }, true],
+  ['t|hour', '13', { t: '2024-03-01T13:05:00+02:00' }, false],
+  ['t|hour|gte', '9', { t: '2024-03-01T08:59:00Z' }, false],
+  ['t|hour|lt', '9', { t: '2024-03-01T08:59:00Z' }, true],
+  ['t|minute', '5', { t: '2024-03-01 13:05:00' }, true],
+  ['t|week', '53', { t: '2021-01-03T10:00:00Z' }, true],
+  ['t|week', '1', { t: '2024-12-30T10:00:00Z' }, true],
+  ['t|year', '2024', { t: 1709298300 }, true],
+  ['t|month', '3', { t: 1709298300000 }, true],
+  ['t|day', '1', { t: 'not a time' }, false],
+  // booleans also read true/1/yes and false/0/no in strings (as rsigma does)
+  ['f', 'true', { f: 'yes' }, true],
+  ['f', 'false', { f: '0' }, true],
+  ['f', 'false', { f: 'yes' }, false],
 ])('%s: %s on %j → %s', (key, value, event, expected) => {
   expect(evalRule(item(key, value), event)).toBe(expected);
 });

@@ -4,13 +4,17 @@
  */
 import { base64, base64offset, utf16, utf16be, utf16le } from './encoding';
 import { expand, type PlaceholderValues } from './expand';
+import { timeParts, type TimePart } from '../time-part';
 import type { SigmaValue } from './value';
 import { windash } from './windash';
 
 /** How the (transformed) value is compared with event values. */
 export type MatchKind = 'contains' | 'startswith' | 'endswith' | 're' | 'cidr' | 'gt' | 'gte' | 'lt' | 'lte' | 'exists' | 'fieldref';
-/** Flags: `cased` (case-sensitive), `all` (AND the values), `i`/`m`/`s` (regex flags, only with `re`). */
-export type FlagKind = 'cased' | 'all' | 'i' | 'm' | 's';
+/**
+ * Flags: `cased` (case-sensitive), `all` (AND the values), `i`/`m`/`s` (regex flags, only with
+ * `re`), `neq` (the field has a value and none of the values match it).
+ */
+export type FlagKind = 'cased' | 'all' | 'i' | 'm' | 's' | 'neq';
 
 export interface TransformContext {
   readonly placeholders: PlaceholderValues;
@@ -19,6 +23,8 @@ export interface TransformContext {
 export type Modifier =
   | { readonly kind: 'match'; readonly match: MatchKind }
   | { readonly kind: 'flag'; readonly flag: FlagKind }
+  /** Compare a part of the event's timestamp (numbers only; with `gt`/`gte`/`lt`/`lte` or equality). */
+  | { readonly kind: 'timePart'; readonly part: TimePart }
   | {
       readonly kind: 'transform';
       readonly name: string;
@@ -53,6 +59,8 @@ export const modifierRegistry: ReadonlyMap<string, Modifier> = new Map<string, M
   ['multiline', flag('m')],
   ['s', flag('s')],
   ['dotall', flag('s')],
+  ['neq', flag('neq')],
+  ...timeParts.map((part): [string, Modifier] => [part, { kind: 'timePart', part }]),
   ['base64', transform('base64', base64)],
   ['base64offset', transform('base64offset', base64offset)],
   ['utf16le', transform('utf16le', utf16le)],
