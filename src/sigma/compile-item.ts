@@ -8,11 +8,10 @@ import { RuleError } from './errors';
 import type { FieldSlot, FieldTable } from './event-view';
 import { keywordSource, type FieldSource } from './field-source';
 import { compileGlob } from './glob';
-import type { ItemMatcher, MatcherGroup, ValueMatcher } from './matcher';
+import { numberOf, type ItemMatcher, type MatcherGroup, type ValueMatcher } from './matcher';
 import type { PlaceholderValues } from './modifiers/expand';
 import { modifierRegistry, type FlagKind, type MatchKind, type Modifier } from './modifiers/registry';
 import { asStringValue, ModifierValueError, sigmaValueOf, type SigmaValue } from './modifiers/value';
-import { numberOf } from './matcher';
 import { parseCidr } from './network';
 import { compileRegex } from './regex';
 import { ANY, type SigmaString } from './sigma-string';
@@ -34,8 +33,15 @@ export function compileItem(spec: FieldItemSpec, ctx: CompileContext): ItemMatch
   }
 }
 
-function compileChecked(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
-  const key = [spec.field ?? '', ...spec.modifiers].join('|');
+/** The modifiers of one item, sorted by role and checked for combinations that make no sense. */
+interface ItemModifiers {
+  readonly transforms: readonly Extract<Modifier, { kind: 'transform' }>[];
+  readonly flags: ReadonlySet<FlagKind>;
+  readonly match: MatchKind | undefined;
+  readonly timePart: TimePart | undefined;
+}
+
+function readModifiers(spec: FieldItemSpec, key: string): ItemModifiers {
   const transforms: Extract<Modifier, { kind: 'transform' }>[] = [];
   const flags = new Set<FlagKind>();
   let match: MatchKind | undefined;
@@ -43,14 +49,17 @@ function compileChecked(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
   for (const name of spec.modifiers) {
     const modifier = modifierRegistry.get(name);
     if (!modifier) throw new RuleError('VGL_RULE_UNKNOWN_MODIFIER', `unknown modifier '${name}' in '${key}'`, spec.location);
-    if (modifier.kind === 'transform') transforms.push(modifier);
-    else if (modifier.kind === 'flag') flags.add(modifier.flag);
-    else if (modifier.kind === 'timePart') {
+    if (modifier.kind === 'transform') {
+      transforms.push(modifier);
+    } else if (modifier.kind === 'flag') {
+      flags.add(modifier.flag);
+    } else if (modifier.kind === 'timePart') {
       if (timePart !== undefined) throw new ModifierValueError(`modifiers '${timePart}' and '${modifier.part}' cannot be combined in '${key}'`);
       timePart = modifier.part;
+    } else {
+      if (match !== undefined) throw new ModifierValueError(`modifiers '${match}' and '${modifier.match}' cannot be combined in '${key}'`);
+      match = modifier.match;
     }
-    else if (match !== undefined) throw new ModifierValueError(`modifiers '${match}' and '${modifier.match}' cannot be combined in '${key}'`);
-    else match = modifier.match;
   }
   // Keywords are full-text search: a plain keyword matches inside any string of the event
   // (Reference: rsigma keyword detection; SigmaHQ keyword rules list message fragments).
@@ -61,6 +70,12 @@ function compileChecked(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
   if (timePart !== undefined && (spec.field === null || (match !== undefined && !['gt', 'gte', 'lt', 'lte'].includes(match)))) {
     throw new ModifierValueError(`'${timePart}' needs a field and compares numbers (alone or with gt/gte/lt/lte) in '${key}'`);
   }
+  return { transforms, flags, match, timePart };
+}
+
+function compileChecked(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
+  const key = [spec.field ?? '', ...spec.modifiers].join('|');
+  const { transforms, flags, match, timePart } = readModifiers(spec, key);
   const slot: FieldSlot = ctx.fields.slot(spec.field === null ? keywordSource : ctx.fieldSource(spec.field));
   if (match === 'exists' || match === 'fieldref') {
     if (spec.field === null) throw new ModifierValueError(`'${match}' needs a field name`);
