@@ -72,7 +72,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** Local activity for the correlator: the playbooks an alert starts (rules/responses bindings). */
     async resolvePlaybooks(alert: Alert): Promise<PlaybookBinding[]> {
-      return selectBindings(deps.responses, alert.rule);
+      return selectBindings(deps.responses, alert);
     },
 
     async readEntityState(correlatorWorkflowId: string, playbook: string): Promise<EntitySnapshot | undefined> {

@@ -9,8 +9,10 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { z } from 'zod';
 import { VigilError, type Location } from '../error-codes';
+import type { Alert } from '../model/alert';
 import type { RuleLevel } from '../model/detection';
 import type { PlaybookBinding } from '../model/playbook';
+import { SourceKindSchema } from '../model/source';
 import { PlaybookParamsSchema, type PlaybookSpec, type ResolvedApproverGroup } from './playbook-spec';
 
 const ruleLevels: RuleLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
@@ -33,6 +35,8 @@ const BindingSchema = z
         ruleNames: z.array(z.string()).default([]),
         tags: z.array(z.string()).default([]),
         minLevel: z.enum(ruleLevels as [RuleLevel, ...RuleLevel[]]).optional(),
+        /** Only alerts whose events come from these sources (a pod playbook must not run for CloudTrail). */
+        sources: z.array(SourceKindSchema).default([]),
       })
       .strict(),
     params: PlaybookParamsSchema.prefault({}),
@@ -176,12 +180,15 @@ function levelRank(level: RuleLevel): number {
 
 /**
  * The playbooks an alert starts. A binding matches when its rule id/name/tag selectors (if any) hit
- * at least one, and the alert is at or above `minLevel` (if set). Each playbook is returned once.
+ * at least one, the alert is at or above `minLevel` (if set) and one of its events comes from one of
+ * `sources` (if set). Each playbook is returned once.
  */
-export function selectBindings(config: ResponseConfig, rule: { id: string; name?: string; level: RuleLevel; tags: string[] }): PlaybookBinding[] {
+export function selectBindings(config: ResponseConfig, alert: Pick<Alert, 'rule' | 'events'>): PlaybookBinding[] {
+  const { rule } = alert;
   const selected = new Map<string, PlaybookBinding>();
   for (const binding of config.bindings) {
-    const { ruleIds, ruleNames, tags, minLevel } = binding.match;
+    const { ruleIds, ruleNames, tags, minLevel, sources } = binding.match;
+    if (sources.length > 0 && !alert.events.some((event) => sources.includes(event.source))) continue;
     const hasSelectors = ruleIds.length + ruleNames.length + tags.length > 0;
     const selectorHit =
       ruleIds.includes(rule.id) || (rule.name !== undefined && ruleNames.includes(rule.name)) || tags.some((tag) => rule.tags.includes(tag));
