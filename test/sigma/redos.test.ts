@@ -1,5 +1,5 @@
 /**
- * ReDoS: `re` patterns run on RE2 (linear time). Catastrophic-backtracking patterns that would
+ * Hostile rules. ReDoS: `re` patterns run on RE2 (linear time). Catastrophic-backtracking patterns that would
  * hang a backtracking engine on these inputs finish; patterns RE2 cannot run are rejected at load.
  */
 import { evalRule, loadTexts, ruleYaml } from './helpers';
@@ -33,4 +33,15 @@ test('wildcards never backtrack either', () => {
   const yaml = ruleYaml(`  sel:\n    f: '${'*a'.repeat(30)}*b'\n  condition: sel`);
   expect(evalRule(yaml, { f: 'a'.repeat(200_000) })).toBe(false);
   expect(evalRule(yaml, { f: 'a'.repeat(200_000) + 'b' })).toBe(true);
+});
+
+test('combinatorial expansion is capped at load instead of exhausting memory', () => {
+  const dashes = Array.from({ length: 12 }, (_, i) => ` -f${i}`).join('');
+  const { errors } = loadTexts({ 'r.yml': ruleYaml(`  sel:\n    f|windash|contains: '${dashes}'\n  condition: sel`) });
+  expect(errors[0]).toMatchObject({ code: 'VGL_RULE_MODIFIER', location: { line: 7 } });
+  expect(errors[0]!.message).toMatch(/5\^12 variants/);
+  const many = Array.from({ length: 100 }, (_, i) => `v${i}`);
+  const placeholders = { a: many, b: many };
+  const expanded = loadTexts({ 'r.yml': ruleYaml(`  sel:\n    f|expand: '%a%-%b%'\n  condition: sel`) }, placeholders);
+  expect(expanded.errors[0]).toMatchObject({ code: 'VGL_RULE_MODIFIER' });
 });

@@ -5,7 +5,7 @@
  * Reference: Sigma specification 2.x "expand"; pySigma ValueListPlaceholderTransformation.
  */
 import { SigmaString } from '../sigma-string';
-import { asStringValue, ModifierValueError, type SigmaValue } from './value';
+import { asStringValue, MAX_EXPANSIONS, ModifierValueError, type SigmaValue } from './value';
 
 /** Placeholder name → its values (each a Sigma string, wildcards allowed). */
 export type PlaceholderValues = Readonly<Record<string, readonly string[]>>;
@@ -24,6 +24,9 @@ export function expand(value: SigmaValue, placeholders: PlaceholderValues): Sigm
     }
     const values = Object.hasOwn(placeholders, piece) ? placeholders[piece]! : undefined;
     if (values === undefined) throw new ModifierValueError(`placeholder %${piece}% has no values in the placeholder configuration`, 'VGL_RULE_PLACEHOLDER');
+    if (results.length * values.length > MAX_EXPANSIONS) {
+      throw new ModifierValueError(`expand would produce more than ${MAX_EXPANSIONS} values for '${v.raw}'`);
+    }
     results = results.flatMap((r) => values.map((val) => r + val));
   });
   return results.map((raw) => ({ kind: 'string', string: SigmaString.parse(raw), raw, binary: false }));

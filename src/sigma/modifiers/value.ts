@@ -12,6 +12,12 @@ export type SigmaValue =
   | { readonly kind: 'boolean'; readonly value: boolean }
   | { readonly kind: 'null' };
 
+/**
+ * The most alternatives one rule value may expand into (windash, expand). Expansion is
+ * combinatorial, so a hostile rule could otherwise exhaust memory at load time.
+ */
+export const MAX_EXPANSIONS = 4096;
+
 /** A modifier applied to a value it cannot handle; the compiler adds the rule location. */
 export class ModifierValueError extends Error {
   constructor(
