@@ -45,3 +45,10 @@ test('combinatorial expansion is capped at load instead of exhausting memory', (
   const expanded = loadTexts({ 'r.yml': ruleYaml(`  sel:\n    f|expand: '%a%-%b%'\n  condition: sel`) }, placeholders);
   expect(expanded.errors[0]).toMatchObject({ code: 'VGL_RULE_MODIFIER' });
 });
+
+test('deeply nested conditions are rejected, not a stack overflow', () => {
+  const condition = `${'('.repeat(10_000)}sel${')'.repeat(10_000)}`;
+  const { errors } = loadTexts({ 'r.yml': ruleYaml(`  sel:\n    f: x\n  condition: '${condition}'`) });
+  expect(errors[0]).toMatchObject({ code: 'VGL_RULE_CONDITION' });
+  expect(errors[0]!.message).toMatch(/nested deeper than 64/);
+});

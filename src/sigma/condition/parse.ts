@@ -34,12 +34,14 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+const maxDepth = 64;
 const keywords = new Set(['and', 'or', 'not', 'of', 'them']);
 const identifierPattern = /^[A-Za-z0-9_*.\-]+$/;
 
 export function parseCondition(text: string): ConditionNode {
   const tokens = tokenize(text);
   let pos = 0;
+  let depth = 0; // bounded so a hostile condition cannot overflow the stack
   const peek = () => tokens[pos];
   const isWord = (t: Token | undefined, word: string) => t !== undefined && t.text.toLowerCase() === word;
   const fail = (message: string, t: Token | undefined): never => {
@@ -66,12 +68,17 @@ export function parseCondition(text: string): ConditionNode {
     const t = peek();
     if (t === undefined) return fail('condition ends where a search identifier was expected', t);
     if (isWord(t, 'not')) {
+      if (++depth > maxDepth) fail(`'not' nested deeper than ${maxDepth}`, t);
       pos++;
-      return { kind: 'not', node: parseUnary() };
+      const node = parseUnary();
+      depth--;
+      return { kind: 'not', node };
     }
     if (t.text === '(') {
+      if (++depth > maxDepth) fail(`parentheses nested deeper than ${maxDepth}`, t);
       pos++;
       const inner = parseOr();
+      depth--;
       if (peek()?.text !== ')') fail("missing ')'", peek());
       pos++;
       return inner;
