@@ -19,6 +19,9 @@ export function pathSource(field: string): FieldSource {
 
 export const keywordSource: FieldSource = { kind: 'keywords', key: 'keywords' };
 
+/** Arrays nested in arrays, and keyword search, go this deep and no deeper (bounded recursion on hostile events). */
+const maxNesting = 64;
+
 /** Collects the leaf values of a field: never arrays (they are flattened), null kept, missing omitted. */
 export function resolveField(source: FieldSource, event: unknown, out: unknown[]): void {
   switch (source.kind) {
@@ -37,16 +40,19 @@ export function resolveField(source: FieldSource, event: unknown, out: unknown[]
   }
 }
 
-function flatten(v: unknown, out: unknown[]): void {
-  if (Array.isArray(v)) for (const el of v) flatten(el, out);
-  else if (v !== undefined) out.push(v);
+function flatten(v: unknown, out: unknown[], depth = 0): void {
+  if (!Array.isArray(v)) {
+    if (v !== undefined) out.push(v);
+  } else if (depth < maxNesting) {
+    for (const el of v) flatten(el, out, depth + 1);
+  }
 }
 
-function collectPath(start: unknown, segments: readonly string[], suffixes: readonly string[], from: number, out: unknown[]): void {
+function collectPath(start: unknown, segments: readonly string[], suffixes: readonly string[], from: number, out: unknown[], depth = 0): void {
   let node = start;
   for (let i = from; ; i++) {
     if (Array.isArray(node)) {
-      for (const el of node) collectPath(el, segments, suffixes, i, out);
+      if (depth < maxNesting) for (const el of node) collectPath(el, segments, suffixes, i, out, depth + 1);
       return;
     }
     if (i === segments.length) {
@@ -66,8 +72,10 @@ function collectPath(start: unknown, segments: readonly string[], suffixes: read
   }
 }
 
-function collectStrings(node: unknown, out: unknown[]): void {
+
+function collectStrings(node: unknown, out: unknown[], depth = 0): void {
   if (typeof node === 'string') out.push(node);
-  else if (Array.isArray(node)) for (const el of node) collectStrings(el, out);
-  else if (node !== null && typeof node === 'object') for (const key in node) collectStrings((node as Record<string, unknown>)[key], out);
+  else if (depth >= maxNesting || node === null || typeof node !== 'object') return;
+  else if (Array.isArray(node)) for (const el of node) collectStrings(el, out, depth + 1);
+  else for (const key in node) collectStrings((node as Record<string, unknown>)[key], out, depth + 1);
 }

@@ -52,3 +52,12 @@ test('deeply nested conditions are rejected, not a stack overflow', () => {
   expect(errors[0]).toMatchObject({ code: 'VGL_RULE_CONDITION' });
   expect(errors[0]!.message).toMatch(/nested deeper than 64/);
 });
+
+test('deeply nested events are matched without overflowing the stack', () => {
+  let deep: unknown = 'needle';
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  const keyword = ruleYaml(`  keywords:\n    - needle\n  condition: keywords`);
+  expect(evalRule(keyword, { f: deep })).toBe(false); // beyond the nesting bound
+  expect(evalRule(ruleYaml(`  sel:\n    f: needle\n  condition: sel`), { f: deep })).toBe(false);
+  expect(evalRule(keyword, { f: [[['needle']]] })).toBe(true);
+});
