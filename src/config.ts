@@ -30,6 +30,8 @@ export const ConfigSchema = z.object({
   MQTT_PASSWORD: z.string().optional(),
   /** MQTT 5 shared-subscription group for ingest; empty disables shared subscriptions (e.g. MQTT 3.1.1 brokers). */
   VIGIL_INGEST_GROUP: z.string().default('vigil-ingest'),
+  /** Consuming MQTT connections per ingest process (with a share group): messages in flight at once. */
+  VIGIL_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
   /** Comma-separated tenants this deployment accepts; events for others are dead-lettered. */
   VIGIL_TENANTS: z
     .string()

@@ -28,6 +28,7 @@ export async function startIngestRole(config: Config, mqttUrl: string, client: C
     mqttPassword: config.MQTT_PASSWORD,
     clientId: `vigil-ingest-${hostname()}-${shareGroup || 'solo'}`,
     shareGroup,
+    connections: config.VIGIL_INGEST_CONNECTIONS,
     tenants: config.VIGIL_TENANTS,
     rules: runtime.ruleSet,
     builder: runtime.builder,

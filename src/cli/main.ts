@@ -10,6 +10,7 @@ import { createLogger } from '../logger';
 import { registerPlaybookCommands } from './playbooks';
 import { registerRulesCommands } from './rules';
 import { registerStackCommands } from './stack';
+import { registerBenchCommands } from './bench';
 import { registerInvestigateCommands } from './investigate';
 
 const logger = createLogger();
@@ -22,6 +23,7 @@ registerStackCommands(program, logger);
 registerRulesCommands(program, logger);
 registerInvestigateCommands(program, logger);
 registerPlaybookCommands(program, logger);
+registerBenchCommands(program, logger);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof VigilError) {

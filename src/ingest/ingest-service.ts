@@ -6,7 +6,6 @@
  * Temporal is unreachable ingest retries with back-off and stops reading (back-pressure on the broker).
  * Bad input is dead-lettered with its reason and never blocks or takes good events with it.
  */
-import { createHash } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import { RawEventSchema, EventBatchSchema, type RawEvent } from '../model/event';
@@ -33,6 +32,12 @@ export interface IngestOptions {
   clientId: string;
   /** MQTT 5 shared-subscription group; '' = plain subscription (MQTT 3.1.1, e.g. the in-process broker). */
   shareGroup: string;
+  /**
+   * Consuming connections in this process (shared subscriptions only). mqtt.js handles one message per
+   * connection at a time (it acknowledges in order, after the hand-off), so several connections keep
+   * several messages in flight and let the router combine their detections into fewer signals.
+   */
+  connections?: number;
   tenants: readonly string[];
   rules: () => DetectionRules;
   builder: () => DetectionBuilder;
@@ -50,15 +55,13 @@ export interface IngestStats {
 
 export interface IngestService {
   stats: IngestStats;
-  client: MqttClient;
   stop(): Promise<void>;
 }
 
 export async function startIngest(options: IngestOptions): Promise<IngestService> {
   const { logger } = options;
   const stats: IngestStats = { messages: 0, events: 0, detections: 0, deadLetters: {} };
-  const mqttOptions: IClientOptions = {
-    clientId: options.clientId,
+  const baseOptions: IClientOptions = {
     clean: false,
     protocolVersion: options.shareGroup ? 5 : 4,
     ...(options.shareGroup ? { properties: { sessionExpiryInterval: 3600 } } : {}),
@@ -66,16 +69,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
     password: options.mqttPassword,
     reconnectPeriod: 1000,
   };
-  const client = await mqtt.connectAsync(options.mqttUrl, mqttOptions);
   // Dead letters go out on their own connection: mqtt.js reads no packet (PUBACKs included) while a
-  // message is being handled, so awaiting a publish on the consuming connection would deadlock.
-  const dlqClient = await mqtt.connectAsync(options.mqttUrl, {
-    clientId: `${options.clientId}-dlq`,
-    protocolVersion: mqttOptions.protocolVersion,
-    username: options.mqttUsername,
-    password: options.mqttPassword,
-    reconnectPeriod: 1000,
-  });
+  // message is being handled, so awaiting a publish on a consuming connection would deadlock.
+  const dlqClient = await mqtt.connectAsync(options.mqttUrl, { ...baseOptions, clean: true, properties: undefined, clientId: `${options.clientId}-dlq` });
   const deadLetters = new DeadLetterPublisher(dlqClient, logger);
   stats.deadLetters = deadLetters.counts;
   let stopping = false;
@@ -132,32 +128,35 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
     }
     if (detections.length === 0) return;
     stats.detections += detections.length;
-    // Same message bytes → same key → same batch ids on redelivery, which correlators ignore.
-    const batchKey = createHash('sha256').update(packet.topic).update(payload).digest('hex').slice(0, 24);
-    await routeWithRetry(() => options.router.route(topic.tenant, detections, batchKey), logger, () => stopping);
+    await routeWithRetry(() => options.router.route(topic.tenant, detections), logger, () => stopping);
   };
 
   // mqtt.js sends the PUBACK only when this callback is called, and reads the next message after it:
   // acknowledging after the hand-off gives at-least-once delivery and natural back-pressure.
-  client.handleMessage = (packet, done) => {
-    handle(packet as IPublishPacket).then(
-      () => done(),
-      (err: unknown) => {
-        logger.error({ err, topic: packet.cmd === 'publish' ? packet.topic : undefined }, 'ingest failed on a message; not acknowledged');
-        if (!stopping) done(err as Error);
-      },
-    );
-  };
   const subscription = ingestSubscription(options.shareGroup);
-  await client.subscribeAsync(subscription, { qos: 1 });
-  logger.info({ subscription, url: options.mqttUrl }, 'ingest subscribed');
+  const count = options.shareGroup ? Math.max(1, options.connections ?? 1) : 1;
+  const consumers: MqttClient[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = await mqtt.connectAsync(options.mqttUrl, { ...baseOptions, clientId: count === 1 ? options.clientId : `${options.clientId}-${i}` });
+    client.handleMessage = (packet, done) => {
+      handle(packet as IPublishPacket).then(
+        () => done(),
+        (err: unknown) => {
+          logger.error({ err, topic: packet.cmd === 'publish' ? packet.topic : undefined }, 'ingest failed on a message; not acknowledged');
+          if (!stopping) done(err as Error);
+        },
+      );
+    };
+    await client.subscribeAsync(subscription, { qos: 1 });
+    consumers.push(client);
+  }
+  logger.info({ subscription, url: options.mqttUrl, connections: count }, 'ingest subscribed');
 
   return {
     stats,
-    client,
     stop: async () => {
       stopping = true;
-      await Promise.all([client.endAsync(), dlqClient.endAsync()]);
+      await Promise.all([...consumers.map((c) => c.endAsync()), dlqClient.endAsync()]);
     },
   };
 }

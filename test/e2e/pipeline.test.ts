@@ -56,6 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (process.env.VIGIL_TEST_SHOW_WORKER) process.stderr.write(`--- worker output ---\n${worker?.output().slice(-6000)}\n`);
   publisher?.close();
   await publisherClient?.endAsync();
   await ingest?.stop();

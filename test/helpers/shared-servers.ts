@@ -23,13 +23,22 @@ export function uniqueTenant(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
 }
 
-/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+/**
+ * Polls `probe` until it returns a value (not undefined) or the deadline passes. Each probe is bounded
+ * too: a Temporal query can block while the workflow's task is pending, and one stuck probe must not
+ * hang the test past its deadline.
+ */
 export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
-      const value = await probe();
+      const bound = Math.max(1000, Math.min(10_000, deadline - Date.now()));
+      let timer: NodeJS.Timeout | undefined;
+      const value = await Promise.race([
+        probe(),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`probe took over ${bound} ms`)), bound))),
+      ]).finally(() => clearTimeout(timer));
       if (value !== undefined) return value;
     } catch (err) {
       lastError = err;
