@@ -173,12 +173,39 @@ function requirementOf(node: ConditionMatcher, score: (r: Requirement) => number
   }
 }
 
-/** One requirement per rule (null: the rule must be evaluated for every event). */
-export function requirementsFor(rules: readonly CompiledRule[]): (Requirement | null)[] {
+/**
+ * Requirements that each hold on their own for every matching event (the conjuncts of the
+ * condition): children of an AND, and the items of a single-alternative search.
+ */
+function conjuncts(node: ConditionMatcher, score: (r: Requirement) => number): Requirement[] {
+  if (node.kind === 'and') return node.nodes.flatMap((n) => conjuncts(n, score));
+  if (node.kind === 'search' && node.search.alternatives.length === 1) return node.search.alternatives[0]!.flatMap(itemRequirements);
+  const r = requirementOf(node, score);
+  return r === null ? [] : [r];
+}
+
+const isEquality = (r: Requirement) => r.every((f) => f.kind === 'equals' || f.kind === 'number');
+
+/**
+ * Per rule, the requirements the index checks: none (null: evaluate the rule for every event),
+ * one, or two that must both hold. A second requirement is taken only when the best one is not an
+ * equality (prefix/suffix/substring facts are common, e.g. `system:serviceaccount:`) and another
+ * conjunct on a different field exists, so such rules become candidates only when both fields agree.
+ */
+export function requirementsFor(rules: readonly CompiledRule[]): (Requirement[] | null)[] {
   const { facts, fields } = factFrequency(rules);
   // Every indexed field costs a lookup per event, so facts on fields many rules can use are
   // preferred; among those, rarer facts (fewer rules share them) are more selective.
   const score = (r: Requirement) =>
     r.reduce((sum, f) => sum + kindCost(f) + 100 / (fields.get(f.slot.id) ?? 1) + (facts.get(factKey(f)) ?? 0) / 100, 0);
-  return rules.map((rule) => requirementOf(rule.condition, score));
+  return rules.map((rule) => {
+    const first = requirementOf(rule.condition, score);
+    if (first === null || isEquality(first)) return first && [first];
+    const slots = new Set(first.map((f) => f.slot.id));
+    const second = best(
+      conjuncts(rule.condition, score).filter((r) => r.every((f) => !slots.has(f.slot.id))),
+      score,
+    );
+    return second === null ? [first] : [first, second];
+  });
 }

@@ -2,7 +2,8 @@
  * Literal index over the rules of one logsource bucket, so an event is evaluated only against
  * rules that could match it (each rule's requirement comes from index-facts.ts). Equality and
  * numeric facts are hash lookups, prefix and suffix facts radix-trie walks, substring facts one
- * Aho-Corasick pass per field value. Rules without a requirement are evaluated for every event.
+ * Aho-Corasick pass per field value. A rule with two requirements becomes a candidate only when
+ * both have a hit. Rules without a requirement are evaluated for every event.
  * **Invariant**: facts are lower-cased exactly as EventView.lowered lower-cases event values, so
  * the index only ever skips rules that cannot match.
  */
@@ -34,6 +35,11 @@ export class RuleIndex {
   private readonly fields: FieldIndex[] = [];
   private readonly always: number[] = [];
   private readonly seen: Uint32Array;
+  /** 1 when a rule needs two requirements (both must have a fact hit) before it is a candidate. */
+  private readonly needsBoth: Uint8Array;
+  /** Which of a two-requirement rule's groups have hit for the event of `partialStamp`. */
+  private readonly partial: Uint8Array;
+  private readonly partialStamp: Uint32Array;
   private stamp = 0;
   /** The candidate list being built by the current candidates() call. */
   private out: number[] = [];
@@ -42,9 +48,18 @@ export class RuleIndex {
 
   constructor(readonly rules: readonly CompiledRule[]) {
     this.seen = new Uint32Array(rules.length);
-    requirementsFor(rules).forEach((req, i) => {
-      if (req === null) this.always.push(i);
-      else for (const fact of req) this.add(fact, i);
+    this.needsBoth = new Uint8Array(rules.length);
+    this.partial = new Uint8Array(rules.length);
+    this.partialStamp = new Uint32Array(rules.length);
+    requirementsFor(rules).forEach((reqs, i) => {
+      if (reqs === null) {
+        this.always.push(i);
+        return;
+      }
+      this.needsBoth[i] = reqs.length === 2 ? 1 : 0;
+      reqs.forEach((req, group) => {
+        for (const fact of req) this.add(fact, i * 2 + group);
+      });
     });
     for (const f of this.fields) {
       f.substrings.build();
@@ -63,6 +78,7 @@ export class RuleIndex {
     if (this.fields.length === 0) return this.always;
     if (++this.stamp === 0xffffffff) {
       this.seen.fill(0);
+      this.partialStamp.fill(0);
       this.stamp = 1;
     }
     const out: number[] = [];
@@ -96,7 +112,7 @@ export class RuleIndex {
       }
     }
     if (out.length === 0) return this.always;
-    this.mark(this.always);
+    this.markRulesDirect(this.always);
     // Insertion sort: candidate lists are short, and rule order keeps output deterministic.
     for (let i = 1; i < out.length; i++) {
       const x = out[i]!;
@@ -112,19 +128,41 @@ export class RuleIndex {
 
   private readonly markRules = (list: readonly number[]): void => this.mark(list);
 
+  /** Records fact hits; entries are `rule * 2 + requirement group` (see the constructor). */
   private mark(list: readonly number[]): void {
     const seen = this.seen;
     const stamp = this.stamp;
     for (let k = 0; k < list.length; k++) {
-      const i = list[k]!;
-      if (seen[i] !== stamp) {
-        seen[i] = stamp;
-        this.out.push(i);
+      const entry = list[k]!;
+      const rule = entry >> 1;
+      if (seen[rule] === stamp) continue;
+      if (this.needsBoth[rule] === 1) {
+        const bit = 1 << (entry & 1);
+        if (this.partialStamp[rule] !== stamp) {
+          this.partialStamp[rule] = stamp;
+          this.partial[rule] = bit;
+          continue;
+        }
+        this.partial[rule]! |= bit;
+        if (this.partial[rule] !== 3) continue;
+      }
+      seen[rule] = stamp;
+      this.out.push(rule);
+    }
+  }
+
+  /** Marks rules directly (the always-evaluated ones), bypassing requirement groups. */
+  private markRulesDirect(rules: readonly number[]): void {
+    for (const rule of rules) {
+      if (this.seen[rule] !== this.stamp) {
+        this.seen[rule] = this.stamp;
+        this.out.push(rule);
       }
     }
   }
 
-  private add(fact: Fact, rule: number): void {
+  /** Indexes one fact for an entry `rule * 2 + requirement group`. */
+  private add(fact: Fact, entry: number): void {
     let field = this.fields.find((f) => f.slot.id === fact.slot.id);
     if (!field) {
       field = {
@@ -145,15 +183,15 @@ export class RuleIndex {
       case 'number': {
         const map = fact.kind === 'equals' ? field.equals : field.numbers;
         const list = map.get(fact.text) ?? [];
-        if (!list.includes(rule)) list.push(rule);
+        if (!list.includes(entry)) list.push(entry);
         map.set(fact.text, list);
         return;
       }
       case 'prefix':
-        field.prefixes.add(fact.text, rule);
+        field.prefixes.add(fact.text, entry);
         return;
       case 'suffix':
-        field.suffixes.add(fact.text, rule);
+        field.suffixes.add(fact.text, entry);
         return;
       case 'substring': {
         let id = field.patternIds.get(fact.text);
@@ -164,7 +202,7 @@ export class RuleIndex {
           field.substringTexts[id] = fact.text;
         }
         const list = field.substringRules[id]!;
-        if (!list.includes(rule)) list.push(rule);
+        if (!list.includes(entry)) list.push(entry);
       }
     }
   }
