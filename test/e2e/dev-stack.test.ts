@@ -1,0 +1,92 @@
+/**
+ * `npm start` as a user runs it: `vigil dev` with nothing configured starts the Temporal dev server (UI
+ * included), the codec endpoint, the in-process MQTT broker, a worker, the ingest and the demo replay;
+ * the demo raises alerts visible through Temporal; Ctrl-C stops everything cleanly; a restart on the
+ * same data folder still has the correlators (SQLite persistence).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../../src/temporal/client';
+import { freePort } from '../helpers/mosquitto';
+import { eventually } from '../helpers/shared-servers';
+import { startVigil, type VigilProcess } from '../helpers/vigil-process';
+
+jest.setTimeout(300_000);
+
+let env: Record<string, string>;
+let dev: VigilProcess | undefined;
+let client: Client | undefined;
+
+beforeAll(async () => {
+  env = {
+    VIGIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'vigil-dev-')),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    MQTT_PORT: String(await freePort()),
+    VIGIL_CODEC_PORT: String(await freePort()),
+    VIGIL_TENANTS: 'acme',
+    LOG_LEVEL: 'warn',
+    // Nothing else: no TEMPORAL_ADDRESS, no MQTT_URL, no webhook — the embedded defaults.
+    TEMPORAL_ADDRESS: '',
+    MQTT_URL: '',
+    VIGIL_WEBHOOK_URL: '',
+  };
+});
+
+afterAll(async () => {
+  await client?.connection.close();
+  await dev?.stop();
+});
+
+async function stopWithCtrlC(proc: VigilProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
+  proc.child.kill('SIGINT');
+  return exited;
+}
+
+test('vigil dev brings the stack up, the demo raises alerts visible in Temporal, Ctrl-C stops it cleanly', async () => {
+  dev = startVigil(['dev', '--speed', '50'], env);
+  await eventually(async () => (dev!.output().includes('demo: scenarios published') ? true : undefined), `demo published; output:\n${dev.output()}`, 240_000, 500);
+  expect(dev.output()).toContain(`Temporal UI      http://localhost:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows`);
+
+  client = await connectClient(`127.0.0.1:${env.TEMPORAL_PORT}`, 'default');
+  const withAlerts = await eventually(async () => {
+    const { count } = await client!.workflow.count(`WorkflowType = 'correlatorWorkflow' AND TenantId = 'acme' AND OpenAlerts > 0`);
+    return count >= 3 ? count : undefined;
+  }, 'correlators with open alerts from the demo', 120_000);
+  expect(withAlerts).toBeGreaterThanOrEqual(3);
+  const playbooks = await client.workflow.count(`WorkflowType = 'playbookWorkflow' AND TenantId = 'acme'`);
+  expect(playbooks.count).toBeGreaterThan(0);
+
+  // The Web UI is served, and the codec endpoint turns a msgpack signal payload into JSON.
+  const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
+  expect(ui.status).toBe(200);
+  let correlatorId = '';
+  for await (const wf of client.workflow.list({ query: `WorkflowType = 'correlatorWorkflow' AND OpenAlerts > 0` })) correlatorId = wf.workflowId;
+  const history = await client.workflow.getHandle(correlatorId).fetchHistory();
+  const signal = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!.workflowExecutionSignaledEventAttributes!;
+  const payload = signal.input!.payloads![0]!;
+  const wire = { metadata: Object.fromEntries(Object.entries(payload.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(payload.data!).toString('base64') };
+  expect(Buffer.from(wire.metadata.encoding!, 'base64').toString()).toBe('binary/msgpack');
+  const decoded = await fetch(`http://127.0.0.1:${env.VIGIL_CODEC_PORT}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [wire] }) });
+  const body = (await decoded.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
+  expect(Buffer.from(body.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
+  const batch = JSON.parse(Buffer.from(body.payloads[0]!.data, 'base64').toString()) as { batchId: string; detections: Array<{ tenant: string }> };
+  expect(batch.detections[0]!.tenant).toBe('acme');
+
+  const code = await stopWithCtrlC(dev);
+  expect(code).toBe(0);
+  expect(dev.output()).toMatch(/stopping after SIGINT/);
+  await client.connection.close();
+  client = undefined;
+
+  // Same data folder: the correlators are still there after a restart.
+  dev = startVigil(['dev', '--no-demo'], env);
+  await eventually(async () => (dev!.output().includes('Vigil is running.') ? true : undefined), 'restart', 120_000, 500);
+  client = await connectClient(`127.0.0.1:${env.TEMPORAL_PORT}`, 'default');
+  const again = await client.workflow.getHandle(correlatorId).describe();
+  expect(again.status.name).toBe('RUNNING');
+  expect(await stopWithCtrlC(dev)).toBe(0);
+});
