@@ -74,13 +74,13 @@ export class AwsIamActions {
   async deactivateAccessKey(user: string, accessKeyId: string): Promise<ContainmentResult> {
     const { summary, changed } = await this.setAccessKeyStatus(user, accessKeyId, 'Inactive');
     // A key someone had already disabled must not be re-enabled by our TTL.
-    return { summary, undo: changed ? { action: 'aws.activateAccessKey', user, accessKeyId } : null };
+    return { summary, undo: changed ? { action: 'aws.activateAccessKey', user, accessKeyId } : null, dryRun: this.dryRun };
   }
 
   async denyAllUserPolicy(user: string): Promise<ContainmentResult> {
     // PutUserPolicy replaces a policy of the same name, so a repeat is harmless.
     if (!this.dryRun) await this.call('PutUserPolicy', { UserName: user, PolicyName: denyAllPolicyName, PolicyDocument: denyAllPolicy });
-    return { summary: `${this.prefix()}attached inline deny-all policy ${denyAllPolicyName} to IAM user ${user}`, undo: { action: 'aws.deleteUserPolicy', user, policyName: denyAllPolicyName } };
+    return { summary: `${this.prefix()}attached inline deny-all policy ${denyAllPolicyName} to IAM user ${user}`, undo: { action: 'aws.deleteUserPolicy', user, policyName: denyAllPolicyName }, dryRun: this.dryRun };
   }
 
   async deleteUserPolicy(user: string, policyName: string): Promise<string> {

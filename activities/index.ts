@@ -14,6 +14,7 @@ import type { PlaybookBinding } from '../src/model/playbook';
 import type { ContainmentResult } from '../src/response/containment';
 import { selectBindings, type ResponseConfig } from '../src/response/response-config';
 import { AwsIamActions, type AwsIamConfig } from './aws-iam';
+import { findContainmentHolder } from './containment-holders';
 import { readEntitySnapshot } from './entity-state';
 import { notConfigured } from './http-call';
 import { KubernetesActions, type KubernetesConfig } from './kubernetes';
@@ -77,6 +78,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async readEntityState(correlatorWorkflowId: string, playbook: string): Promise<EntitySnapshot | undefined> {
       return readEntitySnapshot(deps.client, logger, correlatorWorkflowId, playbook);
+    },
+
+    /** Another running playbook of the tenant that still holds `target`, if any (it inherits the undo). */
+    async findContainmentHolder(request: { tenant: string; target: string; excludeWorkflowId: string }): Promise<string | undefined> {
+      return findContainmentHolder(deps.client, logger, request);
     },
 
     async notifyWebhook(notice: PlaybookNotice): Promise<string> {

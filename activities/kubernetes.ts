@@ -59,7 +59,7 @@ export class KubernetesActions {
         [409],
       );
     }
-    return { summary: `${this.prefix()}isolated pod ${namespace}/${pod} (label ${quarantineLabel}=${id}, NetworkPolicy ${policyName})`, undo };
+    return { summary: `${this.prefix()}isolated pod ${namespace}/${pod} (label ${quarantineLabel}=${id}, NetworkPolicy ${policyName})`, undo, dryRun: this.dryRun };
   }
 
   async releasePod(namespace: string, pod: string, policyName: string): Promise<string> {
@@ -73,7 +73,7 @@ export class KubernetesActions {
 
   async deletePod(namespace: string, pod: string): Promise<ContainmentResult> {
     if (!this.dryRun) await this.call('DELETE', `/api/v1/namespaces/${namespace}/pods/${pod}`, undefined, [404]);
-    return { summary: `${this.prefix()}deleted pod ${namespace}/${pod}`, undo: null };
+    return { summary: `${this.prefix()}deleted pod ${namespace}/${pod}`, undo: null, dryRun: this.dryRun };
   }
 
   async scaleDeployment(namespace: string, deployment: string, replicas: number): Promise<{ summary: string; previous: number }> {
@@ -91,7 +91,7 @@ export class KubernetesActions {
     const { summary, previous } = await this.scaleDeployment(namespace, deployment, 0);
     // Already at zero: nothing to restore, and restoring "0" would fight whoever scaled it down.
     const undo: UndoStep | null = previous > 0 ? { action: 'k8s.restoreDeploymentScale', namespace, deployment, replicas: previous } : null;
-    return { summary, undo };
+    return { summary, undo, dryRun: this.dryRun };
   }
 
   async setNodeUnschedulable(node: string, unschedulable: boolean): Promise<{ summary: string; changed: boolean }> {
@@ -108,6 +108,6 @@ export class KubernetesActions {
   async cordonNode(node: string): Promise<ContainmentResult> {
     const { summary, changed } = await this.setNodeUnschedulable(node, true);
     // A node an operator had already cordoned must stay cordoned when our TTL ends.
-    return { summary, undo: changed ? { action: 'k8s.uncordonNode', node } : null };
+    return { summary, undo: changed ? { action: 'k8s.uncordonNode', node } : null, dryRun: this.dryRun };
   }
 }

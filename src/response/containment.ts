@@ -26,6 +26,8 @@ export interface ContainmentResult {
   /** One human-readable line for the report (prefixed `[dry-run]` when nothing was changed). */
   summary: string;
   undo: UndoStep | null;
+  /** True when the action only logged (binding or global dry-run): there is nothing real to hold. */
+  dryRun: boolean;
 }
 
 /** The first non-empty value of `field` in the alert: group values, then events newest first. */
@@ -96,5 +98,43 @@ export function resolveContainment(step: ContainmentStep, alert: Alert): Contain
       const user = valueOf(alert, step.user, () => iamUserOf(alert));
       return user ? { action: step.action, user } : missing('IAM user');
     }
+  }
+}
+
+/**
+ * The thing a containment holds, as a stable key (`k8s.pod:shop/web-1`, `aws.key:ci/AKIA…`). Two runs
+ * that contain the same key share it: the one whose TTL ends first hands its undo to the other, so the
+ * containment ends only when the last holder lets go. Undefined for irreversible actions.
+ */
+export function containmentTarget(request: ContainmentRequest): string | undefined {
+  switch (request.action) {
+    case 'k8s.isolatePod':
+      return `k8s.pod:${request.namespace}/${request.pod}`;
+    case 'k8s.deletePod':
+      return undefined;
+    case 'k8s.scaleDeployment':
+      return `k8s.deployment:${request.namespace}/${request.deployment}`;
+    case 'k8s.cordonNode':
+      return `k8s.node:${request.node}`;
+    case 'aws.deactivateAccessKey':
+      return `aws.key:${request.user}/${request.accessKeyId}`;
+    case 'aws.denyAllUserPolicy':
+      return `aws.userPolicy:${request.user}`;
+  }
+}
+
+/** The key an undo releases; equal to containmentTarget of the action that declared it. */
+export function undoTarget(undo: UndoStep): string {
+  switch (undo.action) {
+    case 'k8s.releasePod':
+      return `k8s.pod:${undo.namespace}/${undo.pod}`;
+    case 'k8s.restoreDeploymentScale':
+      return `k8s.deployment:${undo.namespace}/${undo.deployment}`;
+    case 'k8s.uncordonNode':
+      return `k8s.node:${undo.node}`;
+    case 'aws.activateAccessKey':
+      return `aws.key:${undo.user}/${undo.accessKeyId}`;
+    case 'aws.deleteUserPolicy':
+      return `aws.userPolicy:${undo.user}`;
   }
 }

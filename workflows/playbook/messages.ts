@@ -7,6 +7,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ErrorCode } from '../../src/error-codes';
 import type { Decision } from '../../src/model/playbook';
+import type { UndoStep } from '../../src/response/containment';
 
 export type DecisionChannel = Exclude<Decision['via'], 'default'>;
 
@@ -55,6 +56,8 @@ export interface PlaybookStatus {
   decisions: Decision[];
   refused: RefusedDecision[];
   actions: string[];
+  /** Containment targets this run currently holds (see containmentTarget); empty once reverted. */
+  holds: string[];
   /** Epoch ms at which the current wait (approval, user answer or containment TTL) ends, if waiting. */
   waitUntil?: number;
 }
@@ -80,3 +83,9 @@ export interface ContainmentCommand {
   via: DecisionChannel;
 }
 export const containmentSignal = defineSignal<[ContainmentCommand]>('containment');
+
+/**
+ * Sent by a run whose containment ends while this run still holds the same target: this run takes over
+ * the undo and applies it when its own containment ends (so the last holder reverts, never the first).
+ */
+export const inheritUndoSignal = defineSignal<[{ undo: UndoStep; from: string }]>('inheritUndo');

@@ -22,7 +22,15 @@ import type { VigilActivities } from '../../activities';
 import type { EntitySnapshot, NoticeKind, PlaybookNotice } from '../../activities/notice';
 import type { ContainmentRecord, PlaybookInput, PlaybookReport } from '../../src/model/playbook';
 import { alertSubjects, authorizeDecision } from '../../src/response/authorize';
-import { affectedUser, resolveContainment, type ContainmentRequest, type ContainmentResult, type UndoStep } from '../../src/response/containment';
+import {
+  affectedUser,
+  containmentTarget,
+  resolveContainment,
+  undoTarget,
+  type ContainmentRequest,
+  type ContainmentResult,
+  type UndoStep,
+} from '../../src/response/containment';
 import { durationMs } from '../../src/response/duration';
 import type { PlaybookSpec } from '../../src/response/playbook-spec';
 import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
@@ -33,6 +41,7 @@ import {
   containmentSignal,
   decideUpdate,
   denySignal,
+  inheritUndoSignal,
   playbookStatusQuery,
   userResponseSignal,
   type ContainmentCommand,
@@ -46,6 +55,10 @@ export async function playbookWorkflow(input: PlaybookInput): Promise<PlaybookRe
   const run = new PlaybookRun(input);
   run.registerHandlers();
   return run.execute();
+}
+
+function minutes(ms: number): string {
+  return ms < 60_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`;
 }
 
 /** An ActivityFailure says only "Activity task failed"; the reason is at the end of its cause chain. */
@@ -71,6 +84,12 @@ class PlaybookRun {
   private askedUser?: string;
   private userResponse?: UserResponse;
   private containmentCommand?: ContainmentCommand;
+  /** Undos declared by this run's containment, in the order applied. */
+  private readonly undos: UndoStep[] = [];
+  /** Undos handed over by runs whose containment of a target this run also holds ended first. */
+  private readonly inheritedUndos: { undo: UndoStep; from: string }[] = [];
+  /** Targets this run holds while contained (see containmentTarget). */
+  private readonly holds: string[] = [];
   private containment?: ContainmentRecord;
 
   constructor(private readonly input: PlaybookInput) {
@@ -117,6 +136,17 @@ class PlaybookRun {
       if (this.state === 'awaiting_user' && (by === this.askedUser || this.subjects.includes(by))) this.userResponse = response;
       else log.warn('user response ignored', { by: response.by, state: this.state });
     });
+    setHandler(inheritUndoSignal, (handover) => {
+      const target = undoTarget(handover.undo);
+      // An undo of our own for the same target already restores it; a second copy would only repeat it.
+      if (this.undos.some((undo) => undoTarget(undo) === target)) {
+        this.actions.push(`${handover.from} handed over the undo of ${target}: covered by this run's own`);
+        return;
+      }
+      this.inheritedUndos.push(handover);
+      if (!this.holds.includes(target)) this.holds.push(target);
+      this.actions.push(`took over the undo of ${target} from ${handover.from}`);
+    });
     setHandler(containmentSignal, (command) => {
       if (this.state === 'contained' && this.mayCommandContainment(command.by)) this.containmentCommand = command;
       else log.warn('containment command ignored', { by: command.by, state: this.state });
@@ -152,6 +182,7 @@ class PlaybookRun {
       decisions: this.approval?.decisions ?? [],
       refused: this.approval?.refused ?? [],
       actions: this.actions,
+      holds: this.holds,
       ...(this.waitUntil !== undefined ? { waitUntil: this.waitUntil } : {}),
     };
   }
@@ -176,7 +207,7 @@ class PlaybookRun {
     ]);
     this.setState('running');
     try {
-      this.entity = await this.lookups.readEntityState(this.input.correlatorWorkflowId, this.input.binding.playbook).catch(() => undefined);
+      this.entity = await this.readEntity();
       const outcome = await this.decideAndContain();
       if (this.spec.ticket) await this.openTicket(outcome);
       return await this.finish(outcome);
@@ -185,6 +216,11 @@ class PlaybookRun {
       await this.finish('failed');
       throw err;
     }
+  }
+
+  /** The correlator's live risk and timeline; undefined when it cannot be read (notices then carry the alert only). */
+  private readEntity(): Promise<EntitySnapshot | undefined> {
+    return this.lookups.readEntityState(this.input.correlatorWorkflowId, this.input.binding.playbook).catch(() => undefined);
   }
 
   /** Everything between the alert and the outcome; containment needs approval, a "not me" or silence rule. */
@@ -239,7 +275,11 @@ class PlaybookRun {
       const group = book.askNextGroup();
       const escalation = book.askedGroups.length > 1;
       this.setState(escalation ? 'escalated' : 'awaiting_approval', timeoutMs);
-      if (escalation) this.actions.push(`no decision within ${book.spec.timeout}: escalated to ${group}`);
+      if (escalation) {
+        this.actions.push(`no decision within ${book.spec.timeout}: escalated to ${group}`);
+        // The next group sees the entity as it is now, not as it was when the alert was raised.
+        this.entity = (await this.readEntity()) ?? this.entity;
+      }
       await this.notify(
         escalation ? 'escalation' : 'approval_request',
         `${escalation ? 'Escalated to' : 'Approval requested from'} ${group}: run ${binding.playbook} for "${alert.rule.title}" on ${alert.entity.type} ${alert.entity.id}?`,
@@ -254,43 +294,86 @@ class PlaybookRun {
     return decision;
   }
 
+  /**
+   * Applies every containment step, then holds it: for the TTL (durable timer) unless an analyst keeps
+   * it (then until released) or releases it early; without a TTL, until released. A dry run holds
+   * nothing real, so without a TTL it ends at once. Reverting hands each undo to another run that still
+   * holds the same target, or applies it, newest first.
+   */
   private async contain(): Promise<void> {
     if (this.spec.containment.length === 0) return;
     this.setState('containing');
-    const undos: UndoStep[] = [];
     this.containment = { applied: [] };
+    let holdsSomethingReal = false;
     for (const step of this.spec.containment) {
       const request = resolveContainment(step, this.input.alert);
       if (typeof request === 'string') throw ApplicationFailure.nonRetryable(request, 'VGL_ACTION_TARGET');
       const result = await this.apply(request);
       this.actions.push(result.summary);
       this.containment.applied.push(result.summary);
-      if (result.undo) undos.push(result.undo);
+      const target = containmentTarget(request);
+      if (target && !this.holds.includes(target)) this.holds.push(target);
+      if (result.undo) this.undos.push(result.undo);
+      holdsSomethingReal ||= !result.dryRun && target !== undefined;
     }
-    if (!this.spec.ttl) {
-      await this.notify('contained', `Contained: ${this.containment.applied.join('; ')}`);
+    const applied = this.containment.applied.join('; ');
+    if (!this.spec.ttl && !holdsSomethingReal) {
+      this.holds.length = 0;
+      await this.notify('contained', `Contained: ${applied}`);
       return;
     }
-    const ttlMs = this.ttlMs(this.spec.ttl);
-    this.containment.ttlMs = ttlMs;
+    const ttlMs = this.spec.ttl ? this.ttlMs(this.spec.ttl) : undefined;
+    if (ttlMs !== undefined) this.containment.ttlMs = ttlMs;
     this.setState('contained', ttlMs);
-    await this.notify('contained', `Contained for ${Math.round(ttlMs / 60_000)} min unless an analyst keeps it: ${this.containment.applied.join('; ')}`);
-    // The durable timer: survives worker restarts; an analyst can keep the containment or release it early.
-    await condition(() => this.containmentCommand !== undefined, ttlMs);
-    const command = this.containmentCommand;
+    await this.notify('contained', ttlMs !== undefined ? `Contained for ${minutes(ttlMs)} unless an analyst keeps it: ${applied}` : `Contained until an analyst releases it: ${applied}`);
+
+    let command = await this.awaitContainmentCommand(ttlMs);
     if (command?.command === 'keep') {
       this.containment.keptBy = command.by;
       this.actions.push(`containment kept by ${command.by} via ${command.via}${command.reason ? ` (${command.reason})` : ''}`);
-      this.recordMemo();
-      return;
+      this.setState('contained');
+      command = await this.awaitContainmentCommand(undefined);
     }
+    this.actions.push(command ? `containment released by ${command.by} via ${command.via}${command.reason ? ` (${command.reason})` : ''}` : `containment TTL of ${minutes(ttlMs!)} expired`);
     this.setState('reverting');
-    this.actions.push(command ? `containment released early by ${command.by} via ${command.via}` : `containment TTL of ${Math.round(ttlMs / 60_000)} min expired`);
-    // Undo in reverse order: the last thing applied may depend on the earlier ones (label before policy).
-    for (const undo of undos.reverse()) this.actions.push(await this.revert(undo));
+    await this.releaseAll();
     this.containment.revertedAt = Date.now();
     this.recordMemo();
     await this.notify('reverted', `Containment reverted for alert ${this.input.alert.id}`);
+  }
+
+  /** Waits for keep/release (a repeated keep while kept changes nothing); undefined when `ms` elapsed. */
+  private async awaitContainmentCommand(ms: number | undefined): Promise<ContainmentCommand | undefined> {
+    const kept = this.containment?.keptBy !== undefined;
+    this.containmentCommand = undefined;
+    const arrived = () => this.containmentCommand !== undefined && !(kept && this.containmentCommand.command === 'keep');
+    if (ms === undefined) await condition(arrived);
+    else await condition(arrived, ms);
+    return arrived() ? this.containmentCommand : undefined;
+  }
+
+  /** Own undos newest first, then inherited ones newest first; inherited ones may still arrive meanwhile. */
+  private async releaseAll(): Promise<void> {
+    for (const undo of this.undos.reverse()) await this.releaseOne(undo);
+    this.undos.length = 0;
+    while (this.inheritedUndos.length > 0) await this.releaseOne(this.inheritedUndos.pop()!.undo);
+    this.holds.length = 0;
+  }
+
+  private async releaseOne(undo: UndoStep): Promise<void> {
+    const target = undoTarget(undo);
+    const holder = await this.acts.findContainmentHolder({ tenant: this.input.alert.tenant, target, excludeWorkflowId: this.workflowId });
+    if (holder) {
+      try {
+        await getExternalWorkflowHandle(holder).signal(inheritUndoSignal, { undo, from: this.workflowId });
+        this.actions.push(`${target} is still held by ${holder}: handed it the undo`);
+        return;
+      } catch (err) {
+        // The holder finished in between: nobody else will revert it, so do it here.
+        log.warn('containment holder gone, reverting here', { holder, target, err: rootMessage(err) });
+      }
+    }
+    this.actions.push(await this.revert(undo));
   }
 
   /** Repeat offenders: the TTL grows by the escalation factor per earlier containment, capped at maxTtl. */
@@ -383,6 +466,8 @@ class PlaybookRun {
   }
 
   private async finish(outcome: PlaybookReport['outcome']): Promise<PlaybookReport> {
+    // An undo handed over while this run was already reverting or notifying must not be dropped.
+    while (this.inheritedUndos.length > 0) await this.releaseOne(this.inheritedUndos.pop()!.undo).catch((err) => this.actions.push(`undo failed: ${rootMessage(err)}`));
     this.setState(outcome);
     const report: PlaybookReport = {
       alertId: this.input.alert.id,
