@@ -71,5 +71,9 @@ export function entityView(alert: Alert): EntityStateView {
     timeline: [{ time: alert.firstSeen, eventId: 'ev-1', source: 'k8s_audit', rules: [alert.rule.id], summary: 'exec into shop/web-7d9f' }],
     playbooks: [],
     rulesetVersion: 'test',
+    suppressions: {},
+    suppressedAlerts: 0,
+    ruleVerdicts: {},
+    analystActions: [],
   };
 }
