@@ -44,6 +44,7 @@ export const errorCodes = {
   VGL_CHATOPS_PAYLOAD: 'A chat or HTTP API request body is malformed (not the documented Slack or JSON shape).',
   VGL_CHATOPS_UNKNOWN_USER: 'The chat user is not mapped to an approver identity in rules/responses.',
   VGL_PLAYBOOK_NOT_FOUND: 'No playbook run with that workflow id exists.',
+  VGL_UPDATE_REJECTED: 'A correlator update (verdict, suppress, reset) was rejected: a field is missing or empty, or names no alert or rule of this entity.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -19,6 +19,7 @@ import { EntityId, EntityType, TenantId } from '../temporal/search-attributes';
 import { correlatorWorkflowId, tenantTaskQueue } from '../temporal/workflow-ids';
 import type { CorrelatorInput } from '../../workflows/correlator/correlator-input';
 import { detectionBatchSignal } from '../../workflows/correlator/messages';
+import { defaultUiBaseUrl } from '../../workflows/correlator/ui-link';
 
 export interface RouterOptions {
   /** Wait this long for more detections for the same entity before signalling (0 = signal per route() call). */
@@ -28,6 +29,8 @@ export interface RouterOptions {
   maxSignalBytes?: number;
   /** Signals in flight at once. */
   concurrency?: number;
+  /** Temporal Web UI base URL that alerts link to (default `http://localhost:8233`); the namespace is the client's. */
+  uiBaseUrl?: string;
 }
 
 export interface RouterStats {
@@ -67,6 +70,7 @@ export class EntityRouter {
   private readonly maxPerSignal: number;
   private readonly maxBytes: number;
   private readonly concurrency: number;
+  private readonly uiBaseUrl: string;
   private inFlight = 0;
   private readonly queue: Array<() => void> = [];
 
@@ -79,6 +83,7 @@ export class EntityRouter {
     this.maxPerSignal = options.maxDetectionsPerSignal ?? 200;
     this.maxBytes = options.maxSignalBytes ?? 256 * 1024;
     this.concurrency = options.concurrency ?? 32;
+    this.uiBaseUrl = options.uiBaseUrl ?? defaultUiBaseUrl;
   }
 
   /** Resolves when every detection has been accepted by Temporal (in one or more signals); rejects if any signal failed. */
@@ -156,7 +161,7 @@ export class EntityRouter {
     const { tenant, entity, detections } = buffer;
     const hash = createHash('sha256');
     for (const d of detections) hash.update(d.eventId).update('\0');
-    const input: CorrelatorInput = { tenant, entity };
+    const input: CorrelatorInput = { tenant, entity, uiBaseUrl: this.uiBaseUrl };
     await this.client.workflow.signalWithStart('correlatorWorkflow', {
       workflowId,
       taskQueue: tenantTaskQueue(tenant),

@@ -33,5 +33,7 @@ export interface Alert {
   raisedAt: number;
   rulesetVersion: string;
   correlatorWorkflowId: string;
+  /** The correlator in the Temporal Web UI (`{uiBaseUrl}/namespaces/{ns}/workflows/{workflowId}`); set on every alert the correlator raises. */
+  link?: string;
   status: 'open' | 'true_positive' | 'false_positive' | 'closed';
 }

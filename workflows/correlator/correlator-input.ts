@@ -21,5 +21,7 @@ export interface CorrelatorInput {
   tenant: string;
   entity: EntityRef;
   settings?: Partial<CorrelatorSettings>;
+  /** Temporal Web UI base URL for alert links (default `http://localhost:8233`, the dev server's UI). */
+  uiBaseUrl?: string;
   carried?: CarriedState;
 }

@@ -33,8 +33,17 @@ import { AlertId, AttackTechniques, OpenAlerts, PlaybookState, RiskScore, RuleId
 import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
 import { parseDuration } from './duration';
 import type { CorrelatorInput, CorrelatorSettings } from './correlator-input';
-import { EntityState, emptyCarriedState } from './entity-state';
-import { detectionBatchSignal, entityStateQuery, playbookReportSignal, timelineQuery, verdictUpdate } from './messages';
+import { EntityState, carriedOrEmpty } from './entity-state';
+import {
+  detectionBatchSignal,
+  entityStateQuery,
+  playbookReportSignal,
+  resetUpdate,
+  suppressUpdate,
+  timelineQuery,
+  verdictUpdate,
+} from './messages';
+import { correlatorLink, defaultUiBaseUrl } from './ui-link';
 
 /** The activities the correlator calls; the worker's createActivities() provides them. */
 export interface CorrelatorActivities {
@@ -69,7 +78,8 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     settings,
     parseDuration(settings.suppressFor),
     parseDuration(settings.riskHalfLife),
-    input.carried ?? emptyCarriedState(Date.now()),
+    correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, workflowId),
+    carriedOrEmpty(input.carried, Date.now()),
   );
   let dirty = input.carried === undefined;
 
@@ -80,15 +90,37 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   });
   setHandler(entityStateQuery, () => state.view(Date.now()));
   setHandler(timelineQuery, () => state.timeline());
+  // Analyst updates change state only (no activities), so they may run in handlers; `dirty` makes the main
+  // loop publish the change (search attributes, memo) at once.
   setHandler(
     verdictUpdate,
     (verdict) => {
-      const alert = state.applyVerdict(verdict);
+      const alert = state.applyVerdict(verdict, Date.now());
       dirty = true;
       log.info('analyst verdict', { alertId: verdict.alertId, verdict: verdict.verdict, by: verdict.by });
       return alert;
     },
     { validator: (verdict) => state.validateVerdict(verdict) },
+  );
+  setHandler(
+    suppressUpdate,
+    (request) => {
+      const suppression = state.applySuppress(request, Date.now());
+      dirty = true;
+      log.info('rule suppressed', { ruleId: suppression.ruleId, until: suppression.until, by: request.by });
+      return suppression;
+    },
+    { validator: (request) => state.validateSuppress(request) },
+  );
+  setHandler(
+    resetUpdate,
+    (request) => {
+      const result = state.applyReset(request, Date.now());
+      dirty = true;
+      log.info('entity reset', { closedAlerts: result.closedAlertIds.length, by: request.by });
+      return result;
+    },
+    { validator: (request) => state.validateReset(request) },
   );
 
   const quietMs = parseDuration(settings.quietPeriod);
@@ -116,6 +148,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     const alerts: Alert[] = [];
     if (detections.length > 0) {
       const view = await rulesFor(detections[detections.length - 1]!.rulesetVersion);
+      for (const rule of view.rules) state.noteRule(rule);
       alerts.push(...state.applyDetections(detections, now, ALERT_LEVEL, new Set(view.silenced)));
       if (view.rules.length > 0) {
         const result = correlate(state.correlation(), detections, view.rules, correlateOptions);
@@ -131,6 +164,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
       alerts.push(...state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules)));
     }
     for (const alert of alerts) await startPlaybooks(alert, workflowId);
+    state.pruneSuppressions(now);
     publish(state);
     dirty = false;
 
@@ -181,5 +215,7 @@ function publish(state: EntityState): void {
     riskScore: view.riskScore,
     openAlerts: view.openAlerts.map((a) => `${a.rule.level} ${a.rule.title}`).slice(-10),
     rulesetVersion: view.rulesetVersion,
+    // Who changed this entity by hand, readable in the UI without a query.
+    analystActions: state.analystActions().slice(-5).map((a) => `${new Date(a.at).toISOString()} ${a.kind} by ${a.by}: ${a.summary}`.slice(0, 200)),
   });
 }

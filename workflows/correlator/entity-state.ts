@@ -4,23 +4,43 @@
  *   - timeline: last `maxTimeline` entries (older ones counted in `timelineDropped`);
  *   - de-duplication memory: last MAX_SEEN_BATCHES batch ids and MAX_SEEN_EVENTS (event, rule) keys;
  *   - alerts: every open alert plus the last MAX_CLOSED_ALERTS closed ones;
- *   - playbook reports: last MAX_REPORTS.
+ *   - playbook reports: last MAX_REPORTS; analyst actions: last MAX_ACTIONS;
+ *   - known rules, analyst suppressions and verdict counts: one entry per rule at most.
  * `toCarried()` is the continue-as-new payload; it round-trips through msgpack unchanged.
+ *
+ * Analyst updates (verdict, suppress, reset) are validated here synchronously: a rejection throws an
+ * ApplicationFailure of type VGL_UPDATE_REJECTED naming the field, so the caller gets a clear error and the
+ * update leaves nothing in history.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { CorrelationHit } from '../../src/correlation/hit';
 import { initialCorrelationState, type CorrelationState } from '../../src/correlation/state';
+import type { ErrorCode } from '../../src/error-codes';
 import type { Alert, AlertEvent } from '../../src/model/alert';
 import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
 import type { EntityRef } from '../../src/model/entity';
 import type { PlaybookReport } from '../../src/model/playbook';
 import { alertId } from './alert-id';
 import type { CorrelatorSettings } from './correlator-input';
-import type { DetectionBatch, EntityStateView, TimelineEntry, VerdictInput } from './messages';
+import { parseDuration } from './duration';
+import type {
+  AnalystAction,
+  DetectionBatch,
+  EntityStateView,
+  ResetInput,
+  ResetResult,
+  RuleSuppression,
+  RuleVerdictCounts,
+  SuppressInput,
+  TimelineEntry,
+  VerdictInput,
+} from './messages';
 
 const MAX_SEEN_BATCHES = 4096;
 const MAX_SEEN_EVENTS = 10_000;
 const MAX_CLOSED_ALERTS = 50;
 const MAX_REPORTS = 50;
+const MAX_ACTIONS = 50;
 const MAX_ALERT_EVENTS = 20;
 const MAX_ATTR_VALUES = 20;
 /** Recent detections kept whole, so correlation alerts can show their events' fields. */
@@ -51,7 +71,17 @@ export interface CarriedState {
   recent: Detection[];
   /** Detections that arrived behind the watermark: reported, not counted in windows. */
   lateCount: number;
+  /** Analyst suppressions by rule id; expired ones are pruned by `pruneSuppressions`. */
+  suppressions: Record<string, RuleSuppression>;
+  suppressedAlerts: number;
+  /** Verdict counts by rule id; kept when the rule's alerts are trimmed, so precision covers every verdict. */
+  ruleVerdicts: Record<string, RuleVerdictCounts>;
+  analystActions: AnalystAction[];
+  /** Rules that matched here or that this entity evaluates, by id: what a suppression may name. */
+  knownRules: Record<string, KnownRule>;
 }
+
+export type KnownRule = Pick<RuleRef, 'id' | 'name' | 'title'>;
 
 export function emptyCarriedState(now: number): CarriedState {
   return {
@@ -73,7 +103,32 @@ export function emptyCarriedState(now: number): CarriedState {
     correlation: initialCorrelationState(),
     recent: [],
     lateCount: 0,
+    suppressions: {},
+    suppressedAlerts: 0,
+    ruleVerdicts: {},
+    analystActions: [],
+    knownRules: {},
   };
+}
+
+/** Carried state from a run of an older correlator lacks the newer fields: they start empty. */
+export function carriedOrEmpty(carried: CarriedState | undefined, now: number): CarriedState {
+  return carried === undefined ? emptyCarriedState(now) : { ...emptyCarriedState(now), ...carried };
+}
+
+/** Rejects an analyst update: the caller's executeUpdate fails with WorkflowUpdateFailedError carrying this. */
+function reject(field: string, reason: string): never {
+  const type: ErrorCode = 'VGL_UPDATE_REJECTED';
+  throw ApplicationFailure.create({ type, message: `${type}: field ${field}: ${reason}`, nonRetryable: true });
+}
+
+/** A record's own entry (rule ids are user text: `constructor` must not find Object.prototype's). */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function requireText(field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.trim() === '') reject(field, 'must be a non-empty string');
 }
 
 /** A bounded insertion-ordered set of strings (FIFO eviction), serialised as an array. */
@@ -111,6 +166,8 @@ export class EntityState {
     private readonly settings: CorrelatorSettings,
     private readonly suppressMs: number,
     private readonly halfLifeMs: number,
+    /** The correlator in the Temporal UI; every alert carries it. */
+    private readonly link: string,
     private readonly s: CarriedState,
   ) {
     this.seenBatches = new BoundedSet(s.seenBatches, MAX_SEEN_BATCHES);
@@ -148,7 +205,10 @@ export class EntityState {
     for (const d of detections) {
       const fresh = d.rules.filter((r) => !this.seenEvents.has(`${d.eventId}|${r.id}`));
       if (fresh.length === 0) continue;
-      for (const r of fresh) this.seenEvents.add(`${d.eventId}|${r.id}`);
+      for (const r of fresh) {
+        this.seenEvents.add(`${d.eventId}|${r.id}`);
+        this.noteRule(r);
+      }
       this.s.recent.push(d);
       if (this.s.recent.length > MAX_RECENT_DETECTIONS) this.s.recent.shift();
       this.s.eventCount += 1;
@@ -169,6 +229,10 @@ export class EntityState {
 
   /** Creates an alert unless suppressed; `events` are oldest first. */
   raise(kind: Alert['kind'], rule: RuleRef, group: Record<string, string>, events: Detection[], now: number, eventCount = events.length): Alert | undefined {
+    if ((own(this.s.suppressions, rule.id)?.until ?? -Infinity) > now) {
+      this.s.suppressedAlerts += 1;
+      return undefined;
+    }
     const groupKey = Object.entries(group).map(([k, v]) => `${k}=${v}`).join('&');
     const suppressKey = `${rule.id}|${groupKey}`;
     if ((this.s.suppressedUntil[suppressKey] ?? -Infinity) > now) return undefined;
@@ -189,6 +253,7 @@ export class EntityState {
       raisedAt: now,
       rulesetVersion: last.rulesetVersion || this.s.rulesetVersion,
       correlatorWorkflowId: this.workflowId,
+      link: this.link,
       status: 'open',
     };
     this.s.alerts.push(alert);
@@ -205,6 +270,7 @@ export class EntityState {
     const raised: Alert[] = [];
     for (const hit of hits) {
       if (!alerting(hit)) continue;
+      this.noteRule(hit.rule);
       this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[hit.rule.level]);
       const events = hit.anchor ? [hit.anchor] : hit.eventIds.map((id) => this.s.recent.find((d) => d.eventId === id) ?? placeholderDetection(id, hit));
       const alert = this.raise(hit.kind === 'absence' ? 'absence' : 'correlation', hit.rule, hit.group, events, now, hit.eventCount);
@@ -224,16 +290,90 @@ export class EntityState {
     this.s.lateCount += n;
   }
 
-  validateVerdict(input: VerdictInput): void {
-    if (!input.by.trim()) throw new Error('verdict needs a non-empty "by"');
-    if (!this.s.alerts.some((a) => a.id === input.alertId)) throw new Error(`no alert ${input.alertId} on this entity`);
+  /** Remembers a rule as nameable by a suppression (correlation rules are noted when the correlator loads them). */
+  noteRule(rule: KnownRule): void {
+    if (own(this.s.knownRules, rule.id)) return;
+    this.s.knownRules[rule.id] = rule.name === undefined ? { id: rule.id, title: rule.title } : { id: rule.id, name: rule.name, title: rule.title };
   }
 
-  applyVerdict(input: VerdictInput): Alert {
+  validateVerdict(input: VerdictInput): void {
+    requireText('by', input.by);
+    if (input.verdict !== 'true_positive' && input.verdict !== 'false_positive') reject('verdict', 'must be true_positive or false_positive');
+    if (!this.s.alerts.some((a) => a.id === input.alertId)) reject('alertId', `no alert ${String(input.alertId)} on this entity`);
+  }
+
+  /** Sets the alert's verdict; a changed verdict moves the rule's count, so counts always match current verdicts. */
+  applyVerdict(input: VerdictInput, now: number): Alert {
     const alert = this.s.alerts.find((a) => a.id === input.alertId)!;
+    const counts = own(this.s.ruleVerdicts, alert.rule.id) ?? (this.s.ruleVerdicts[alert.rule.id] = { title: alert.rule.title, truePositives: 0, falsePositives: 0 });
+    if (alert.status === 'true_positive') counts.truePositives -= 1;
+    if (alert.status === 'false_positive') counts.falsePositives -= 1;
+    if (input.verdict === 'true_positive') counts.truePositives += 1;
+    else counts.falsePositives += 1;
     alert.status = input.verdict;
     this.trimClosedAlerts();
+    this.recordAction('verdict', input.by, now, `${input.verdict} on ${alert.id} (${alert.rule.title})${input.note ? `: ${input.note}` : ''}`);
     return alert;
+  }
+
+  validateSuppress(input: SuppressInput): void {
+    requireText('rule', input.rule);
+    requireText('by', input.by);
+    requireText('reason', input.reason);
+    let ms: number;
+    try {
+      ms = parseDuration(input.for);
+    } catch {
+      return reject('for', `'${String(input.for)}' is not a duration such as 30m, 4h, 7d`);
+    }
+    if (!(ms > 0)) reject('for', 'must be longer than 0');
+    if (!this.ruleNamed(input.rule)) reject('rule', `no rule with id or name '${input.rule}' has matched or is evaluated on this entity`);
+  }
+
+  /** Alerts of the rule are not raised until `now + for` (a second suppression of the same rule replaces the first). */
+  applySuppress(input: SuppressInput, now: number): RuleSuppression {
+    const rule = this.ruleNamed(input.rule)!;
+    const suppression: RuleSuppression = { ruleId: rule.id, title: rule.title, until: now + parseDuration(input.for), by: input.by, reason: input.reason, at: now };
+    this.s.suppressions[rule.id] = suppression;
+    this.recordAction('suppress', input.by, now, `suppressed ${rule.name ?? rule.id} for ${input.for}: ${input.reason}`);
+    return suppression;
+  }
+
+  pruneSuppressions(now: number): void {
+    for (const [id, s] of Object.entries(this.s.suppressions)) if (s.until <= now) delete this.s.suppressions[id];
+  }
+
+  validateReset(input: ResetInput): void {
+    requireText('by', input.by);
+  }
+
+  /**
+   * Risk to 0, open alerts closed, correlation windows (and pending absences) emptied, the repeat-alert
+   * suppression forgotten (the incident is closed, so a new occurrence alerts). Kept: the timeline, verdict
+   * counts, analyst suppressions, and the de-duplication memory and watermark, so a redelivered or late
+   * detection stays harmless after a reset.
+   */
+  applyReset(input: ResetInput, now: number): ResetResult {
+    const riskBefore = this.riskScore(now);
+    this.s.riskScore = 0;
+    this.s.riskUpdatedAt = now;
+    const closed = this.openAlerts();
+    for (const alert of closed) alert.status = 'closed';
+    this.trimClosedAlerts();
+    this.s.suppressedUntil = {};
+    const c = this.s.correlation;
+    for (const rw of Object.values(c.rules)) {
+      rw.groups = {};
+      rw.groupCount = 0;
+    }
+    c.held = [];
+    c.earliestDeadline = null;
+    this.recordAction('reset', input.by, now, `reset: ${closed.length} open alerts closed, risk ${riskBefore} → 0${input.reason ? `: ${input.reason}` : ''}`);
+    return { closedAlertIds: closed.map((a) => a.id), riskBefore };
+  }
+
+  analystActions(): AnalystAction[] {
+    return this.s.analystActions;
   }
 
   recordPlaybook(report: PlaybookReport): void {
@@ -276,6 +416,10 @@ export class EntityState {
       playbooks: this.s.playbooks,
       rulesetVersion: this.s.rulesetVersion,
       lateEvents: this.s.lateCount,
+      suppressions: Object.fromEntries(Object.entries(this.s.suppressions).filter(([, s]) => s.until > now)),
+      suppressedAlerts: this.s.suppressedAlerts,
+      ruleVerdicts: this.s.ruleVerdicts,
+      analystActions: this.s.analystActions,
     };
   }
 
@@ -285,6 +429,15 @@ export class EntityState {
 
   toCarried(): CarriedState {
     return this.s;
+  }
+
+  private ruleNamed(ref: string): KnownRule | undefined {
+    return own(this.s.knownRules, ref) ?? Object.values(this.s.knownRules).find((r) => r.name === ref);
+  }
+
+  private recordAction(kind: AnalystAction['kind'], by: string, at: number, summary: string): void {
+    this.s.analystActions.push({ kind, by, at, summary });
+    if (this.s.analystActions.length > MAX_ACTIONS) this.s.analystActions.shift();
   }
 
   private pushTimeline(entry: TimelineEntry): void {

@@ -37,6 +37,14 @@ export interface EntityStateView {
   rulesetVersion: string;
   /** Detections that arrived later than the allowed lateness: kept in the timeline, not in windows. */
   lateEvents: number;
+  /** Analyst suppressions still in force, by rule id. */
+  suppressions: Record<string, RuleSuppression>;
+  /** Alerts of suppressed rules that were not raised (since the workflow first started). */
+  suppressedAlerts: number;
+  /** Analyst verdicts per rule id (current verdict of each alert): precision = truePositives / (truePositives + falsePositives). */
+  ruleVerdicts: Record<string, RuleVerdictCounts>;
+  /** The last analyst updates (verdict, suppress, reset), oldest first: who did what, when. */
+  analystActions: AnalystAction[];
 }
 
 export const entityStateQuery = defineQuery<EntityStateView>('entityState');
@@ -49,3 +57,53 @@ export interface VerdictInput {
   note?: string;
 }
 export const verdictUpdate = defineUpdate<Alert, [VerdictInput]>('verdict');
+
+export interface RuleVerdictCounts {
+  title: string;
+  truePositives: number;
+  falsePositives: number;
+}
+
+/** Stop alerts of one rule (by id or name) on this entity for a while; detections still count in risk and windows. */
+export interface SuppressInput {
+  rule: string;
+  /** A duration such as 30m, 4h, 7d. */
+  for: string;
+  by: string;
+  reason: string;
+}
+
+export interface RuleSuppression {
+  ruleId: string;
+  title: string;
+  /** Workflow time (epoch ms) until which alerts of the rule are not raised. */
+  until: number;
+  by: string;
+  reason: string;
+  at: number;
+}
+export const suppressUpdate = defineUpdate<RuleSuppression, [SuppressInput]>('suppress');
+
+/**
+ * Start over on this entity after an investigation: risk to 0, correlation windows emptied, open alerts
+ * closed. The timeline, verdict counts and analyst suppressions are kept.
+ */
+export interface ResetInput {
+  by: string;
+  reason?: string;
+}
+
+export interface ResetResult {
+  closedAlertIds: string[];
+  riskBefore: number;
+}
+export const resetUpdate = defineUpdate<ResetResult, [ResetInput]>('reset');
+
+/** One analyst update as recorded in the state and (the last few) in the memo. */
+export interface AnalystAction {
+  kind: 'verdict' | 'suppress' | 'reset';
+  by: string;
+  at: number;
+  /** What was done, in one line (e.g. `suppressed test_rule for 1h: known scanner`). */
+  summary: string;
+}
