@@ -6,7 +6,7 @@
  *   VIGIL_API_TOKENS                   comma-separated identity=token pairs, e.g. "alice=s3cr3t,bob=…"
  */
 import { z } from 'zod';
-import { VigilError } from '../error-codes';
+import { parseEnv } from '../response/parse-env';
 
 const SettingsSchema = z.object({
   VIGIL_CHATOPS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -28,21 +28,17 @@ export interface ChatopsSettings {
 }
 
 export function loadChatopsSettings(env: NodeJS.ProcessEnv = process.env): ChatopsSettings {
-  const parsed = SettingsSchema.safeParse(Object.fromEntries(Object.keys(SettingsSchema.shape).flatMap((key) => (env[key] ? [[key, env[key]]] : []))));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new VigilError('VGL_CONFIG_INVALID', issue.message, { field: String(issue.path[0]) });
-  }
+  const settings = parseEnv(SettingsSchema, env);
   const apiTokens = new Map<string, string>();
-  for (const pair of parsed.data.VIGIL_API_TOKENS) {
+  for (const pair of settings.VIGIL_API_TOKENS) {
     // Split at the first '=' only: base64 tokens may contain '='.
     const at = pair.indexOf('=');
     apiTokens.set(pair.slice(at + 1), pair.slice(0, at));
   }
   return {
-    host: parsed.data.VIGIL_CHATOPS_HOST,
-    port: parsed.data.VIGIL_CHATOPS_PORT,
+    host: settings.VIGIL_CHATOPS_HOST,
+    port: settings.VIGIL_CHATOPS_PORT,
     apiTokens,
-    ...(parsed.data.VIGIL_SLACK_SIGNING_SECRET ? { slackSigningSecret: parsed.data.VIGIL_SLACK_SIGNING_SECRET } : {}),
+    ...(settings.VIGIL_SLACK_SIGNING_SECRET ? { slackSigningSecret: settings.VIGIL_SLACK_SIGNING_SECRET } : {}),
   };
 }

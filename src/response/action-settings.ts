@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type { ActivityDeps } from '../../activities';
 import { VigilError } from '../error-codes';
+import { parseEnv } from './parse-env';
 
 const url = z.string().url();
 
@@ -35,12 +36,7 @@ const SettingsSchema = z.object({
 export type ActionSettings = Pick<ActivityDeps, 'webhookSecret' | 'ticketWebhookUrl' | 'slack' | 'kubernetes' | 'awsIam'>;
 
 export function loadActionSettings(env: NodeJS.ProcessEnv = process.env): ActionSettings {
-  const parsed = SettingsSchema.safeParse(Object.fromEntries(Object.keys(SettingsSchema.shape).flatMap((key) => (env[key] ? [[key, env[key]]] : []))));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new VigilError('VGL_CONFIG_INVALID', issue.message, { field: String(issue.path[0]) });
-  }
-  const s = parsed.data;
+  const s = parseEnv(SettingsSchema, env);
   const settings: ActionSettings = {};
   if (s.VIGIL_WEBHOOK_SECRET) settings.webhookSecret = s.VIGIL_WEBHOOK_SECRET;
   if (s.VIGIL_TICKET_WEBHOOK_URL) settings.ticketWebhookUrl = s.VIGIL_TICKET_WEBHOOK_URL;
