@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { parseEnv } from '../response/parse-env';
 
-const SettingsSchema = z.object({
+export const ChatopsSettingsSchema = z.object({
   VIGIL_CHATOPS_HOST: z.string().min(1).default('127.0.0.1'),
   VIGIL_CHATOPS_PORT: z.coerce.number().int().min(0).max(65535).default(8235),
   VIGIL_SLACK_SIGNING_SECRET: z.string().min(16).optional(),
@@ -28,7 +28,7 @@ export interface ChatopsSettings {
 }
 
 export function loadChatopsSettings(env: NodeJS.ProcessEnv = process.env): ChatopsSettings {
-  const settings = parseEnv(SettingsSchema, env);
+  const settings = parseEnv(ChatopsSettingsSchema, env);
   const apiTokens = new Map<string, string>();
   for (const pair of settings.VIGIL_API_TOKENS) {
     // Split at the first '=' only: base64 tokens may contain '='.

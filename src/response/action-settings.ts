@@ -17,7 +17,7 @@ import { parseEnv } from './parse-env';
 
 const url = z.string().url();
 
-const SettingsSchema = z.object({
+export const ActionSettingsSchema = z.object({
   VIGIL_WEBHOOK_SECRET: z.string().min(16).optional(),
   VIGIL_TICKET_WEBHOOK_URL: url.optional(),
   VIGIL_SLACK_API_URL: url.default('https://slack.com/api'),
@@ -36,7 +36,7 @@ const SettingsSchema = z.object({
 export type ActionSettings = Pick<ActivityDeps, 'webhookSecret' | 'ticketWebhookUrl' | 'slack' | 'kubernetes' | 'awsIam'>;
 
 export function loadActionSettings(env: NodeJS.ProcessEnv = process.env): ActionSettings {
-  const s = parseEnv(SettingsSchema, env);
+  const s = parseEnv(ActionSettingsSchema, env);
   const settings: ActionSettings = {};
   if (s.VIGIL_WEBHOOK_SECRET) settings.webhookSecret = s.VIGIL_WEBHOOK_SECRET;
   if (s.VIGIL_TICKET_WEBHOOK_URL) settings.ticketWebhookUrl = s.VIGIL_TICKET_WEBHOOK_URL;
