@@ -52,7 +52,13 @@ import {
 } from './messages';
 
 export async function playbookWorkflow(input: PlaybookInput): Promise<PlaybookReport> {
-  const run = new PlaybookRun(input);
+  let run: PlaybookRun;
+  try {
+    run = new PlaybookRun(input);
+  } catch (err) {
+    // Params that bypassed loadResponseConfig: fail the run (visible, reported) instead of retrying its task forever.
+    throw ApplicationFailure.nonRetryable(`invalid params for playbook ${input.binding.playbook}: ${rootMessage(err)}`, 'VGL_RESPONSE_CONFIG');
+  }
   run.registerHandlers();
   return run.execute();
 }
@@ -68,6 +74,7 @@ function rootMessage(err: unknown): string {
   return current.message;
 }
 
+const memoRefusals = 20;
 const nonRetryableErrorTypes = ['VGL_ACTION_REJECTED', 'VGL_ACTION_TARGET', 'VGL_ACTION_NOT_CONFIGURED'];
 
 class PlaybookRun {
@@ -194,8 +201,10 @@ class PlaybookRun {
     this.recordMemo();
   }
 
+  /** Memo for the Temporal UI; refusals are bounded there (anyone can send signals), history keeps them all. */
   private recordMemo(): void {
-    upsertMemo({ state: this.state, decisions: this.approval?.decisions ?? [], refused: this.approval?.refused ?? [], containment: this.containment ?? null });
+    const refused = this.approval?.refused ?? [];
+    upsertMemo({ state: this.state, decisions: this.approval?.decisions ?? [], refused: refused.slice(-memoRefusals), refusedTotal: refused.length, containment: this.containment ?? null });
   }
 
   async execute(): Promise<PlaybookReport> {
