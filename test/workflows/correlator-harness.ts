@@ -1,0 +1,111 @@
+/**
+ * Plumbing for correlator tests on a real Temporal dev server: an in-process worker set (createWorkerSet
+ * with the real activities, as `vigil worker` builds it) over a throw-away rules folder holding
+ * test-rules.ts, a client, and helpers to start a correlator with chosen settings and to signal batches.
+ * `npm run build` must have run: workers load the compiled workflows.
+ */
+import path from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createCorrelationActivities } from '../../activities/correlation-rules';
+import { startRuleRuntime, type RuleRuntime } from '../../src/app/rule-runtime';
+import type { Detection } from '../../src/model/detection';
+import type { EntityRef } from '../../src/model/entity';
+import { loadResponseConfig } from '../../src/response/response-config';
+import { connectClient } from '../../src/temporal/client';
+import { EntityId, EntityType, TenantId } from '../../src/temporal/search-attributes';
+import { createWorkerSet, type WorkerSet } from '../../src/temporal/worker';
+import { correlatorWorkflowId, tenantTaskQueue } from '../../src/temporal/workflow-ids';
+import type { correlatorWorkflow } from '../../workflows/correlator/correlator';
+import type { CorrelatorInput, CorrelatorSettings } from '../../workflows/correlator/correlator-input';
+import { detectionBatchSignal, entityStateQuery, type EntityStateView } from '../../workflows/correlator/messages';
+import { makeRulesDir } from '../helpers/rules-dir';
+import { eventually, uniqueTenant } from '../helpers/shared-servers';
+import { testLogger } from '../helpers/temporal-env';
+import { correlationFiles, detection, sigmaFiles, type TestRuleName } from './test-rules';
+
+let runtimeInstalled = false;
+
+export interface CorrelatorHarness {
+  tenant: string;
+  client: Client;
+  rules: RuleRuntime;
+  /** A detection of this tenant, stamped with the worker's rule set version. */
+  det(eventId: string, rule: TestRuleName, host: EntityRef, time: number, user?: string): Detection;
+  /** Starts the entity's correlator with `settings` (search attributes as the router sets them). */
+  start(entity: EntityRef, settings?: Partial<CorrelatorSettings>): Promise<WorkflowHandle<typeof correlatorWorkflow>>;
+  /** Signals one batch, starting the correlator with `settings` if it is not running. */
+  send(entity: EntityRef, batchId: string, detections: Detection[], settings?: Partial<CorrelatorSettings>): Promise<void>;
+  handle(entity: EntityRef): WorkflowHandle<typeof correlatorWorkflow>;
+  state(entity: EntityRef): Promise<EntityStateView>;
+  /** Polls the state query until `ready` holds. */
+  stateWhen(entity: EntityRef, ready: (view: EntityStateView) => boolean, what: string): Promise<EntityStateView>;
+  close(): Promise<void>;
+}
+
+export async function startCorrelatorHarness(prefix: string, address: string): Promise<CorrelatorHarness> {
+  // The SDK's own logs (worker state changes) at WARN: once per process, before the first worker.
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const tenant = uniqueTenant(prefix);
+  const rulesDir = makeRulesDir(sigmaFiles, correlationFiles);
+  const rules = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
+  const client = await connectClient(address, 'default');
+  const { config: responses } = loadResponseConfig(path.join(rulesDir, 'responses'));
+  const workers: WorkerSet = await createWorkerSet({
+    address,
+    namespace: 'default',
+    tenants: [tenant],
+    activities: {
+      ...createCorrelationActivities(rules.routing),
+      ...createActivities({ logger: testLogger, dryRun: true, responses, client }),
+    },
+    logger: testLogger,
+  });
+  const running = workers.run();
+
+  const input = (entity: EntityRef, settings?: Partial<CorrelatorSettings>): CorrelatorInput => ({ tenant, entity, settings });
+  const startOptions = (entity: EntityRef, settings?: Partial<CorrelatorSettings>) => ({
+    workflowId: correlatorWorkflowId(tenant, entity),
+    taskQueue: tenantTaskQueue(tenant),
+    args: [input(entity, settings)] as [CorrelatorInput],
+    typedSearchAttributes: [
+      { key: TenantId, value: tenant },
+      { key: EntityType, value: entity.type },
+      { key: EntityId, value: entity.id },
+    ],
+  });
+  const handle = (entity: EntityRef) => client.workflow.getHandle<typeof correlatorWorkflow>(correlatorWorkflowId(tenant, entity));
+  const state = (entity: EntityRef) => handle(entity).query(entityStateQuery);
+
+  return {
+    tenant,
+    client,
+    rules,
+    det: (eventId, rule, host, time, user) => detection(tenant, rules.ruleSet().version, eventId, rule, host, time, user),
+    start: (entity, settings) => client.workflow.start<typeof correlatorWorkflow>('correlatorWorkflow', startOptions(entity, settings)),
+    send: async (entity, batchId, detections, settings) => {
+      await client.workflow.signalWithStart<typeof correlatorWorkflow, [{ batchId: string; detections: Detection[] }]>('correlatorWorkflow', {
+        ...startOptions(entity, settings),
+        signal: detectionBatchSignal,
+        signalArgs: [{ batchId, detections }],
+      });
+    },
+    handle,
+    state,
+    stateWhen: (entity, ready, what) =>
+      eventually(async () => {
+        const view = await state(entity);
+        return ready(view) ? view : undefined;
+      }, what),
+    close: async () => {
+      await workers.shutdown();
+      await running;
+      rules.close();
+      await client.connection.close();
+    },
+  };
+}
