@@ -202,3 +202,35 @@ test('JSON API: bearer token required; the token names the approver; refusals ca
     expect(missing.json().code).toBe('VGL_PLAYBOOK_NOT_FOUND');
   });
 });
+
+test('"did you just do this?" buttons: only the asked user\'s "not me" counts, and it starts containment', async () => {
+  const alert = podAlert();
+  const confirmYaml = `
+bindings:
+  - playbook: confirm
+    match: {}
+    params:
+      notify: []
+      confirmUser: { timeout: 1h }
+      containment: [{ action: k8s.isolatePod }]
+      dryRun: true
+`;
+  const slack = await startHttpFake(() => ({ status: 200, body: { ok: true, channel: 'U04MALLORY', ts: '1.1' } }));
+  try {
+    await harness.withWorker({ dryRun: false, responses, slack: { apiUrl: slack.url, botToken: 'xoxb' } }, async () => {
+      const handle = await harness.startPlaybook(alert, bindingFrom(confirmYaml, 'confirm'));
+      await waitForState(handle, 'awaiting_user');
+      const bob = buttonBody(slackActionIds.userNotMe, handle.workflowId, 'U02BOB');
+      expect((await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(bob), payload: bob })).statusCode).toBe(200);
+      expect((await handle.query(playbookStatusQuery)).state).toBe('awaiting_user');
+      const mallory = buttonBody(slackActionIds.userNotMe, handle.workflowId, 'U04MALLORY');
+      expect((await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(mallory), payload: mallory })).statusCode).toBe(200);
+      const report = await handle.result();
+      expect(report.actions).toEqual(expect.arrayContaining(['mallory answered via chat: it was not me', expect.stringMatching(/^\[dry-run\] isolated pod shop\/web-7d9f/)]));
+      // Signals are handled in arrival order: had bob's answer counted, it would be the one recorded.
+      expect(report.actions.some((a) => a.startsWith('bob answered'))).toBe(false);
+    });
+  } finally {
+    await slack.close();
+  }
+});

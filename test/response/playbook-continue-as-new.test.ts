@@ -2,13 +2,13 @@
  * A playbook outlives its correlator's run: the real correlator (in a real `vigil worker` process)
  * raises an alert and starts the playbook as an ABANDON child; while the playbook waits for approval
  * the correlator continues-as-new (its history limit is lowered through its input settings); the
- * approval then completes the playbook, and its report reaches the correlator's *new* run.
+ * approval (`vigil approve`, after `vigil playbooks list --awaiting` shows the run and a refused
+ * `vigil deny`) then completes the playbook, and its report reaches the correlator's *new* run.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { decidePlaybook } from '../../src/chatops/playbook-runs';
 import type { Detection } from '../../src/model/detection';
 import type { PlaybookReport } from '../../src/model/playbook';
 import { correlatorWorkflowId, playbookWorkflowId, tenantTaskQueue } from '../../src/temporal/workflow-ids';
@@ -18,7 +18,7 @@ import { playbookStatusQuery } from '../../workflows/playbook/messages';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { makeRulesDir, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
-import { startVigil, type VigilProcess } from '../helpers/vigil-process';
+import { runVigil, startVigil, type VigilProcess } from '../helpers/vigil-process';
 
 const tenant = uniqueTenant('pbcan');
 const entity = { type: 'pod' as const, id: 'payments/api-7c9d' };
@@ -28,10 +28,12 @@ const rule = { id: '0f7d8a52-7c1e-4d0b-9a51-2f4a1c9e0b01', name: 'test_pod_exec'
 let client: Client;
 let webhook: HttpReceiver;
 let worker: VigilProcess;
+let cliEnv: Record<string, string>;
 
 beforeAll(async () => {
   webhook = await startHttpReceiver();
   client = await sharedClient();
+  cliEnv = { TEMPORAL_ADDRESS: sharedTemporalAddress() };
   worker = startVigil(['worker'], {
     TEMPORAL_ADDRESS: sharedTemporalAddress(),
     VIGIL_TENANTS: tenant,
@@ -94,9 +96,21 @@ test('the correlator continues-as-new while its playbook waits; the playbook com
   expect(waiting.state).toBe('awaiting_approval');
   expect((await playbook.describe()).status.name).toBe('RUNNING');
 
-  const status = await decidePlaybook(client, playbook.workflowId, { decision: 'approve', by: 'alice', via: 'http', reason: 'after continue-as-new' });
-  expect(status.decisions).toEqual([expect.objectContaining({ by: 'alice' })]);
+  // The CLI: the waiting run is listed; a refused decision exits 2 with its code; then alice approves.
+  const listed = await eventually(async () => {
+    const run = runVigil(['playbooks', 'list', '--awaiting', '--tenant', tenant, '--json'], cliEnv);
+    const rows = run.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { workflowId: string; state: string });
+    return rows.find((row) => row.workflowId === playbook.workflowId);
+  }, 'the run in vigil playbooks list --awaiting');
+  expect(listed.state).toBe('awaiting_approval');
+  const refused = runVigil(['deny', playbook.workflowId, '--as', 'carol'], cliEnv);
+  expect(refused.status).toBe(2);
+  expect(refused.stderr).toMatch(/^VGL_APPROVAL_UNAUTHORIZED: /);
+  const approved = runVigil(['approve', playbook.workflowId, '--as', 'alice', '--reason', 'after continue-as-new'], cliEnv);
+  expect(approved.stderr).toBe('');
+  expect(approved.stdout).toMatch(/^approved playbook:quarantine-pod:/);
   const report = (await playbook.result()) as PlaybookReport;
+  expect(report.decisions).toEqual([expect.objectContaining({ decision: 'approve', by: 'alice', via: 'cli', reason: 'after continue-as-new' })]);
   expect(report.outcome).toBe('completed');
   expect(report.actions.some((a) => a.startsWith('report not delivered'))).toBe(false);
 
