@@ -12,6 +12,7 @@ import type { Alert } from '../../src/model/alert';
 import type { PlaybookBinding } from '../../src/model/playbook';
 import type { EntityStateView } from '../../workflows/correlator/messages';
 import { playbookStatusQuery, type PlaybookStateValue } from '../../workflows/playbook/messages';
+import type { playbookWorkflow } from '../../workflows/playbook/playbook';
 import { startTemporalEnv } from '../helpers/temporal-env';
 import { entityView } from './fixtures';
 import { correlatorStandIn } from './workflows/correlator-stand-in';
@@ -24,7 +25,7 @@ export interface PlaybookHarness {
    * Starts the correlator stand-in (answering with `view`, completing after `reportsToWaitFor` reports)
    * and the playbook as the correlator would.
    */
-  startPlaybook(alert: Alert, binding: PlaybookBinding, view?: EntityStateView, reportsToWaitFor?: number): Promise<WorkflowHandle>;
+  startPlaybook(alert: Alert, binding: PlaybookBinding, view?: EntityStateView, reportsToWaitFor?: number): Promise<WorkflowHandle<typeof playbookWorkflow>>;
   teardown(): Promise<void>;
 }
 
@@ -43,7 +44,7 @@ export async function startPlaybookHarness(taskQueue: string): Promise<PlaybookH
     },
     async startPlaybook(alert, binding, view = entityView(alert), reportsToWaitFor = 1) {
       await env.client.workflow.start(correlatorStandIn, { workflowId: alert.correlatorWorkflowId, taskQueue, args: [view, reportsToWaitFor] });
-      return env.client.workflow.start('playbookWorkflow', {
+      return env.client.workflow.start<typeof playbookWorkflow>('playbookWorkflow', {
         workflowId: `playbook:${binding.playbook}:${alert.id}`,
         taskQueue,
         args: [{ alert, binding, correlatorWorkflowId: alert.correlatorWorkflowId }],
