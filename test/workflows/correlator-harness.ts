@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { IllegalStateError } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
@@ -25,7 +26,17 @@ import { eventually, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 import { correlationFiles, detection, sigmaFiles, type TestRuleName } from './test-rules';
 
-let runtimeInstalled = false;
+/**
+ * The SDK's own logs (worker state changes) at WARN. Only possible before the process's first Temporal
+ * runtime use: a test that starts its own dev server first keeps the SDK default.
+ */
+export function quietSdkLogs(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch (err) {
+    if (!(err instanceof IllegalStateError)) throw err;
+  }
+}
 
 export interface CorrelatorHarness {
   tenant: string;
@@ -45,11 +56,7 @@ export interface CorrelatorHarness {
 }
 
 export async function startCorrelatorHarness(prefix: string, address: string): Promise<CorrelatorHarness> {
-  // The SDK's own logs (worker state changes) at WARN: once per process, before the first worker.
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  quietSdkLogs();
   const tenant = uniqueTenant(prefix);
   const rulesDir = makeRulesDir(sigmaFiles, correlationFiles);
   const rules = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
