@@ -1,14 +1,16 @@
 /**
- * Routes detections to entity correlators: buffers them per (tenant, entity) for a few milliseconds so
- * detections from several MQTT messages share one signal, then delivers each buffer with one
- * signal-with-start to `entity:{tenant}:{type}:{id}` on the tenant's task queue. `route()` resolves only
- * when Temporal has accepted every signal carrying its detections, so the caller can acknowledge the
- * MQTT message (at-least-once). Redelivered detections are harmless: correlators ignore (event, rule)
- * pairs they have seen, and a batch id (a hash of its event ids) they have seen.
+ * Routes detections to entity correlators: buffers them per (tenant, entity) so detections from several
+ * MQTT messages share one signal, and delivers each buffer with one signal-with-start to
+ * `entity:{tenant}:{type}:{id}` on the tenant's task queue. `route()` resolves only when Temporal has
+ * accepted every signal carrying its detections, so the caller can acknowledge the MQTT message
+ * (at-least-once). Redelivered detections are harmless: correlators ignore (event, rule) pairs they have
+ * seen, and a batch id (a hash of its event ids) they have seen.
  *
- * Bounds: a buffer is flushed when it reaches `maxDetectionsPerSignal` or `maxSignalBytes` (estimated),
- * or `maxDelayMs` after its first detection; at most `concurrency` signals are in flight; `route()`
- * callers wait for their flush, which is the back-pressure that stops MQTT reads when Temporal is slow.
+ * Batching is adaptive: a buffer is released `maxDelayMs` after its first detection (or at once when it
+ * holds `maxDetectionsPerSignal` / `maxSignalBytes`), but a correlator has at most one signal in flight, so
+ * while Temporal is slow its detections pile up into larger signals. **Invariant**: per correlator,
+ * signals are sent in arrival order, one at a time. At most `concurrency` signals are in flight overall;
+ * `route()` callers wait for theirs, which is the back-pressure that stops MQTT reads when Temporal lags.
  */
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -42,16 +44,25 @@ export interface RouterStats {
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
+  /** Entries of this route() call not yet accepted by Temporal. */
   remaining: number;
   failed?: unknown;
+}
+
+/** One detection placed for one correlator, with the route() call waiting for it. */
+interface Entry {
+  detection: Detection;
+  waiter: Waiter;
+  bytes: number;
 }
 
 interface Buffer {
   tenant: string;
   entity: EntityRef;
-  detections: Detection[];
+  entries: Entry[];
   bytes: number;
-  waiters: Set<Waiter>;
+  /** In the send queue (waiting for a concurrency slot). */
+  queued: boolean;
   timer?: NodeJS.Timeout;
 }
 
@@ -65,24 +76,27 @@ function estimateBytes(d: Detection): number {
 
 export class EntityRouter {
   readonly stats: RouterStats = { signals: 0, detections: 0, failedSignals: 0 };
+  /** Detections waiting per correlator (not yet in a signal). */
   private readonly buffers = new Map<string, Buffer>();
+  /** Correlators with a signal in flight: their next signal waits for it (one in flight per entity). */
+  private readonly inFlightEntities = new Set<string>();
   private readonly maxDelayMs: number;
   private readonly maxPerSignal: number;
   private readonly maxBytes: number;
   private readonly concurrency: number;
   private readonly uiBaseUrl: string;
   private inFlight = 0;
-  private readonly queue: Array<() => void> = [];
+  private readonly queue: string[] = [];
 
   constructor(
     private readonly client: Client,
     private readonly logger: Logger,
     options: RouterOptions = {},
   ) {
-    this.maxDelayMs = options.maxDelayMs ?? 20;
-    this.maxPerSignal = options.maxDetectionsPerSignal ?? 200;
+    this.maxDelayMs = options.maxDelayMs ?? 10;
+    this.maxPerSignal = options.maxDetectionsPerSignal ?? 500;
     this.maxBytes = options.maxSignalBytes ?? 256 * 1024;
-    this.concurrency = options.concurrency ?? 32;
+    this.concurrency = options.concurrency ?? 64;
     this.uiBaseUrl = options.uiBaseUrl ?? defaultUiBaseUrl;
   }
 
@@ -91,74 +105,95 @@ export class EntityRouter {
     if (detections.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, remaining: 0 };
-      const touched: Buffer[] = [];
+      const touched = new Set<string>();
       for (const d of detections) {
+        const bytes = estimateBytes(d);
         for (const entity of d.entities) {
           const key = correlatorWorkflowId(tenant, entity);
           let buffer = this.buffers.get(key);
-          if (!buffer) this.buffers.set(key, (buffer = { tenant, entity, detections: [], bytes: 0, waiters: new Set() }));
-          buffer.detections.push(d);
-          buffer.bytes += estimateBytes(d);
-          if (!buffer.waiters.has(waiter)) {
-            buffer.waiters.add(waiter);
-            waiter.remaining += 1;
-          }
-          touched.push(buffer);
-          if (buffer.detections.length >= this.maxPerSignal || buffer.bytes >= this.maxBytes) this.flush(key);
+          if (!buffer) this.buffers.set(key, (buffer = { tenant, entity, entries: [], bytes: 0, queued: false }));
+          buffer.entries.push({ detection: d, waiter, bytes });
+          buffer.bytes += bytes;
+          waiter.remaining += 1;
+          touched.add(key);
         }
       }
       if (waiter.remaining === 0) return resolve();
-      for (const buffer of touched) {
-        const key = correlatorWorkflowId(buffer.tenant, buffer.entity);
-        if (this.buffers.get(key) !== buffer) continue;
-        if (this.maxDelayMs === 0) this.flush(key);
-        else buffer.timer ??= setTimeout(() => this.flush(key), this.maxDelayMs);
+      for (const key of touched) {
+        const buffer = this.buffers.get(key)!;
+        const full = buffer.entries.length >= this.maxPerSignal || buffer.bytes >= this.maxBytes;
+        if (full || this.maxDelayMs === 0) this.release(key);
+        else buffer.timer ??= setTimeout(() => this.release(key), this.maxDelayMs);
       }
     });
   }
 
-  /** Signals everything buffered now (shutdown, tests). */
-  flushAll(): void {
-    for (const key of [...this.buffers.keys()]) this.flush(key);
+  /**
+   * Makes a correlator's buffer eligible to be signalled. Adaptive batching: while a correlator has a
+   * signal in flight its new detections keep accumulating, so batches grow by themselves exactly when
+   * Temporal is the bottleneck, and stay small (low latency) when it is not.
+   */
+  private release(key: string): void {
+    const buffer = this.buffers.get(key);
+    if (!buffer || buffer.queued || this.inFlightEntities.has(key)) return;
+    buffer.queued = true;
+    if (buffer.timer) clearTimeout(buffer.timer);
+    buffer.timer = undefined;
+    this.queue.push(key);
+    this.pump();
   }
 
-  private flush(key: string): void {
-    const buffer = this.buffers.get(key);
-    if (!buffer) return;
-    this.buffers.delete(key);
-    if (buffer.timer) clearTimeout(buffer.timer);
-    const run = (): void => {
+  private pump(): void {
+    while (this.inFlight < this.concurrency && this.queue.length > 0) {
+      const key = this.queue.shift()!;
+      const buffer = this.buffers.get(key)!;
+      // At most one signal's worth; the rest stays buffered for the next signal to this correlator.
+      const sent = this.takeSignal(buffer);
+      if (buffer.entries.length === 0) this.buffers.delete(key);
+      else buffer.queued = false;
       this.inFlight += 1;
-      this.signal(key, buffer)
+      this.inFlightEntities.add(key);
+      this.signal(key, buffer.tenant, buffer.entity, sent.map((e) => e.detection))
         .then(
-          () => this.settle(buffer, undefined),
+          () => this.settle(sent, undefined),
           (err: unknown) => {
             this.stats.failedSignals += 1;
-            this.settle(buffer, err ?? new Error('signal failed'));
+            this.settle(sent, err ?? new Error('signal failed'));
           },
         )
         .finally(() => {
           this.inFlight -= 1;
-          this.queue.shift()?.();
+          this.inFlightEntities.delete(key);
+          // Whatever accumulated meanwhile has waited a whole signal round trip: send it now.
+          if (this.buffers.has(key)) this.release(key);
+          this.pump();
         });
-    };
-    if (this.inFlight < this.concurrency) run();
-    else this.queue.push(run);
+    }
   }
 
-  private settle(buffer: Buffer, err: unknown): void {
-    for (const w of buffer.waiters) {
-      if (err !== undefined) w.failed ??= err;
-      w.remaining -= 1;
-      if (w.remaining === 0) {
-        if (w.failed !== undefined) w.reject(w.failed);
-        else w.resolve();
+  private takeSignal(buffer: Buffer): Entry[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < buffer.entries.length && n < this.maxPerSignal && (n === 0 || bytes + buffer.entries[n]!.bytes <= this.maxBytes)) {
+      bytes += buffer.entries[n]!.bytes;
+      n += 1;
+    }
+    buffer.bytes -= bytes;
+    return buffer.entries.splice(0, n);
+  }
+
+  private settle(entries: Entry[], err: unknown): void {
+    for (const { waiter } of entries) {
+      if (err !== undefined) waiter.failed ??= err;
+      waiter.remaining -= 1;
+      if (waiter.remaining === 0) {
+        if (waiter.failed !== undefined) waiter.reject(waiter.failed);
+        else waiter.resolve();
       }
     }
   }
 
-  private async signal(workflowId: string, buffer: Buffer): Promise<void> {
-    const { tenant, entity, detections } = buffer;
+  private async signal(workflowId: string, tenant: string, entity: EntityRef, detections: Detection[]): Promise<void> {
     const hash = createHash('sha256');
     for (const d of detections) hash.update(d.eventId).update('\0');
     const input: CorrelatorInput = { tenant, entity, uiBaseUrl: this.uiBaseUrl };

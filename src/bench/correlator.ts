@@ -1,0 +1,260 @@
+/**
+ * Correlation into Temporal, on the dev server `vigil dev` runs (SQLite file, WAL): 1,000 host
+ * correlators on one tenant task queue, an in-process worker, the real router.
+ *
+ *   batched_*          detections/s from router.route() until every correlator has counted them
+ *                      (adaptive cross-message batching as ingest does it, 32 messages of 500 in flight)
+ *   single_*           the same with one signal per detection (the naive design) → batched_vs_single_ratio
+ *   latency_*          event-to-alert through MQTT (in-process broker) → ingest → Temporal → alert raised,
+ *                      at a steady 1,000 events/s; one alert per host (first high-level event)
+ *   memory_*           worker heap per cached idle correlator (needs --expose-gc, as `npm run bench` runs it)
+ */
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import mqtt from 'mqtt';
+import type { Logger } from 'pino';
+import { createActivities } from '../../activities';
+import { createCorrelationActivities } from '../../activities/correlation-rules';
+import { startRuleRuntime } from '../app/rule-runtime';
+import { BatchPublisher } from '../collect/batch-publisher';
+import { EntityRouter } from '../ingest/entity-router';
+import { startIngest } from '../ingest/ingest-service';
+import { RawArchive } from '../ingest/raw-archive';
+import type { Detection, RuleRef } from '../model/detection';
+import { startEmbeddedBroker } from '../mqtt/embedded-broker';
+import { cpSync } from 'node:fs';
+import { projectRoot } from '../project-root';
+import { loadResponseConfig } from '../response/response-config';
+import { connectClient } from '../temporal/client';
+import { startDevServer } from '../temporal/dev-server';
+import { createWorkerSet } from '../temporal/worker';
+import { correlatorWorkflowId } from '../temporal/workflow-ids';
+import { entityStateQuery } from '../../workflows/correlator/messages';
+
+const TENANT = 'bench';
+const HOSTS = 1000;
+const BATCHED_DETECTIONS = 40_000;
+const SINGLE_DETECTIONS = 4_000;
+const LATENCY_RATE = 1000;
+const LATENCY_SECONDS = 15;
+/** MQTT messages of 500 events in flight in ingest (VIGIL_INGEST_CONNECTIONS × instances). */
+const ROUTES_IN_FLIGHT = 32;
+
+const noiseRule: RuleRef = { id: 'bench-noise', name: 'bench_noise', title: 'Bench noise', level: 'low', tags: ['attack.execution'] };
+
+function rulesDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-rules-'));
+  cpSync(path.join(projectRoot, 'rules', 'entities'), path.join(dir, 'entities'), { recursive: true });
+  mkdirSync(path.join(dir, 'sigma'));
+  mkdirSync(path.join(dir, 'correlations'));
+  mkdirSync(path.join(dir, 'responses'));
+  writeFileSync(path.join(dir, 'responses', 'none.yml'), 'bindings: []\n');
+  writeFileSync(
+    path.join(dir, 'sigma', 'bench.yml'),
+    [
+      'title: Bench alert',
+      'id: 5a0f1d4e-0000-4000-8000-000000000001',
+      'name: bench_alert',
+      'tags: [attack.execution, attack.t1059]',
+      'logsource: { product: linux, category: process_creation }',
+      "detection: { selection: { Image|endswith: '/bench-alert' }, condition: selection }",
+      'level: high',
+    ].join('\n'),
+  );
+  // A live correlation in every host correlator, so the core's cost is in the figures (it never fires).
+  writeFileSync(
+    path.join(dir, 'correlations', 'bench.yml'),
+    [
+      'title: Bench many events on a host',
+      'id: 5a0f1d4e-0000-4000-8000-000000000002',
+      'correlation: { type: event_count, rules: [bench_noise], group-by: [Hostname], timespan: 1h, condition: { gte: 1000000 } }',
+      'level: low',
+      '---',
+      'title: Bench noise',
+      'id: 5a0f1d4e-0000-4000-8000-000000000003',
+      'name: bench_noise',
+      'logsource: { product: linux, category: process_creation }',
+      "detection: { selection: { Image|endswith: '/bench-noise' }, condition: selection }",
+      'level: low',
+    ].join('\n'),
+  );
+  return dir;
+}
+
+function detection(host: number, seq: number, version: string): Detection {
+  const hostname = `bench-host-${host}`;
+  return {
+    eventId: `d-${host}-${seq}`,
+    tenant: TENANT,
+    source: 'process',
+    time: Date.now(),
+    rules: [noiseRule],
+    entities: [{ type: 'host', id: hostname }],
+    fields: { Hostname: hostname, Image: '/usr/bin/bench-noise', CommandLine: 'bench-noise --seq ' + seq },
+    summary: `${hostname} bench-noise`,
+    rulesetVersion: version,
+  };
+}
+
+async function countsReached(client: Client, expected: Map<number, number>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...expected.keys()];
+  while (pending.length > 0 && Date.now() < deadline) {
+    const still: number[] = [];
+    for (let i = 0; i < pending.length; i += 50) {
+      const slice = pending.slice(i, i + 50);
+      const counts = await Promise.all(slice.map((h) => client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `bench-host-${h}` })).query(entityStateQuery).then((s) => s.eventCount, () => -1)));
+      slice.forEach((h, j) => counts[j]! < expected.get(h)! && still.push(h));
+    }
+    pending = still;
+    if (pending.length > 0) await new Promise((r) => setTimeout(r, 200));
+  }
+  return pending.length === 0;
+}
+
+/** Routes `n` detections round-robin over the hosts, `inFlight` route() calls of 500 at once (like as many MQTT messages in flight). */
+async function routeLoad(router: EntityRouter, n: number, seqBase: number, version: string, expected: Map<number, number>, inFlight = ROUTES_IN_FLIGHT): Promise<void> {
+  const chunks: Detection[][] = [];
+  for (let i = 0; i < n; i += 500) {
+    chunks.push(Array.from({ length: Math.min(500, n - i) }, (_, j) => {
+      const k = i + j;
+      const host = k % HOSTS;
+      expected.set(host, (expected.get(host) ?? 0) + 1);
+      return detection(host, seqBase + k, version);
+    }));
+  }
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < chunks.length) await router.route(TENANT, chunks[next++]!);
+  }));
+}
+
+const heap = (): number => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function run(logger: Logger): Promise<Record<string, number | string>> {
+  const quiet = logger.child({}, { level: 'warn' });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
+  const server = await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
+  const dir = rulesDir();
+  const runtime = await startRuleRuntime({ VIGIL_RULES_DIR: dir }, quiet);
+  const version = runtime.ruleSet().version;
+  const client = await connectClient(server.address, 'default');
+  const workers = await createWorkerSet({
+    address: server.address,
+    namespace: 'default',
+    tenants: [TENANT],
+    activities: {
+      ...createCorrelationActivities(runtime.routing),
+      ...createActivities({ logger: quiet, dryRun: true, responses: loadResponseConfig(path.join(dir, 'responses')).config }),
+    },
+    logger: quiet,
+    maxCachedWorkflows: 2000,
+  });
+  const running = workers.run();
+  const figures: Record<string, number | string> = { hosts: HOSTS, temporal: 'dev server, SQLite file (WAL)' };
+  const expected = new Map<number, number>();
+  try {
+    // Warm-up: every correlator exists and is cached; the heap delta is the per-correlator cost.
+    const heapBefore = heap();
+    const router = new EntityRouter(client, quiet);
+    await routeLoad(router, HOSTS, 0, version, expected);
+    if (!(await countsReached(client, expected, 120_000))) throw new Error('warm-up did not complete');
+    await new Promise((r) => setTimeout(r, 1000));
+    figures.memory_heap_per_cached_correlator_kb = Math.round((heap() - heapBefore) / HOSTS / 102.4) / 10;
+    figures.memory_gc_exposed = (globalThis as { gc?: unknown }).gc ? 'yes' : 'no (run with node --expose-gc)';
+
+    let t0 = Date.now();
+    const signalsBefore = router.stats.signals;
+    await routeLoad(router, BATCHED_DETECTIONS, 1_000_000, version, expected);
+    const acceptedMs = Date.now() - t0;
+    if (!(await countsReached(client, expected, 300_000))) throw new Error('batched load did not complete');
+    const batchedMs = Date.now() - t0;
+    figures.batched_detections = BATCHED_DETECTIONS;
+    figures.batched_signals = router.stats.signals - signalsBefore;
+    figures.batched_detections_per_signal = Math.round((BATCHED_DETECTIONS / figures.batched_signals) * 10) / 10;
+    figures.batched_accepted_per_s = Math.round(BATCHED_DETECTIONS / (acceptedMs / 1000));
+    figures.batched_correlated_per_s = Math.round(BATCHED_DETECTIONS / (batchedMs / 1000));
+
+    const single = new EntityRouter(client, quiet, { maxDelayMs: 0, maxDetectionsPerSignal: 1 });
+    t0 = Date.now();
+    await routeLoad(single, SINGLE_DETECTIONS, 2_000_000, version, expected, ROUTES_IN_FLIGHT);
+    if (!(await countsReached(client, expected, 300_000))) throw new Error('single-signal load did not complete');
+    const singleMs = Date.now() - t0;
+    figures.single_detections = SINGLE_DETECTIONS;
+    figures.single_correlated_per_s = Math.round(SINGLE_DETECTIONS / (singleMs / 1000));
+    figures.single_signals_per_s = Math.round(single.stats.signals / (singleMs / 1000));
+    figures.batched_vs_single_ratio = Math.round((figures.batched_correlated_per_s / figures.single_correlated_per_s) * 10) / 10;
+
+    // Latency through the whole pipeline at a steady rate: MQTT → ingest → router → correlator alert.
+    const broker = await startEmbeddedBroker(0, quiet);
+    const archive = new RawArchive(path.join(dataDir, 'archive'));
+    const ingest = await startIngest({
+      mqttUrl: broker.url,
+      clientId: 'bench-ingest',
+      shareGroup: '',
+      tenants: [TENANT],
+      rules: runtime.ruleSet,
+      builder: runtime.builder,
+      router: new EntityRouter(client, quiet),
+      archive,
+      logger: quiet,
+    });
+    const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector' });
+    const publisher = new BatchPublisher(mqttClient, { tenant: TENANT, source: 'process', collector: 'bench', maxBatchEvents: 100, maxBatchDelayMs: 10 }, quiet);
+    const total = LATENCY_RATE * LATENCY_SECONDS;
+    const start = Date.now();
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / LATENCY_RATE;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const host = i % HOSTS;
+      // The first event of each host in this phase is the alerting one.
+      const image = i < HOSTS ? '/usr/bin/bench-alert' : '/usr/bin/bench-noise';
+      publisher.add({ id: `lat-${i}`, time: Date.now(), data: { Hostname: `bench-host-${host}`, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
+    }
+    await publisher.flush();
+    const latencies: number[] = [];
+    const deadline = Date.now() + 120_000;
+    for (let h = 0; h < HOSTS && Date.now() < deadline; h++) {
+      const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `bench-host-${h}` }));
+      for (;;) {
+        const state = await handle.query(entityStateQuery);
+        const alert = state.openAlerts.find((a) => a.events[0]?.id === `lat-${h}`);
+        if (alert) {
+          latencies.push(alert.raisedAt - alert.firstSeen);
+          break;
+        }
+        if (Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    figures.latency_load_events_per_s = LATENCY_RATE;
+    figures.latency_samples = latencies.length;
+    figures.latency_p50_ms = percentile(latencies, 50);
+    figures.latency_p99_ms = percentile(latencies, 99);
+    figures.latency_max_ms = latencies[latencies.length - 1] ?? NaN;
+    publisher.close();
+    await mqttClient.endAsync();
+    await ingest.stop();
+    await archive.close();
+    await broker.close();
+  } finally {
+    await workers.shutdown();
+    await running;
+    runtime.close();
+    await client.connection.close();
+    await server.stop();
+  }
+  return figures;
+}
