@@ -35,14 +35,14 @@ afterAll(async () => {
   await harness?.teardown();
 });
 
-function withWorker<T>(bindingsYaml: string, fn: () => Promise<T>): Promise<T> {
+function withWorker<T>(bindingsYaml: string, fn: () => Promise<T>, slackChannel = 'C0SECOPS'): Promise<T> {
   return harness.withWorker(
     {
       dryRun: false,
       responses: responseConfig(bindingsYaml),
       kubernetes: { apiServerUrl: k8s.url, token: 'k8s-token' },
       awsIam: { endpoint: `${iam.url}/`, region: 'us-east-1', credentials: awsCredentials },
-      slack: { apiUrl: slack.apiUrl, botToken: 'xoxb-test', channel: 'C0SECOPS', incomingWebhookUrl: slack.incomingWebhookUrl },
+      slack: { apiUrl: slack.apiUrl, botToken: 'xoxb-test', channel: slackChannel, incomingWebhookUrl: slack.incomingWebhookUrl },
       ticketWebhookUrl: `${tickets.url}/intake`,
       webhookSecret: 'ticket-secret',
     },
@@ -196,6 +196,24 @@ bindings:
   expect(text).toContain('exec into shop/web-7d9f');
   expect(text).toContain('<@U01ALICE>');
   expect(slack.messages.some((m) => m.via === 'webhook' && JSON.stringify(m.blocks).includes(alert.id))).toBe(true);
+});
+
+test('Slack answering ok:false (channel_not_found) is permanent: one attempt, recorded, and the playbook goes on', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/nochannel-1' } });
+  const yaml = `
+bindings:
+  - playbook: contain
+    match: {}
+    params:
+      notify: [slack]
+      containment: [{ action: k8s.isolatePod }]
+      dryRun: true
+`;
+  const before = slack.requests.length;
+  const report: PlaybookReport = await withWorker(yaml, async () => (await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'))).result(), 'C0NOWHERE');
+  expect(report.outcome).toBe('completed');
+  expect(report.actions[report.actions.length - 1]).toMatch(/^slack notice contained failed: Slack chat\.postMessage to C0NOWHERE: channel_not_found/);
+  expect(slack.requests.slice(before).filter((r) => r.path === '/api/chat.postMessage')).toHaveLength(1);
 });
 
 test('"did you just do this?": the user answers "not me" and the playbook contains at once, without waiting for approval', async () => {

@@ -3,6 +3,7 @@
  * refused by the update validator, timeout → escalation → declared default. External systems are real
  * HTTP fakes; the correlator is the test stand-in that records reports.
  */
+import { createHmac } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PlaybookState } from '../../src/temporal/search-attributes';
 import { decideUpdate, playbookStatusQuery } from '../../workflows/playbook/messages';
@@ -62,7 +63,8 @@ test('approve: an on-call approver approves, containment runs (dry-run), the cor
     expect(listed.count).toBeLessThanOrEqual(1);
   });
   const notice = webhook.requests.find((r) => JSON.parse(r.body).alert.id === alert.id && JSON.parse(r.body).kind === 'approval_request')!;
-  expect(notice.headers['x-vigil-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+  // A receiver verifies: HMAC-SHA256 over "<timestamp>.<raw body>" with the shared secret.
+  expect(notice.headers['x-vigil-signature']).toBe(`v1=${createHmac('sha256', 'test-secret').update(`${notice.headers['x-vigil-timestamp']}.${notice.body}`).digest('hex')}`);
   expect(JSON.parse(notice.body).entity.riskScore).toBe(72);
 });
 
