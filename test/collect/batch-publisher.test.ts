@@ -1,0 +1,66 @@
+/**
+ * The collector's publisher against a real Mosquitto that goes down mid-stream: events added during
+ * the outage are buffered and all arrive once the broker is back; a bounded buffer drops the oldest
+ * batch and counts it instead of growing without limit.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { BatchPublisher } from '../../src/collect/batch-publisher';
+import type { EventBatch } from '../../src/model/event';
+import { eventsTopic } from '../../src/mqtt/topics';
+import { decodeBatch } from '../../src/mqtt/wire-codec';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { eventually, uniqueTenant } from '../helpers/shared-servers';
+import { testLogger } from '../helpers/temporal-env';
+
+let broker: Mosquitto;
+beforeAll(async () => {
+  broker = await startMosquitto(); // our own: this test restarts it
+});
+afterAll(() => broker.stop());
+
+async function subscriber(topic: string, received: string[]): Promise<MqttClient> {
+  // A persistent session, so messages published while it is disconnected are queued for it.
+  const sub = await mqtt.connectAsync(broker.url, { clientId: `sub-${topic.replace(/\W/g, '')}`, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 300 }, reconnectPeriod: 200 });
+  sub.on('message', (_t, payload) => received.push(...(decodeBatch(payload) as EventBatch).events.map((e) => e.id)));
+  await sub.subscribeAsync(topic, { qos: 1 });
+  return sub;
+}
+
+test('events published through a broker outage all arrive after it returns', async () => {
+  const tenant = uniqueTenant('outage');
+  const received: string[] = [];
+  const sub = await subscriber(eventsTopic(tenant, 'process'), received);
+  const client = await mqtt.connectAsync(broker.url, { clientId: `pub-${tenant}`, reconnectPeriod: 200 });
+  const publisher = new BatchPublisher(client, { tenant, source: 'process', collector: 'c1', maxBatchEvents: 10, maxBatchDelayMs: 10 }, testLogger);
+  const ids = Array.from({ length: 300 }, (_, i) => `ev-${i}`);
+  for (const id of ids.slice(0, 100)) publisher.add({ id, time: Date.now(), data: { i: id } });
+  await publisher.flush();
+
+  const restart = broker.restart(1500);
+  await new Promise((r) => setTimeout(r, 100)); // broker is down now
+  for (const id of ids.slice(100)) publisher.add({ id, time: Date.now(), data: { i: id } });
+  expect(publisher.stats.bufferedEvents).toBeGreaterThan(0);
+  await restart;
+  await publisher.flush();
+
+  await eventually(async () => (new Set(received).size === ids.length ? true : undefined), `all ${ids.length} events (got ${new Set(received).size})`, 30_000);
+  expect([...new Set(received)].sort()).toEqual([...ids].sort());
+  expect(publisher.stats.droppedEvents).toBe(0);
+  expect(publisher.stats.publishedEvents).toBe(ids.length);
+  publisher.close();
+  await client.endAsync();
+  await sub.endAsync();
+});
+
+test('a full buffer drops the oldest batch and counts it', async () => {
+  const tenant = uniqueTenant('full');
+  // Never connects: everything stays buffered.
+  const client = mqtt.connect('mqtt://127.0.0.1:9', { reconnectPeriod: 0, connectTimeout: 100 });
+  client.on('error', () => undefined);
+  const publisher = new BatchPublisher(client, { tenant, source: 'process', collector: 'c1', maxBatchEvents: 10, maxBufferedEvents: 50 }, testLogger);
+  for (let i = 0; i < 120; i++) publisher.add({ id: `e${i}`, time: 0, data: {} });
+  expect(publisher.stats.droppedEvents).toBe(70);
+  expect(publisher.stats.bufferedEvents).toBe(50);
+  publisher.close();
+  client.end(true);
+});
