@@ -1,0 +1,38 @@
+/** Configuration is validated at start-up; a bad value names the variable. */
+import { loadConfig } from '../src/config';
+import { VigilError } from '../src/error-codes';
+
+test('defaults are complete and typed', () => {
+  const c = loadConfig({});
+  expect(c.TEMPORAL_NAMESPACE).toBe('default');
+  expect(c.VIGIL_TENANTS).toEqual(['acme']);
+  expect(c.VIGIL_DRY_RUN).toBe(true);
+  expect(c.TEMPORAL_PORT).toBe(7233);
+});
+
+test('values are parsed: lists, booleans, numbers; flags override env', () => {
+  const c = loadConfig({ VIGIL_TENANTS: 'acme, globex', VIGIL_DRY_RUN: 'false', MQTT_PORT: '1999' }, { VIGIL_DATA_DIR: '/tmp/x' });
+  expect(c.VIGIL_TENANTS).toEqual(['acme', 'globex']);
+  expect(c.VIGIL_DRY_RUN).toBe(false);
+  expect(c.MQTT_PORT).toBe(1999);
+  expect(c.VIGIL_DATA_DIR).toBe('/tmp/x');
+});
+
+test.each([
+  ['MQTT_PORT', '70000'],
+  ['VIGIL_DRY_RUN', 'maybe'],
+  ['VIGIL_TENANTS', 'Acme Corp'],
+  ['MQTT_URL', 'not a url'],
+  ['LOG_LEVEL', 'loud'],
+])('%s=%s is rejected with VGL_CONFIG_INVALID naming the variable', (key, value) => {
+  let error: unknown;
+  try {
+    loadConfig({ [key]: value });
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toBeInstanceOf(VigilError);
+  expect((error as VigilError).code).toBe('VGL_CONFIG_INVALID');
+  expect((error as VigilError).location.field).toMatch(new RegExp(`^${key}`));
+  expect((error as VigilError).message).toContain(key);
+});
