@@ -7,7 +7,7 @@ import { WorkflowExecutionStatusName } from '@temporalio/client';
 import type { EntityRef } from '../../src/model/entity';
 import { AttackTechniques, OpenAlerts, RiskScore, RuleNames } from '../../src/temporal/search-attributes';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import { timelineQuery } from '../../workflows/correlator/messages';
+import { suppressUpdate, timelineQuery } from '../../workflows/correlator/messages';
 import { eventually, sharedTemporalAddress } from '../helpers/shared-servers';
 import { startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';
 import { absenceTimespanMs, correlationIds, ruleRef } from './test-rules';
@@ -106,18 +106,24 @@ test('search attributes are set and the investigator visibility query finds the 
   expect(found).not.toContain(correlatorWorkflowId(h.tenant, calm));
 });
 
-test('the quiet period completes a correlator with no open alerts, and not one with an open alert', async () => {
+test('the quiet period completes a correlator with nothing open; an open alert or an analyst suppression keeps it running', async () => {
   const quiet = host('quiet-1');
   const busy = host('quiet-2');
+  const suppressing = host('quiet-3');
   await h.send(quiet, 'p1', [h.det(`${h.tenant}-p1`, 't_recon', quiet, Date.now())], { quietPeriod: '2s' });
   await h.send(busy, 'p2', [h.det(`${h.tenant}-p2`, 't_exec', busy, Date.now())], { quietPeriod: '2s' });
+  await h.send(suppressing, 'p3', [h.det(`${h.tenant}-p3`, 't_recon', suppressing, Date.now())], { quietPeriod: '2s' });
+  await h.stateWhen(suppressing, (v) => v.eventCount === 1, 'detection applied');
+  await h.handle(suppressing).executeUpdate(suppressUpdate, { args: [{ rule: 't_recon', for: '6s', by: 'alice', reason: 'scanner' }] });
   await h.handle(quiet).result();
   expect((await h.handle(quiet).describe()).status.name).toBe('COMPLETED');
 
-  // Well past its quiet period the correlator with an open alert still runs.
+  // Well past their quiet period, the correlator with an open alert and the one holding a suppression still run.
   await new Promise((r) => setTimeout(r, 4_000));
-  const status: WorkflowExecutionStatusName = (await h.handle(busy).describe()).status.name;
-  expect(status).toBe('RUNNING');
+  const statuses: WorkflowExecutionStatusName[] = await Promise.all([busy, suppressing].map(async (e) => (await h.handle(e).describe()).status.name));
+  expect(statuses).toEqual(['RUNNING', 'RUNNING']);
+  // Once the suppression has ended, it completes.
+  await h.handle(suppressing).result();
 });
 
 test('an absence alert fires from the durable timer after timespan + lateness and carries the anchor detection', async () => {

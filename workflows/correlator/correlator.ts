@@ -2,7 +2,8 @@
  * One long-lived correlator per tenant + entity (`entity:{tenant}:{type}:{id}`), started by the
  * ingest router's signal-with-start. A thin loop over EntityState: wait for detection batches,
  * apply them, raise alerts, start playbooks, publish state to search attributes and memo; continue
- * as new before history grows large; complete after a quiet period with no open alerts.
+ * as new before history grows large; complete after a quiet period with no open alerts, no pending
+ * absence and no analyst suppression in force (completing would forget it).
  *
  * Invariant: all state changes that need activities or children happen in this main loop, never in
  * a handler, so continue-as-new (main function only) always sees a consistent state.
@@ -139,7 +140,8 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     const due = nextDeadline(state.correlation(), correlateOptions);
     const fireAt = due === undefined ? undefined : Math.max(due, state.lastActivity() + correlateOptions.allowedLatenessMs);
     const woke = await condition(() => state.hasPending() || dirty, Math.max(1, Math.min(quietMs, (fireAt ?? Infinity) - Date.now())));
-    if (!woke && due === undefined && state.openAlerts().length === 0 && Date.now() - state.lastActivity() >= quietMs) {
+    const quiet = due === undefined && state.openAlerts().length === 0 && !state.suppressing(Date.now());
+    if (!woke && quiet && Date.now() - state.lastActivity() >= quietMs) {
       await condition(allHandlersFinished);
       if (!state.hasPending()) return;
     }

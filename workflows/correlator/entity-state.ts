@@ -339,6 +339,11 @@ export class EntityState {
     return suppression;
   }
 
+  /** Whether an analyst suppression is in force: until it ends the correlator must not complete (and forget it). */
+  suppressing(now: number): boolean {
+    return Object.values(this.s.suppressions).some((s) => s.until > now);
+  }
+
   pruneSuppressions(now: number): void {
     for (const [id, s] of Object.entries(this.s.suppressions)) if (s.until <= now) delete this.s.suppressions[id];
   }
