@@ -3,8 +3,10 @@
  * global dry-run switch. Every action returns a one-line summary for the playbook report; containment
  * actions also return the undo they declare. Workflows import this module with `import type` only.
  *
- * Dry-run: `deps.dryRun` (global) turns every action, notices included, into a logged no-op; the
- * `dryRun` argument of containment actions (a binding's `dryRun: true`) does so for that action only.
+ * Dry-run, per action: every action takes a `dryRun` argument (a binding's `dryRun` for containment and
+ * tickets, `dryRunNotices` for notices and user questions) and then only says what it would do.
+ * `deps.dryRun` (VIGIL_DRY_RUN) forces it for everything that changes a system (containment, tickets);
+ * messages to people still go out, since they are how a dry run is watched.
  */
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -26,7 +28,7 @@ import { postSignedJson } from './webhook';
 
 export interface ActivityDeps {
   logger: Logger;
-  /** Global dry-run: no action changes or sends anything; summaries say what would have happened. */
+  /** Global dry-run for actions that change systems (containment, tickets); summaries say what would have happened. */
   dryRun: boolean;
   /** rules/responses loaded at worker start (loadResponseConfig). */
   responses: ResponseConfig;
@@ -85,41 +87,41 @@ export function createActivities(deps: ActivityDeps) {
       return findContainmentHolder(deps.client, logger, request);
     },
 
-    async notifyWebhook(notice: PlaybookNotice): Promise<string> {
-      if (deps.dryRun) return `[dry-run] webhook notice ${notice.kind}`;
+    async notifyWebhook(notice: PlaybookNotice, dryRun: boolean): Promise<string> {
+      if (dryRun) return `[dry-run] webhook notice ${notice.kind}`;
       if (!deps.webhookUrl) throw notConfigured('generic webhook URL (VIGIL_WEBHOOK_URL)');
       const { status } = await postSignedJson(deps.webhookUrl, deps.webhookSecret, notice);
       logger.info({ workflowId: notice.workflowId, kind: notice.kind, status }, 'webhook notice sent');
       return `webhook notice ${notice.kind} (HTTP ${status})`;
     },
 
-    async notifySlack(notice: PlaybookNotice): Promise<string> {
-      if (deps.dryRun) return `[dry-run] Slack notice ${notice.kind}`;
+    async notifySlack(notice: PlaybookNotice, dryRun: boolean): Promise<string> {
+      if (dryRun) return `[dry-run] Slack notice ${notice.kind}`;
       const config = slack();
       if (!config.channel) throw notConfigured('Slack channel (VIGIL_SLACK_CHANNEL)');
       const posted = await postSlackMessage(config, config.channel, notice.text, noticeBlocks(notice));
       return `Slack notice ${notice.kind} to ${posted.channel} (ts ${posted.ts})`;
     },
 
-    async notifySlackWebhook(notice: PlaybookNotice): Promise<string> {
-      if (deps.dryRun) return `[dry-run] Slack webhook notice ${notice.kind}`;
+    async notifySlackWebhook(notice: PlaybookNotice, dryRun: boolean): Promise<string> {
+      if (dryRun) return `[dry-run] Slack webhook notice ${notice.kind}`;
       const url = slack().incomingWebhookUrl;
       if (!url) throw notConfigured('Slack incoming webhook (VIGIL_SLACK_WEBHOOK_URL)');
       return `Slack webhook notice ${notice.kind} (HTTP ${await postSlackIncomingWebhook(url, notice.text, noticeBlocks(notice))})`;
     },
 
     /** "Did you just do this?" as a Slack DM with two buttons; the answer comes back as userResponseSignal. */
-    async askUserToConfirm(request: UserConfirmationRequest): Promise<string> {
+    async askUserToConfirm(request: UserConfirmationRequest, dryRun: boolean): Promise<string> {
       const wanted = request.user.toLowerCase();
       const person = [...deps.responses.approvers.values()].find((p) => [p.name, ...p.aliases].some((n) => n.toLowerCase() === wanted));
       if (!person?.chat) throw ApplicationFailure.nonRetryable(`no chat user is mapped to ${request.user} in rules/responses`, 'VGL_ACTION_TARGET');
-      if (deps.dryRun) return `[dry-run] asked ${person.name} to confirm`;
+      if (dryRun) return `[dry-run] asked ${person.name} to confirm`;
       const posted = await postSlackMessage(slack(), person.chat, request.question, confirmationBlocks(request.workflowId, request.question));
       return `asked ${person.name} to confirm (Slack ${posted.channel})`;
     },
 
-    async openTicket(ticket: TicketRequest): Promise<string> {
-      if (deps.dryRun) return `[dry-run] would open ticket "${ticket.title}"`;
+    async openTicket(ticket: TicketRequest, dryRun: boolean): Promise<string> {
+      if (dryRun || deps.dryRun) return `[dry-run] would open ticket "${ticket.title}"`;
       if (!deps.ticketWebhookUrl) throw notConfigured('ticket intake webhook (VIGIL_TICKET_WEBHOOK_URL)');
       return openTicket(deps.ticketWebhookUrl, deps.webhookSecret, ticket);
     },

@@ -92,8 +92,10 @@ export const PlaybookParamsSchema = z
     ttlEscalationFactor: z.number().min(1).default(2),
     maxTtl: DurationSchema.default('7d'),
     ticket: z.boolean().default(false),
-    /** Containment in this binding only logs what it would do (notifications are still sent). */
+    /** Containment and tickets of this binding only say what they would do (notices are still sent). */
     dryRun: z.boolean().default(false),
+    /** Notices and the user question of this binding only say what they would send. */
+    dryRunNotices: z.boolean().default(false),
     retry: RetrySpecSchema.prefault({}),
   })
   .strict();

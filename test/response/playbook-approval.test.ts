@@ -154,3 +154,24 @@ test('quorum 2: two distinct approvers are needed, and the memo records both', a
     expect(memo.decisions.map((d) => d.by)).toEqual(['alice', 'bob']);
   });
 });
+
+test('dry run end to end: with dryRun and dryRunNotices nothing is sent or changed, and the report says what would have been', async () => {
+  const alert = podAlert();
+  const dry = bindings('1h').replace('dryRun: true', 'dryRun: true\n      dryRunNotices: true\n      ticket: true');
+  await withWorker(async () => {
+    const handle = await startPlaybook(alert, bindingFrom(dry, 'quarantine-pod'));
+    await waitForState(handle, 'awaiting_approval');
+    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'bob', via: 'cli' }] });
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.actions).toEqual(
+      expect.arrayContaining([
+        '[dry-run] webhook notice approval_request',
+        '[dry-run] webhook notice decided',
+        expect.stringMatching(/^\[dry-run\] isolated pod shop\/web-7d9f/),
+        `[dry-run] would open ticket "[Vigil] Shell spawned in container on pod shop/web-7d9f"`,
+      ]),
+    );
+  });
+  expect(webhook.requests.filter((r) => JSON.parse(r.body).alert?.id === alert.id)).toEqual([]);
+});

@@ -262,7 +262,7 @@ class PlaybookRun {
     const timeoutMs = durationMs(spec.timeout);
     const question = `Did you just do this? ${this.input.alert.rule.title} on ${this.input.alert.entity.type} ${this.input.alert.entity.id} (alert ${this.input.alert.id}). Answer within ${spec.timeout}.`;
     try {
-      this.actions.push(await this.acts.askUserToConfirm({ user, workflowId: this.workflowId, question }));
+      this.actions.push(await this.acts.askUserToConfirm({ user, workflowId: this.workflowId, question }, this.spec.dryRunNotices));
     } catch (err) {
       this.actions.push(`could not ask ${user}: ${rootMessage(err)}`);
       return 'unreachable';
@@ -449,7 +449,7 @@ class PlaybookRun {
     for (const channel of this.spec.notify) {
       const send = { webhook: this.acts.notifyWebhook, slack: this.acts.notifySlack, slack_webhook: this.acts.notifySlackWebhook }[channel];
       try {
-        this.actions.push(await send(notice));
+        this.actions.push(await send(notice, this.spec.dryRunNotices));
       } catch (err) {
         this.actions.push(`${channel} notice ${kind} failed: ${rootMessage(err)}`);
       }
@@ -459,16 +459,15 @@ class PlaybookRun {
   /** Tickets are best effort too: the report records a failure instead of failing the playbook. */
   private async openTicket(outcome: PlaybookReport['outcome']): Promise<void> {
     const { alert } = this.input;
+    const ticket = {
+      title: `[Vigil] ${alert.rule.title} on ${alert.entity.type} ${alert.entity.id}`,
+      body: [`Playbook ${this.input.binding.playbook}: ${outcome}`, ...this.actions].join('\n'),
+      alertId: alert.id,
+      workflowId: this.workflowId,
+      severity: alert.rule.level,
+    };
     try {
-      this.actions.push(
-        await this.acts.openTicket({
-          title: `[Vigil] ${alert.rule.title} on ${alert.entity.type} ${alert.entity.id}`,
-          body: [`Playbook ${this.input.binding.playbook}: ${outcome}`, ...this.actions].join('\n'),
-          alertId: alert.id,
-          workflowId: this.workflowId,
-          severity: alert.rule.level,
-        }),
-      );
+      this.actions.push(await this.acts.openTicket(ticket, this.spec.dryRun));
     } catch (err) {
       this.actions.push(`ticket failed: ${rootMessage(err)}`);
     }
