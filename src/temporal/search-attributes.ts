@@ -2,7 +2,7 @@
  * Vigil's custom search attributes, registered on every start (`vigil dev`, tests) and set by the
  * correlator and playbook workflows. The dev server's SQLite visibility allows at most 10 Keyword and 3
  * of each other type per namespace (shared/notes/temporal.md §7): this set uses 6 Keyword, 2 KeywordList
- * and 2 Int. Values are plaintext and bypass codecs: never put event payloads or PII beyond ids here.
+ * and 3 Int. Values are plaintext and bypass codecs: never put event payloads or PII beyond ids here.
  *
  * Investigator query: `WorkflowType = 'correlatorWorkflow' AND TenantId = 'acme' AND EntityType = 'host' AND RiskScore > 50`
  */
@@ -13,6 +13,8 @@ export const EntityType = defineSearchAttributeKey('EntityType', SearchAttribute
 export const EntityId = defineSearchAttributeKey('EntityId', SearchAttributeType.KEYWORD);
 export const RiskScore = defineSearchAttributeKey('RiskScore', SearchAttributeType.INT);
 export const OpenAlerts = defineSearchAttributeKey('OpenAlerts', SearchAttributeType.INT);
+/** Detections the correlator has counted (this entity's activity; also lets benchmarks see completion cheaply). */
+export const EventCount = defineSearchAttributeKey('EventCount', SearchAttributeType.INT);
 export const RuleNames = defineSearchAttributeKey('RuleNames', SearchAttributeType.KEYWORD_LIST);
 export const AttackTechniques = defineSearchAttributeKey('AttackTechniques', SearchAttributeType.KEYWORD_LIST);
 export const AlertId = defineSearchAttributeKey('AlertId', SearchAttributeType.KEYWORD);
@@ -25,6 +27,7 @@ export const vigilSearchAttributes = [
   EntityId,
   RiskScore,
   OpenAlerts,
+  EventCount,
   RuleNames,
   AttackTechniques,
   AlertId,

@@ -30,7 +30,7 @@ import type { Alert } from '../../src/model/alert';
 import type { EntityRef } from '../../src/model/entity';
 import type { RuleLevel } from '../../src/model/detection';
 import type { PlaybookBinding, PlaybookInput } from '../../src/model/playbook';
-import { AlertId, AttackTechniques, OpenAlerts, PlaybookState, RiskScore, RuleId, RuleNames, TenantId } from '../../src/temporal/search-attributes';
+import { AlertId, AttackTechniques, EventCount, OpenAlerts, PlaybookState, RiskScore, RuleId, RuleNames, TenantId } from '../../src/temporal/search-attributes';
 import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
 import { parseDuration } from './duration';
 import type { CorrelatorInput, CorrelatorSettings } from './correlator-input';
@@ -209,6 +209,7 @@ function publish(state: EntityState): void {
   upsertSearchAttributes([
     { key: RiskScore, value: view.riskScore },
     { key: OpenAlerts, value: view.openAlerts.length },
+    { key: EventCount, value: view.eventCount },
     { key: RuleNames, value: state.ruleNames() },
     { key: AttackTechniques, value: state.attackTechniques() },
   ]);
