@@ -111,13 +111,14 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** "Did you just do this?" as a Slack DM with two buttons; the answer comes back as userResponseSignal. */
-    async askUserToConfirm(request: UserConfirmationRequest, dryRun: boolean): Promise<string> {
+    /** Returns the person's identity too: chatops answers in that name, which may differ from the alert's spelling. */
+    async askUserToConfirm(request: UserConfirmationRequest, dryRun: boolean): Promise<{ summary: string; identity: string }> {
       const wanted = request.user.toLowerCase();
       const person = [...deps.responses.approvers.values()].find((p) => [p.name, ...p.aliases].some((n) => n.toLowerCase() === wanted));
       if (!person?.chat) throw ApplicationFailure.nonRetryable(`no chat user is mapped to ${request.user} in rules/responses`, 'VGL_ACTION_TARGET');
-      if (dryRun) return `[dry-run] asked ${person.name} to confirm`;
+      if (dryRun) return { summary: `[dry-run] asked ${person.name} to confirm`, identity: person.name };
       const posted = await postSlackMessage(slack(), person.chat, request.question, confirmationBlocks(request.workflowId, request.question));
-      return `asked ${person.name} to confirm (Slack ${posted.channel})`;
+      return { summary: `asked ${person.name} to confirm (Slack ${posted.channel})`, identity: person.name };
     },
 
     async openTicket(ticket: TicketRequest, dryRun: boolean): Promise<string> {

@@ -204,7 +204,8 @@ test('JSON API: bearer token required; the token names the approver; refusals ca
 });
 
 test('"did you just do this?" buttons: only the asked user\'s "not me" counts, and it starts containment', async () => {
-  const alert = podAlert();
+  // The alert names the user by an alias; chatops answers in the identity's name.
+  const alert = podAlert({ events: [{ id: 'ev-1', time: 1, source: 'k8s_audit', fields: { 'user.username': 'mal@example.com' } }] });
   const confirmYaml = `
 bindings:
   - playbook: confirm

@@ -12,7 +12,7 @@ approvers:
   alice: { chat: U01ALICE, aliases: [alice@example.com] }
   bob: { chat: U02BOB }
   carol: { chat: U03CAROL }
-  mallory: { chat: U04MALLORY, aliases: [arn:aws:iam::111122223333:user/mallory] }
+  mallory: { chat: U04MALLORY, aliases: [arn:aws:iam::111122223333:user/mallory, mal@example.com] }
 groups:
   oncall: [alice, bob, mallory]
   leads: [carol]

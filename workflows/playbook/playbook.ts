@@ -88,6 +88,7 @@ class PlaybookRun {
   private readonly actions: string[] = [];
   private waitUntil?: number;
   private entity?: EntitySnapshot;
+  /** The identity asked "did you just do this?" (rules/responses name), lower-cased. */
   private askedUser?: string;
   private userResponse?: UserResponse;
   private containmentCommand?: ContainmentCommand;
@@ -238,7 +239,7 @@ class PlaybookRun {
     if (this.spec.confirmUser) {
       const answer = await this.askUser(this.spec.confirmUser);
       if (answer === 'confirmed') {
-        await this.notify('outcome', `${this.askedUser} confirmed they did this: no containment for alert ${this.input.alert.id}`);
+        await this.notify('outcome', `${this.userResponse!.by} confirmed they did this: no containment for alert ${this.input.alert.id}`);
         return 'completed';
       }
       containNow = answer === 'not_me' || (answer === 'silence' && this.spec.confirmUser.onSilence === 'contain');
@@ -258,11 +259,12 @@ class PlaybookRun {
       this.actions.push('user confirmation skipped: the alert names no user');
       return 'unreachable';
     }
-    this.askedUser = user.toLowerCase();
     const timeoutMs = durationMs(spec.timeout);
     const question = `Did you just do this? ${this.input.alert.rule.title} on ${this.input.alert.entity.type} ${this.input.alert.entity.id} (alert ${this.input.alert.id}). Answer within ${spec.timeout}.`;
     try {
-      this.actions.push(await this.acts.askUserToConfirm({ user, workflowId: this.workflowId, question }, this.spec.dryRunNotices));
+      const asked = await this.acts.askUserToConfirm({ user, workflowId: this.workflowId, question }, this.spec.dryRunNotices);
+      this.actions.push(asked.summary);
+      this.askedUser = asked.identity.toLowerCase();
     } catch (err) {
       this.actions.push(`could not ask ${user}: ${rootMessage(err)}`);
       return 'unreachable';
