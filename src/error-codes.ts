@@ -9,6 +9,9 @@ export const errorCodes = {
   VGL_TEMPORAL_CLI_NOT_FOUND: 'No Temporal CLI could be found, built or downloaded.',
   VGL_SCENARIO_INVALID: 'A scenario file line is not {source, offsetMs, data} JSON.',
   VGL_ENTITY_MAPPING_INVALID: 'The entity mapping file (rules/entities/*.yml) is malformed.',
+  // edge collectors
+  VGL_COLLECT_INPUT: 'A collector input record (file line, array element) is not an event of the chosen source; it is counted and skipped.',
+  VGL_COLLECT_PAYLOAD: 'A Kubernetes audit webhook request is not an audit.k8s.io/v1 EventList JSON body within the size bound (HTTP 400/413).',
   // ingest dead-letter reasons
   VGL_DLQ_TOPIC: 'The MQTT topic does not name a known tenant and source.',
   VGL_DLQ_DECODE: 'The message payload is not valid msgpack.',
