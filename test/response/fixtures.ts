@@ -73,6 +73,7 @@ export function entityView(alert: Alert): EntityStateView {
     rulesetVersion: 'test',
     suppressions: {},
     suppressedAlerts: 0,
+    overflowClosedAlerts: 0,
     ruleVerdicts: {},
     analystActions: [],
   };
