@@ -35,6 +35,9 @@ function formatStatus(status: PlaybookStatus): string {
   return [
     `${status.workflowId}  ${status.state}  playbook ${status.playbook}  alert ${status.alertId}`,
     `asked: ${status.askedGroups.join(' → ') || '-'}  approvals needed: ${status.approvalsNeeded}${status.waitUntil ? `  waiting until ${new Date(status.waitUntil).toISOString()}` : ''}`,
+    ...(status.entity
+      ? [`entity risk ${status.entity.riskScore}, ${status.entity.alertCount} alerts; timeline:`, ...status.entity.timeline.map((t) => `  ${new Date(t.time).toISOString()}  ${t.summary}`)]
+      : []),
     'decisions:',
     ...status.decisions.map((d) => `  ${new Date(d.at).toISOString()}  ${d.decision.padEnd(7)} ${d.by} via ${d.via}${d.reason ? `: ${d.reason}` : ''}`),
     ...(status.refused.length > 0 ? ['refused:', ...status.refused.map((r) => `  ${new Date(r.at).toISOString()}  ${r.by} via ${r.via}: ${r.code}`)] : []),

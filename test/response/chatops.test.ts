@@ -188,7 +188,7 @@ test('JSON API: bearer token required; the token names the approver; refusals ca
     expect(carol.json().code).toBe('VGL_APPROVAL_UNAUTHORIZED');
 
     const status = await call({ method: 'GET', url: `/api/v1/playbooks/${encodeURIComponent(handle.workflowId)}`, headers: { authorization: 'Bearer tok-alice' } });
-    expect(status.json()).toEqual(expect.objectContaining({ state: 'awaiting_approval', askedGroups: ['oncall'] }));
+    expect(status.json()).toEqual(expect.objectContaining({ state: 'awaiting_approval', askedGroups: ['oncall'], entity: expect.objectContaining({ riskScore: 72 }) }));
 
     const alice = await call({ method: 'POST', url, headers: { authorization: 'Bearer tok-alice' }, payload: { decision: 'approve', reason: 'ok' } });
     expect(alice.statusCode).toBe(200);

@@ -7,6 +7,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ErrorCode } from '../../src/error-codes';
 import type { Decision } from '../../src/model/playbook';
+import type { EntitySnapshot } from '../../activities/notice';
 import type { UndoStep } from '../../src/response/containment';
 
 export type DecisionChannel = Exclude<Decision['via'], 'default'>;
@@ -56,6 +57,8 @@ export interface PlaybookStatus {
   decisions: Decision[];
   refused: RefusedDecision[];
   actions: string[];
+  /** The entity's risk and latest timeline as last read from its correlator (for approvers). */
+  entity?: EntitySnapshot;
   /** Containment targets this run currently holds (see containmentTarget); empty once reverted. */
   holds: string[];
   /** Epoch ms at which the current wait (approval, user answer or containment TTL) ends, if waiting. */

@@ -191,6 +191,7 @@ class PlaybookRun {
       refused: this.approval?.refused ?? [],
       actions: this.actions,
       holds: this.holds,
+      ...(this.entity ? { entity: this.entity } : {}),
       ...(this.waitUntil !== undefined ? { waitUntil: this.waitUntil } : {}),
     };
   }
