@@ -26,6 +26,8 @@ export interface PlaybookHarness {
    * and the playbook as the correlator would.
    */
   startPlaybook(alert: Alert, binding: PlaybookBinding, view?: EntityStateView, reportsToWaitFor?: number): Promise<WorkflowHandle<typeof playbookWorkflow>>;
+  /** Replays a finished run's history against the current workflow code (throws on non-determinism). */
+  replay(handle: WorkflowHandle): Promise<void>;
   teardown(): Promise<void>;
 }
 
@@ -49,6 +51,9 @@ export async function startPlaybookHarness(taskQueue: string): Promise<PlaybookH
         taskQueue,
         args: [{ alert, binding, correlatorWorkflowId: alert.correlatorWorkflowId }],
       });
+    },
+    async replay(handle) {
+      await Worker.runReplayHistory({ workflowBundle: bundle }, await handle.fetchHistory(), handle.workflowId);
     },
     teardown: () => env.teardown(),
   };

@@ -70,7 +70,14 @@ test('k8s: isolate pod, scale deployment to 0, cordon node; after the TTL every 
     '      ttl: 1s',
   );
   const before = k8s.requests.length;
-  const report: PlaybookReport = await withWorker(yaml, async () => (await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'))).result());
+  const handle = await withWorker(yaml, async () => {
+    const started = await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'));
+    await started.result();
+    return started;
+  });
+  const report = await handle.result();
+  // The whole run (activities, timer, signals to external workflows) replays deterministically.
+  await harness.replay(handle);
 
   expect(report.outcome).toBe('completed');
   const calls = k8s.requests.slice(before).map((r) => `${r.method} ${r.path}`);
@@ -333,6 +340,8 @@ test('two runs contain the same node: the first to let go hands its undo to the 
     await second.signal(containmentSignal, { command: 'release', by: 'alice', via: 'cli' });
     const secondReport: PlaybookReport = await second.result();
     expect(secondReport.actions).toEqual(expect.arrayContaining([`took over the undo of k8s.node:node-shared from ${first.workflowId}`, 'uncordoned node node-shared']));
+    await harness.replay(first);
+    await harness.replay(second);
   });
   expect(k8s.cluster.nodesUnschedulable.get('node-shared')).toBe(false);
 });

@@ -98,6 +98,7 @@ test('timeout → escalation to the next group → the declared default (deny), 
     const history = await handle.fetchHistory();
     const timers = history.events!.filter((e) => e.timerStartedEventAttributes);
     expect(timers).toHaveLength(2);
+    await harness.replay(handle);
   });
 });
 
@@ -152,6 +153,7 @@ test('quorum 2: two distinct approvers are needed, and the memo records both', a
     expect(report.outcome).toBe('completed');
     const memo = (await handle.describe()).memo as { decisions: { by: string }[] };
     expect(memo.decisions.map((d) => d.by)).toEqual(['alice', 'bob']);
+    await harness.replay(handle);
   });
 });
 
