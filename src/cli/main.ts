@@ -11,6 +11,7 @@ import { registerPlaybookCommands } from './playbooks';
 import { registerRulesCommands } from './rules';
 import { registerStackCommands } from './stack';
 import { registerBenchCommands } from './bench';
+import { registerCollectCommands } from './collect';
 import { registerInvestigateCommands } from './investigate';
 
 const logger = createLogger();
@@ -24,6 +25,7 @@ registerRulesCommands(program, logger);
 registerInvestigateCommands(program, logger);
 registerPlaybookCommands(program, logger);
 registerBenchCommands(program, logger);
+registerCollectCommands(program, logger);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof VigilError) {

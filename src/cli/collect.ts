@@ -1,0 +1,131 @@
+/**
+ * `vigil collect file|k8s-audit|procfs`: the edge collectors. Each publishes one source's events to
+ * MQTT_URL (msgpack batches, QoS 1) for a tenant, optionally only those matching `--edge-rules`, and
+ * on exit (end of input, or SIGINT/SIGTERM) waits for the broker to acknowledge everything it queued,
+ * then prints its counts.
+ */
+import { hostname } from 'node:os';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { CollectorOutput } from '../collect/collector-output';
+import { EdgeFilter } from '../collect/edge-filter';
+import { FileCollector } from '../collect/file-collector';
+import { startK8sAuditWebhook } from '../collect/k8s-audit-webhook';
+import { ProcfsPoller } from '../collect/procfs-poller';
+import { loadConfig } from '../config';
+import { VigilError } from '../error-codes';
+import { SourceKindSchema, type SourceKind } from '../model/source';
+
+interface CommonOptions {
+  tenant?: string;
+  edgeRules?: string;
+  collector?: string;
+}
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new VigilError('VGL_CONFIG_INVALID', `${flag} must be a positive integer, got '${value}'`, { field: flag });
+  return n;
+}
+
+/** An AbortSignal that fires on the first SIGINT/SIGTERM. */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return controller.signal;
+}
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('--tenant <tenant>', 'tenant to publish as (default: first of VIGIL_TENANTS)')
+    .option('--edge-rules <dir>', 'publish only events matching a Sigma rule under this directory (decentralised detection)')
+    .option('--collector <id>', 'collector id stamped on every batch (default: host name)');
+}
+
+/** Connects to the broker and builds the source's output; `run` gets it and the connection is closed after. */
+async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logger, run: (output: CollectorOutput) => Promise<void>): Promise<void> {
+  const config = loadConfig();
+  if (!config.MQTT_URL) throw new VigilError('VGL_CONFIG_INVALID', 'MQTT_URL is required for collectors (e.g. mqtt://127.0.0.1:1883)', { field: 'MQTT_URL' });
+  const edge = opts.edgeRules ? await EdgeFilter.load(opts.edgeRules, source, logger) : undefined;
+  const tenant = opts.tenant ?? config.VIGIL_TENANTS[0]!;
+  const client: MqttClient = await mqtt.connectAsync(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+  const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), ...(edge ? { edge } : {}) }, logger);
+  try {
+    await run(output);
+    await output.flush();
+  } finally {
+    output.close();
+    await client.endAsync();
+  }
+  const c = output.counts();
+  out(`${source}: published ${c.published} events to tenant ${tenant} (filtered by edge rules ${c.filtered}, malformed ${c.malformed}, dropped ${c.dropped})`);
+  for (const issue of output.issues) process.stderr.write(`${issue.message}\n`);
+  if (c.malformed > output.issues.length) process.stderr.write(`... and ${c.malformed - output.issues.length} more malformed records\n`);
+}
+
+export function registerCollectCommands(program: Command, logger: Logger): void {
+  const collect = program.command('collect').description('Edge collectors: publish a source\'s events to MQTT (needs MQTT_URL)');
+
+  withCommonOptions(
+    collect
+      .command('file <paths...>')
+      .description('Publish events from files or directories: CloudTrail Records, k8s EventList/audit logs, NDJSON, JSON arrays, audit.log (gzip or not)')
+      .requiredOption('--source <kind>', `source of the events: ${SourceKindSchema.options.join('|')}`)
+      .option('--follow', 'keep tailing the files (and re-listing directories) for appended lines until SIGINT/SIGTERM')
+      .option('--from-end', 'with --follow: skip what the files already hold')
+      .option('--poll-ms <ms>', 'with --follow: how often files are checked', '500'),
+  ).action(async (paths: string[], opts: CommonOptions & { source: string; follow?: boolean; fromEnd?: boolean; pollMs: string }) => {
+    const source = SourceKindSchema.safeParse(opts.source);
+    if (!source.success) throw new VigilError('VGL_CONFIG_INVALID', `--source must be one of ${SourceKindSchema.options.join(', ')}, got '${opts.source}'`, { field: '--source' });
+    const pollMs = positiveInt('--poll-ms', opts.pollMs);
+    await withOutput(source.data, opts, logger, async (output) => {
+      const files = await new FileCollector(
+        { paths, source: source.data, follow: opts.follow === true, fromEnd: opts.fromEnd === true, pollMs, hostname: hostname(), ...(opts.follow ? { signal: stopSignal() } : {}), logger },
+        output,
+      ).run();
+      out(`read ${files} files`);
+    });
+  });
+
+  withCommonOptions(
+    collect
+      .command('k8s-audit')
+      .description('Serve the Kubernetes API server audit webhook backend (POST audit.k8s.io/v1 EventList)')
+      .requiredOption('--listen <host:port>', 'address to listen on, e.g. 0.0.0.0:8443')
+      .option('--max-body-bytes <n>', 'largest request body accepted', String(32 * 1024 * 1024)),
+  ).action(async (opts: CommonOptions & { listen: string; maxBodyBytes: string }) => {
+    const m = /^(.*):(\d+)$/.exec(opts.listen);
+    if (!m) throw new VigilError('VGL_CONFIG_INVALID', `--listen must be host:port, got '${opts.listen}'`, { field: '--listen' });
+    const host = m[1]!.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
+    const maxBodyBytes = positiveInt('--max-body-bytes', opts.maxBodyBytes);
+    await withOutput('k8s_audit', opts, logger, async (output) => {
+      const signal = stopSignal();
+      const webhook = await startK8sAuditWebhook({ host, port: Number(m[2]), maxBodyBytes, output, logger });
+      out(`k8s audit webhook listening on ${webhook.url}`);
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await webhook.close();
+    });
+  });
+
+  withCommonOptions(
+    collect
+      .command('procfs')
+      .description('Poll /proc for new processes and publish linux process_creation events (no privileges needed)')
+      .option('--interval <ms>', 'time between scans of /proc', '1000'),
+  ).action(async (opts: CommonOptions & { interval: string }) => {
+    const intervalMs = positiveInt('--interval', opts.interval);
+    await withOutput('process', opts, logger, async (output) => {
+      const poller = new ProcfsPoller({ hostname: hostname(), emit: (event) => output.emit(event), logger });
+      out(`polling /proc every ${intervalMs} ms`);
+      await poller.run(intervalMs, stopSignal());
+      out(`procfs: ${poller.counts.emitted} new processes, ${poller.counts.vanished} vanished before they could be read`);
+    });
+  });
+}
