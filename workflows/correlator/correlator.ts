@@ -66,6 +66,15 @@ export const defaultCorrelatorSettings: CorrelatorSettings = {
   allowedLateness: '2m',
 };
 
+/**
+ * The correlation core's options in a correlator. EntityState de-duplicates (event, rule) pairs before the
+ * core sees them, so the core's own memory of pairs is a second line and kept small: it is carried through
+ * continue-as-new.
+ */
+export function correlateOptionsFor(settings: CorrelatorSettings): CorrelateOptions {
+  return { allowedLatenessMs: parseDuration(settings.allowedLateness), maxSeenKeys: 1_000 };
+}
+
 /** Detections at or above this level raise an alert on their own; lower ones add risk and feed correlations. */
 const ALERT_LEVEL: RuleLevel = 'high';
 
@@ -125,7 +134,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   );
 
   const quietMs = parseDuration(settings.quietPeriod);
-  const correlateOptions: CorrelateOptions = { allowedLatenessMs: parseDuration(settings.allowedLateness) };
+  const correlateOptions = correlateOptionsFor(settings);
   // Fetched lazily (and again after continue-as-new or a rule reload): plain data, recorded in history.
   let rules: CorrelationRulesView | undefined;
   const rulesFor = async (version: string | undefined): Promise<CorrelationRulesView> => {
@@ -151,9 +160,10 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     if (detections.length > 0) {
       const view = await rulesFor(detections[detections.length - 1]!.rulesetVersion);
       for (const rule of view.rules) state.noteRule(rule);
-      alerts.push(...state.applyDetections(detections, now, ALERT_LEVEL, new Set(view.silenced)));
-      if (view.rules.length > 0) {
-        const result = correlate(state.correlation(), detections, view.rules, correlateOptions);
+      const applied = state.applyDetections(detections, now, ALERT_LEVEL, new Set(view.silenced));
+      alerts.push(...applied.alerts);
+      if (view.rules.length > 0 && applied.fresh.length > 0) {
+        const result = correlate(state.correlation(), applied.fresh, view.rules, correlateOptions);
         if (result.late.length > 0) {
           state.countLate(result.late.length);
           log.warn('late detections not counted in correlation windows', { late: result.late.length, watermark: result.late[0]!.watermark });

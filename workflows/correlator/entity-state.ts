@@ -2,11 +2,15 @@
  * The state one entity correlator holds, as a class whose handler bodies the thin workflow function
  * delegates to. Everything here is deterministic (time is passed in) and bounded:
  *   - timeline: last `maxTimeline` entries (older ones counted in `timelineDropped`);
- *   - de-duplication memory: last MAX_SEEN_BATCHES batch ids and MAX_SEEN_EVENTS (event, rule) keys;
- *   - alerts: every open alert plus the last MAX_CLOSED_ALERTS closed ones;
+ *   - de-duplication memory: last MAX_SEEN_BATCHES batch id and MAX_SEEN_EVENTS (event, rule) fingerprints;
+ *   - alerts: at most MAX_OPEN_ALERTS open (beyond it the oldest open one is closed and counted in
+ *     `overflowClosedAlerts`) plus the last MAX_CLOSED_ALERTS closed ones;
+ *   - repeat-alert suppression keys: expired ones pruned, at most MAX_REPEAT_KEYS (earliest-expiring dropped);
  *   - playbook reports: last MAX_REPORTS; analyst actions: last MAX_ACTIONS;
  *   - known rules, analyst suppressions and verdict counts: one entry per rule at most.
- * `toCarried()` is the continue-as-new payload; it round-trips through msgpack unchanged.
+ * `toCarried()` is the continue-as-new payload; it round-trips through msgpack unchanged. With every bound
+ * saturated it stays well under Temporal's 2 MiB payload limit (src/bench/correlator-state.ts measures it,
+ * test/workflows/entity-state-bounds.test.ts pins it), so continue-as-new cannot fail on size.
  *
  * Analyst updates (verdict, suppress, reset) are validated here synchronously: a rejection throws an
  * ApplicationFailure of type VGL_UPDATE_REJECTED naming the field, so the caller gets a clear error and the
@@ -20,7 +24,7 @@ import type { Alert, AlertEvent } from '../../src/model/alert';
 import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
 import type { EntityRef } from '../../src/model/entity';
 import type { PlaybookReport } from '../../src/model/playbook';
-import { alertId } from './alert-id';
+import { fingerprint } from './fingerprint';
 import type { CorrelatorSettings } from './correlator-input';
 import { parseDuration } from './duration';
 import type {
@@ -38,7 +42,9 @@ import type {
 
 const MAX_SEEN_BATCHES = 4096;
 const MAX_SEEN_EVENTS = 10_000;
+const MAX_OPEN_ALERTS = 200;
 const MAX_CLOSED_ALERTS = 50;
+const MAX_REPEAT_KEYS = 5_000;
 const MAX_REPORTS = 50;
 const MAX_ACTIONS = 50;
 const MAX_ALERT_EVENTS = 20;
@@ -57,10 +63,16 @@ export interface CarriedState {
   timeline: TimelineEntry[];
   timelineDropped: number;
   eventCount: number;
+  /**
+   * seenBatches, seenEvents and the keys of suppressedUntil are fingerprints (fingerprint.ts) of the batch id,
+   * the (event id, rule id) pair and the (rule id, group) pair: 16 chars each however long the ids are.
+   */
   seenBatches: string[];
   seenEvents: string[];
   alerts: Alert[];
   alertCount: number;
+  /** Open alerts closed to keep at most MAX_OPEN_ALERTS open (an alert storm nobody triages). */
+  overflowClosedAlerts: number;
   suppressedUntil: Record<string, number>;
   playbooks: PlaybookReport[];
   rulesetVersion: string;
@@ -95,6 +107,7 @@ export function emptyCarriedState(now: number): CarriedState {
     seenEvents: [],
     alerts: [],
     alertCount: 0,
+    overflowClosedAlerts: 0,
     suppressedUntil: {},
     playbooks: [],
     rulesetVersion: '',
@@ -176,7 +189,7 @@ export class EntityState {
 
   /** Signal handler body: queue a batch unless it was seen (redelivery). */
   enqueue(batch: DetectionBatch): void {
-    if (this.seenBatches.has(batch.batchId) || this.s.pending.some((p) => p.batchId === batch.batchId)) return;
+    if (this.seenBatches.has(fingerprint([batch.batchId])) || this.s.pending.some((p) => p.batchId === batch.batchId)) return;
     this.s.pending.push(batch);
   }
 
@@ -187,7 +200,7 @@ export class EntityState {
   takePending(): Detection[] {
     const out: Detection[] = [];
     for (const batch of this.s.pending) {
-      this.seenBatches.add(batch.batchId);
+      this.seenBatches.add(fingerprint([batch.batchId]));
       out.push(...batch.detections);
     }
     this.s.pending = [];
@@ -195,20 +208,24 @@ export class EntityState {
   }
 
   /**
-   * Records detections in the timeline and risk, and returns the alerts they raise: one per rule at or
-   * above `alertLevel`, unless the same rule alerted for this entity within the suppression period.
-   * A (event, rule) pair already seen is ignored, so overlapping batches never double-count.
+   * Records detections in the timeline and risk, and returns the alerts they raise (one per rule at or
+   * above `alertLevel`, unless the same rule alerted for this entity within the suppression period) and the
+   * fresh detections: a (event, rule) pair already seen is dropped, so overlapping batches never double-count,
+   * and only the fresh remainder goes on to the correlation core.
    */
-  applyDetections(detections: Detection[], now: number, alertLevel: RuleLevel, silenced: ReadonlySet<string>): Alert[] {
+  applyDetections(detections: Detection[], now: number, alertLevel: RuleLevel, silenced: ReadonlySet<string>): { alerts: Alert[]; fresh: Detection[] } {
     const raised: Alert[] = [];
+    const freshDetections: Detection[] = [];
     this.decayRisk(now);
     for (const d of detections) {
-      const fresh = d.rules.filter((r) => !this.seenEvents.has(`${d.eventId}|${r.id}`));
+      const keyOf = (r: RuleRef) => fingerprint([d.eventId, r.id]);
+      const fresh = d.rules.filter((r) => !this.seenEvents.has(keyOf(r)));
       if (fresh.length === 0) continue;
       for (const r of fresh) {
-        this.seenEvents.add(`${d.eventId}|${r.id}`);
+        this.seenEvents.add(keyOf(r));
         this.noteRule(r);
       }
+      freshDetections.push(fresh.length === d.rules.length ? d : { ...d, rules: fresh });
       this.s.recent.push(d);
       if (this.s.recent.length > MAX_RECENT_DETECTIONS) this.s.recent.shift();
       this.s.eventCount += 1;
@@ -224,7 +241,7 @@ export class EntityState {
         if (alert) raised.push(alert);
       }
     }
-    return raised;
+    return { alerts: raised, fresh: freshDetections };
   }
 
   /** Creates an alert unless suppressed; `events` are oldest first. */
@@ -234,13 +251,14 @@ export class EntityState {
       return undefined;
     }
     const groupKey = Object.entries(group).map(([k, v]) => `${k}=${v}`).join('&');
-    const suppressKey = `${rule.id}|${groupKey}`;
+    const suppressKey = fingerprint([rule.id, groupKey]);
     if ((this.s.suppressedUntil[suppressKey] ?? -Infinity) > now) return undefined;
     this.s.suppressedUntil[suppressKey] = now + this.suppressMs;
     const first = events[0]!;
     const last = events[events.length - 1]!;
     const alert: Alert = {
-      id: alertId([this.workflowId, rule.id, groupKey, first.eventId, first.time]),
+      // Deterministic: the same alert on replay and when a redelivered batch re-raises it.
+      id: `alrt-${fingerprint([this.workflowId, rule.id, groupKey, first.eventId, first.time])}`,
       kind,
       tenant: this.tenant,
       entity: this.entity,
@@ -258,6 +276,11 @@ export class EntityState {
     };
     this.s.alerts.push(alert);
     this.s.alertCount += 1;
+    const open = this.openAlerts();
+    if (open.length > MAX_OPEN_ALERTS) {
+      open[0]!.status = 'closed';
+      this.s.overflowClosedAlerts += 1;
+    }
     this.trimClosedAlerts();
     return alert;
   }
@@ -344,8 +367,13 @@ export class EntityState {
     return Object.values(this.s.suppressions).some((s) => s.until > now);
   }
 
+  /** Drops ended analyst suppressions and expired repeat-alert keys (bounded to MAX_REPEAT_KEYS, earliest-expiring out first). */
   pruneSuppressions(now: number): void {
     for (const [id, s] of Object.entries(this.s.suppressions)) if (s.until <= now) delete this.s.suppressions[id];
+    const repeat = Object.entries(this.s.suppressedUntil).filter(([, until]) => until > now);
+    if (repeat.length === Object.keys(this.s.suppressedUntil).length && repeat.length <= MAX_REPEAT_KEYS) return;
+    repeat.sort((a, b) => b[1] - a[1]);
+    this.s.suppressedUntil = Object.fromEntries(repeat.slice(0, MAX_REPEAT_KEYS));
   }
 
   validateReset(input: ResetInput): void {
@@ -423,6 +451,7 @@ export class EntityState {
       lateEvents: this.s.lateCount,
       suppressions: Object.fromEntries(Object.entries(this.s.suppressions).filter(([, s]) => s.until > now)),
       suppressedAlerts: this.s.suppressedAlerts,
+      overflowClosedAlerts: this.s.overflowClosedAlerts,
       ruleVerdicts: this.s.ruleVerdicts,
       analystActions: this.s.analystActions,
     };

@@ -41,6 +41,8 @@ export interface EntityStateView {
   suppressions: Record<string, RuleSuppression>;
   /** Alerts of suppressed rules that were not raised (since the workflow first started). */
   suppressedAlerts: number;
+  /** Open alerts closed because more than the bound (200) were open at once. */
+  overflowClosedAlerts: number;
   /** Analyst verdicts per rule id (current verdict of each alert): precision = truePositives / (truePositives + falsePositives). */
   ruleVerdicts: Record<string, RuleVerdictCounts>;
   /** The last analyst updates (verdict, suppress, reset), oldest first: who did what, when. */
