@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { CollectorOutput } from '../../src/collect/collector-output';
+import { ProcfsPoller } from '../../src/collect/procfs-poller';
+import { sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
+import { subscribeEvents } from './published-events';
+
+const logger = pino({ level: 'silent' });
+
+test('a process started after the baseline is published as a linux process_creation event with Sigma field names', async () => {
+  const tenant = uniqueTenant('procfs');
+  const marker = `vigil-marker-${Date.now().toString(36)}`;
+  const cwd = realpathSync(mkdtempSync(path.join(tmpdir(), 'vigil-procfs-')));
+  const sub = await subscribeEvents(tenant);
+  const client = await mqtt.connectAsync(sharedMqttUrl());
+  const output = new CollectorOutput(client, { tenant, source: 'process', collector: 'test', maxBatchDelayMs: 20 }, logger);
+  const poller = new ProcfsPoller({ hostname: hostname(), emit: (e) => output.emit(e), logger });
+  const controller = new AbortController();
+  const running = poller.run(50, controller.signal);
+  await new Promise((r) => setTimeout(r, 200)); // let the baseline pass: only later processes are creations
+  const spawnedAt = Date.now();
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', marker], { cwd, stdio: 'ignore' });
+  try {
+    await sub.until((events) => events.some((e) => String(e.data['CommandLine']).includes(marker)));
+    const event = sub.events.find((e) => String(e.data['CommandLine']).includes(marker))!;
+    expect(event.topic).toBe(`vigil/v1/${tenant}/events/process`);
+    expect(event.data).toMatchObject({
+      Image: realpathSync(process.execPath),
+      CommandLine: `${process.execPath} -e setTimeout(() => {}, 60000) ${marker}`,
+      ProcessId: child.pid,
+      ParentProcessId: process.pid,
+      ParentImage: realpathSync(process.execPath),
+      User: userInfo().username,
+      CurrentDirectory: cwd,
+      Hostname: hostname(),
+    });
+    expect(String(event.data['ParentCommandLine'])).toContain(process.argv[1]!.split('/').pop());
+    // timed by the process's own start (btime has 1 s resolution and drifts with clock adjustments), not by when the poller saw it
+    expect(event.time).toBe(Date.parse(String(event.data['timestamp'])));
+    expect(event.time).toBeGreaterThanOrEqual(spawnedAt - 5000);
+    expect(event.time).toBeLessThanOrEqual(spawnedAt + 5000);
+  } finally {
+    child.kill();
+    controller.abort();
+    await running;
+    await output.flush();
+    output.close();
+    await client.endAsync();
+    await sub.close();
+  }
+});
+
+test('processes that vanish mid-read are skipped and counted; kernel threads (no command line) are not events', async () => {
+  const proc = mkdtempSync(path.join(tmpdir(), 'vigil-fakeproc-'));
+  writeFileSync(path.join(proc, 'stat'), 'cpu  1 2 3\nbtime 1764144000\n');
+  const describe = (pid: number, cmdline: string, files = ['stat', 'status', 'cmdline']): void => {
+    mkdirSync(path.join(proc, String(pid)));
+    const content: Record<string, string> = {
+      stat: `${pid} (x y) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0`,
+      status: 'Name:\tx\nUid:\t0\t0\t0\t0\n',
+      cmdline,
+    };
+    for (const f of files) writeFileSync(path.join(proc, String(pid), f), content[f]!);
+  };
+  const events: Record<string, unknown>[] = [];
+  const poller = new ProcfsPoller({ hostname: 'h', emit: (e) => events.push(e), logger, procRoot: proc, passwdFile: path.join(proc, 'none') });
+  await poller.baseline();
+  describe(100, '/usr/bin/python3\0-c\0print(1)\0');
+  describe(101, '');
+  describe(102, 'x\0', ['status', 'cmdline']); // exited between readdir and reading its stat
+  await poller.poll();
+  expect(events).toEqual([
+    expect.objectContaining({ ProcessId: 100, ParentProcessId: 1, Image: '/usr/bin/python3', CommandLine: '/usr/bin/python3 -c print(1)', User: '0', timestamp: new Date((1764144000 + 123.45) * 1000).toISOString() }),
+  ]);
+  expect(poller.counts).toMatchObject({ emitted: 1, vanished: 1, kernelThreads: 1 });
+});
