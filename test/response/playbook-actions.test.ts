@@ -346,6 +346,24 @@ test('two runs contain the same node: the first to let go hands its undo to the 
   expect(k8s.cluster.nodesUnschedulable.get('node-shared')).toBe(false);
 });
 
+test('cancelling a contained run reverts what it holds before it ends, and reports it', async () => {
+  const alert = podAlert({ entity: { type: 'pod', id: 'shop/cancel-1' } });
+  k8s.cluster.pods.set('shop/cancel-1', { labels: {} });
+  const yaml = noApprovalBinding('[{ action: k8s.isolatePod }]');
+  await withWorker(yaml, async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(yaml, 'contain'));
+    await waitForState(handle, 'contained');
+    expect(k8s.cluster.pods.get('shop/cancel-1')!.labels['vigil.dev/quarantine']).toBeDefined();
+    await handle.cancel();
+    const failure = await handle.result().catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+    expect(reports[0]).toEqual(expect.objectContaining({ outcome: 'failed', containment: expect.objectContaining({ revertedAt: expect.any(Number) }) }));
+    expect(reports[0]!.actions).toEqual(expect.arrayContaining([expect.stringMatching(/^released pod shop\/cancel-1/)]));
+  });
+  expect(k8s.cluster.pods.get('shop/cancel-1')!.labels).toEqual({});
+});
+
 test('ticket via webhook: opened with an idempotency key, its id recorded in the report', async () => {
   const alert = podAlert({ entity: { type: 'pod', id: 'shop/ticket-1' } });
   const yaml = noApprovalBinding('[]', '      ticket: true');

@@ -9,8 +9,10 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -224,7 +226,17 @@ class PlaybookRun {
       return await this.finish(outcome);
     } catch (err) {
       this.actions.push(`failed: ${rootMessage(err)}`);
-      await this.finish('failed');
+      // Reverting and reporting must run even though this run's scope is cancelled.
+      await CancellationScope.nonCancellable(async () => {
+        // A cancelled run gives up what it holds, since nobody would own the undo afterwards. A failed
+        // action leaves what was applied in place (protective) and listed in the report.
+        if (isCancellation(err) && this.holds.length > 0) {
+          this.setState('reverting');
+          await this.releaseAll();
+          this.containment!.revertedAt = Date.now();
+        }
+        await this.finish('failed');
+      });
       throw err;
     }
   }
