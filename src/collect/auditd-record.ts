@@ -77,7 +77,7 @@ function addFields(fields: Record<string, string>, text: string, type: string, a
     }
     if (quoting === 'plain' && raw === '(null)') continue;
     const encoded = quoting === 'plain' && (untrusted.has(key) || (type === 'EXECVE' && execveArg.test(key))) && upperHex.test(raw);
-    if (!(key in fields)) fields[key] = encoded ? decodeHex(raw) : raw;
+    if (fields[key] === undefined) fields[key] = encoded ? decodeHex(raw) : raw;
   }
 }
 
