@@ -2,27 +2,12 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
 import type { Alert } from '../model/alert';
 import { EntityTypeSchema } from '../model/entity';
-import { connectClient } from '../temporal/client';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
+import { withClient, writeLine as write } from './cli-io';
 import { entityStateQuery, type EntityStateView } from '../../workflows/correlator/messages';
-
-const write = (text: string): void => {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-};
-
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const client = await connectClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE);
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 /** Alerts of every running correlator that has open ones (visibility query, then a state query each). */
 export async function listAlerts(client: Client, tenant?: string): Promise<Alert[]> {
