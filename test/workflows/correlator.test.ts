@@ -1,14 +1,17 @@
 /**
  * The correlator workflow on the real dev server, fed batches as the router sends them: redelivery,
  * repeat-alert suppression, queries, search attributes with the investigator's visibility query, the
- * quiet period, and absence alerts from the durable timer. Analyst updates: updates.test.ts.
+ * quiet period, absence alerts from the durable timer, and alert links to the Temporal UI. Analyst
+ * updates: updates.test.ts; continue-as-new: continue-as-new.test.ts.
  */
-import { WorkflowExecutionStatusName } from '@temporalio/client';
+import type { WorkflowExecutionStatusName } from '@temporalio/client';
+import { EntityRouter } from '../../src/ingest/entity-router';
 import type { EntityRef } from '../../src/model/entity';
 import { AttackTechniques, OpenAlerts, RiskScore, RuleNames } from '../../src/temporal/search-attributes';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { suppressUpdate, timelineQuery } from '../../workflows/correlator/messages';
 import { eventually, sharedTemporalAddress } from '../helpers/shared-servers';
+import { testLogger } from '../helpers/temporal-env';
 import { startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';
 import { absenceTimespanMs, correlationIds, ruleRef } from './test-rules';
 
@@ -78,6 +81,14 @@ test('entityState and timeline queries show the state in event-time order; alert
   expect(alert).toMatchObject({ kind: 'detection', rule: ruleRef('t_exec'), entity: web, eventCount: 1, firstSeen: t + 3, status: 'open' });
   expect(alert.events).toEqual([{ id: `${h.tenant}-q3`, time: t + 3, source: 'process', fields: { Hostname: 'query-1', User: 'alice', CommandLine: 't_exec --by alice' } }]);
   expect(alert.link).toBe(`http://localhost:8233/namespaces/default/workflows/${encodeURIComponent(correlatorWorkflowId(h.tenant, web))}`);
+});
+
+test('alerts of a correlator the router starts link to the Temporal UI the router was given', async () => {
+  const web = host('link-1');
+  const router = new EntityRouter(h.client, testLogger, { maxDelayMs: 0, uiBaseUrl: 'https://temporal.example.com/' });
+  await router.route(h.tenant, [h.det(`${h.tenant}-l1`, 't_exec', web, Date.now())]);
+  const view = await h.stateWhen(web, (v) => v.openAlerts.length === 1, 'an alert');
+  expect(view.openAlerts[0]!.link).toBe(`https://temporal.example.com/namespaces/default/workflows/${encodeURIComponent(correlatorWorkflowId(h.tenant, web))}`);
 });
 
 test('search attributes are set and the investigator visibility query finds the risky host, not the calm one', async () => {
