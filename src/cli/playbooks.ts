@@ -113,5 +113,11 @@ export function registerPlaybookCommands(program: Command, logger: Logger): void
       const app = buildChatopsApp({ logger, client, responses, apiTokens: settings.apiTokens, ...(settings.slackSigningSecret ? { slackSigningSecret: settings.slackSigningSecret } : {}) });
       const address = await app.listen({ port: settings.port, host: settings.host });
       logger.info({ address }, 'chatops listening');
+      // Finish in-flight requests (a decision half-sent would leave the approver guessing), then leave.
+      const stop = (): void => {
+        void app.close().then(() => client.connection.close());
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
     });
 }
