@@ -102,6 +102,16 @@ test('events flow from MQTT to the correlator, a playbook waits for approval, ap
   }, 'correlator visible by risk');
   expect(listed).toBe(1);
 
+  // The CLI reads the same alert back through Temporal.
+  const listedAlerts = runVigil(['alerts', 'list', '--tenant', tenant, '--json'], env);
+  expect(listedAlerts.status).toBe(0);
+  const alertLines = listedAlerts.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; entity: { type: string } });
+  expect(alertLines.map((a) => a.id)).toContain(alert.id);
+  const shown = runVigil(['entity', 'show', tenant, 'pod', `${pod.namespace}/${pod.name}`, '--json'], env);
+  expect(shown.status).toBe(0);
+  expect((JSON.parse(shown.stdout) as { eventCount: number }).eventCount).toBeGreaterThanOrEqual(3);
+  expect(runVigil(['entity', 'show', tenant, 'spaceship', 'x'], env).status).toBe(2);
+
   const approve = runVigil(['approve', playbookId, '--as', 'alice', '--reason', 'confirmed malicious'], env);
   expect(approve.stderr).toBe('');
   expect(approve.status).toBe(0);
