@@ -2,14 +2,18 @@
  * Continue-as-new under load on a dev server of its own whose continue-as-new suggestion comes after 80
  * history events (the default is 4,096): hundreds of concurrent batches make the correlator continue-as-new
  * many times, and nothing is lost across runs: every event counted and in the timeline, the open alert,
- * repeat-alert and analyst suppressions, and correlation windows begun in an earlier run.
+ * repeat-alert and analyst suppressions, and correlation windows begun in an earlier run; a run that ended
+ * in continue-as-new replays deterministically.
  */
+import { Worker } from '@temporalio/worker';
+import { dataConverter } from '../../src/temporal/data-converter';
 import type { DevServer } from '../../src/temporal/dev-server';
+import { workflowBundle } from '../../src/temporal/worker';
 import type { EntityRef } from '../../src/model/entity';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { suppressUpdate } from '../../workflows/correlator/messages';
 import { eventually } from '../helpers/shared-servers';
-import { startTemporalServer } from '../helpers/temporal-env';
+import { startTemporalServer, testLogger } from '../helpers/temporal-env';
 import { quietSdkLogs, startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';
 import { correlationIds, ruleRef } from './test-rules';
 
@@ -86,4 +90,8 @@ test('continue-as-new under load loses no event, alert, suppression or correlati
   for (let s = 0; s < signals; s++) for (let j = 0; j < perSignal; j++) expect(timeline.has(id(`n${s}-${j}`))).toBe(true);
   expect(last.ruleVerdicts).toEqual({});
   expect(ruleRef('t_exec').id).toBe(alert.rule.id);
+
+  // The first run (an update, concurrent signals, continue-as-new) replays deterministically.
+  const history = await h.client.workflow.getHandle(workflowId, firstRunId).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle(testLogger), dataConverter }, history, workflowId);
 });

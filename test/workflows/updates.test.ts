@@ -6,10 +6,14 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
 import type { EntityRef } from '../../src/model/entity';
+import { dataConverter } from '../../src/temporal/data-converter';
 import { OpenAlerts, RiskScore } from '../../src/temporal/search-attributes';
+import { workflowBundle } from '../../src/temporal/worker';
 import { resetUpdate, suppressUpdate, verdictUpdate, type ResetInput, type SuppressInput, type VerdictInput } from '../../workflows/correlator/messages';
 import { eventually, sharedTemporalAddress } from '../helpers/shared-servers';
+import { testLogger } from '../helpers/temporal-env';
 import { startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';
 import { correlationIds, ruleRef } from './test-rules';
 
@@ -156,4 +160,12 @@ test('rejected updates fail with WorkflowUpdateFailedError naming the field and 
   const history = JSON.stringify((await h.handle(web).fetchHistory()).events);
   expect(history).toContain('good-1');
   for (let i = 1; i <= rejected.length; i++) expect(history).not.toContain(`"bad-${i}"`);
+});
+
+test('the histories these updates wrote replay deterministically with the current workflow code', async () => {
+  const bundle = await workflowBundle(testLogger);
+  for (const id of ['verdict-1', 'suppress-1', 'reset-1', 'reject-1']) {
+    const handle = h.handle(host(id));
+    await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, await handle.fetchHistory(), handle.workflowId);
+  }
 });
