@@ -1,0 +1,39 @@
+/**
+ * `vigil chatops` as operators run it: a process reading its settings from the environment, serving
+ * the JSON API against the shared Temporal server, refusing to start with no way to authenticate.
+ */
+import { sharedTemporalAddress } from '../helpers/shared-servers';
+import { runVigil, startVigil, type VigilProcess } from '../helpers/vigil-process';
+
+let chatops: VigilProcess | undefined;
+
+afterAll(async () => {
+  await chatops?.stop();
+});
+
+test('serves the approval API with env tokens; stops on SIGTERM', async () => {
+  chatops = startVigil(['chatops'], {
+    TEMPORAL_ADDRESS: sharedTemporalAddress(),
+    VIGIL_CHATOPS_PORT: '0',
+    VIGIL_API_TOKENS: 'alice=token-for-alice-0123456789',
+    LOG_LEVEL: 'info',
+  });
+  let address: string | undefined;
+  while (!address) {
+    address = /"address":"(http:\/\/[^"]+)"/.exec(chatops.output())?.[1];
+    if (chatops.child.exitCode !== null) throw new Error(`vigil chatops exited: ${chatops.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect((await fetch(`${address}/api/v1/playbooks?awaiting=true`)).status).toBe(401);
+  const listed = await fetch(`${address}/api/v1/playbooks?awaiting=true&tenant=nobody-here`, { headers: { authorization: 'Bearer token-for-alice-0123456789' } });
+  expect(listed.status).toBe(200);
+  expect(await listed.json()).toEqual([]);
+  await chatops.stop();
+  expect(chatops.child.signalCode ?? chatops.child.exitCode).not.toBeNull();
+});
+
+test('refuses to start without a Slack signing secret or API tokens (exit 2, VGL_CONFIG_INVALID)', () => {
+  const run = runVigil(['chatops'], { TEMPORAL_ADDRESS: sharedTemporalAddress() });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toMatch(/^VGL_CONFIG_INVALID: field VIGIL_API_TOKENS: /);
+});
