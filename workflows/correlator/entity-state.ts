@@ -2,15 +2,16 @@
  * The state one entity correlator holds, as a class whose handler bodies the thin workflow function
  * delegates to. Everything here is deterministic (time is passed in) and bounded:
  *   - timeline: last `maxTimeline` entries (older ones counted in `timelineDropped`);
- *   - de-duplication memory: last MAX_SEEN_BATCHES batch id and MAX_SEEN_EVENTS (event, rule) fingerprints;
+ *   - de-duplication memory: last MAX_SEEN_BATCHES batch ids and MAX_SEEN_EVENTS (event, rule) pairs, as fingerprints;
  *   - alerts: at most MAX_OPEN_ALERTS open (beyond it the oldest open one is closed and counted in
  *     `overflowClosedAlerts`) plus the last MAX_CLOSED_ALERTS closed ones;
  *   - repeat-alert suppression keys: expired ones pruned, at most MAX_REPEAT_KEYS (earliest-expiring dropped);
  *   - playbook reports: last MAX_REPORTS; analyst actions: last MAX_ACTIONS;
  *   - known rules, analyst suppressions and verdict counts: one entry per rule at most.
  * `toCarried()` is the continue-as-new payload; it round-trips through msgpack unchanged. With every bound
- * saturated it stays well under Temporal's 2 MiB payload limit (src/bench/correlator-state.ts measures it,
- * test/workflows/entity-state-bounds.test.ts pins it), so continue-as-new cannot fail on size.
+ * here saturated by an alert storm over 2,500-5,000 groups it stays under Temporal's 2 MiB payload limit
+ * (~1.2 MiB; src/bench/correlator-state.ts measures it, test/workflows/entity-state-bounds.test.ts pins it).
+ * The largest remaining part is the correlation core's windows, bounded by its own per-rule caps.
  *
  * Analyst updates (verdict, suppress, reset) are validated here synchronously: a rejection throws an
  * ApplicationFailure of type VGL_UPDATE_REJECTED naming the field, so the caller gets a clear error and the
