@@ -5,9 +5,19 @@
  * trusts it (it arrives inside PlaybookBinding.params).
  */
 import { z } from 'zod';
-import { durationPattern } from './duration';
+import { parseDuration } from '../../workflows/correlator/duration';
 
-const DurationSchema = z.string().regex(durationPattern, 'expected a duration such as 90s, 15m, 1h, 2d');
+/** The same duration syntax as correlator settings (one parser, used again by the playbook workflow). */
+const DurationSchema = z.string().refine(
+  (text) => {
+    try {
+      return parseDuration(text) >= 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a duration such as 90s, 15m, 1h, 2d' },
+);
 
 /** A value taken from the alert: a literal, or an event field / group value (first non-empty wins). */
 export const TargetValueSchema = z.union([

@@ -33,9 +33,9 @@ import {
   type ContainmentResult,
   type UndoStep,
 } from '../../src/response/containment';
-import { durationMs } from '../../src/response/duration';
 import type { PlaybookSpec } from '../../src/response/playbook-spec';
 import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
+import { parseDuration } from '../correlator/duration';
 import { playbookReportSignal } from '../correlator/messages';
 import { ApprovalBook } from './approval';
 import {
@@ -109,10 +109,10 @@ class PlaybookRun {
     if (this.spec.approval) this.approval = new ApprovalBook(this.spec.approval, this.subjects);
     const retry = this.spec.retry;
     this.acts = proxyActivities<VigilActivities>({
-      startToCloseTimeout: durationMs(retry.timeout),
+      startToCloseTimeout: parseDuration(retry.timeout),
       retry: {
-        initialInterval: durationMs(retry.initialInterval),
-        maximumInterval: durationMs(retry.maximumInterval),
+        initialInterval: parseDuration(retry.initialInterval),
+        maximumInterval: parseDuration(retry.maximumInterval),
         maximumAttempts: retry.maximumAttempts,
         backoffCoefficient: 2,
         nonRetryableErrorTypes,
@@ -272,7 +272,7 @@ class PlaybookRun {
       this.actions.push('user confirmation skipped: the alert names no user');
       return 'unreachable';
     }
-    const timeoutMs = durationMs(spec.timeout);
+    const timeoutMs = parseDuration(spec.timeout);
     const question = `Did you just do this? ${this.input.alert.rule.title} on ${this.input.alert.entity.type} ${this.input.alert.entity.id} (alert ${this.input.alert.id}). Answer within ${spec.timeout}.`;
     try {
       const asked = await this.acts.askUserToConfirm({ user, workflowId: this.workflowId, question }, this.spec.dryRunNotices);
@@ -293,7 +293,7 @@ class PlaybookRun {
   }
 
   private async awaitApproval(book: ApprovalBook): Promise<'approve' | 'deny'> {
-    const timeoutMs = durationMs(book.spec.timeout);
+    const timeoutMs = parseDuration(book.spec.timeout);
     const { alert, binding } = this.input;
     while (book.groupsLeft > 0) {
       const group = book.askNextGroup();
@@ -403,7 +403,7 @@ class PlaybookRun {
   /** Repeat offenders: the TTL grows by the escalation factor per earlier containment, capped at maxTtl. */
   private ttlMs(ttl: string): number {
     const prior = this.entity?.priorContainments ?? 0;
-    return Math.min(durationMs(ttl) * this.spec.ttlEscalationFactor ** prior, durationMs(this.spec.maxTtl));
+    return Math.min(parseDuration(ttl) * this.spec.ttlEscalationFactor ** prior, parseDuration(this.spec.maxTtl));
   }
 
   private apply(request: ContainmentRequest): Promise<ContainmentResult> {
