@@ -61,7 +61,6 @@ export interface ResponseBinding {
   playbook: string;
   match: z.infer<typeof BindingSchema>['match'];
   params: PlaybookSpec;
-  location: Location;
 }
 
 export interface ResponseConfig {
@@ -168,7 +167,7 @@ export function loadResponseConfig(dir: string): LoadedResponseConfig {
         }
         params = { ...rest, approval: { ...approval, groups } };
       }
-      config.bindings.push({ playbook: result.data.playbook, match: result.data.match, params, location: locate(parsed, prefix) });
+      config.bindings.push({ playbook: result.data.playbook, match: result.data.match, params });
     });
   }
   return { config, errors };
