@@ -104,20 +104,17 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
     if (!parsed.success) return reply.code(400).send({ code: 'VGL_CHATOPS_PAYLOAD', message: 'not a block_actions payload' });
     const { user, actions, response_url: responseUrl } = parsed.data;
     const action = actions[0]!;
-    const workflowId = action.value ?? '';
-    let text: string;
-    try {
-      text = await handleButton(action.action_id, workflowId, user.id);
-    } catch (err) {
-      text = describeError(err);
-    }
-    // Slack ignores the ack's body for block actions; feedback goes to response_url as an ephemeral message.
-    if (responseUrl) {
-      await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ephemeral(text), replace_original: false }) }).catch((err: Error) =>
-        logger.warn({ err: err.message }, 'Slack response_url post failed'),
-      );
-    }
-    return reply.code(200).send();
+    // Slack wants the ack within 3 s and retries otherwise (which would re-send the decision), so ack
+    // first; the outcome goes to response_url as an ephemeral message (Slack ignores the ack's body here).
+    void reply.code(200).send();
+    void handleButton(action.action_id, action.value ?? '', user.id)
+      .catch((err: unknown) => describeError(err))
+      .then(async (text) => {
+        if (!responseUrl) return;
+        await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ephemeral(text), replace_original: false }) });
+      })
+      .catch((err: Error) => logger.warn({ err: err.message }, 'Slack response_url post failed'));
+    return reply;
   });
 
   async function handleButton(actionId: string, workflowId: string, chatUserId: string): Promise<string> {

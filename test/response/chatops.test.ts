@@ -96,7 +96,12 @@ test('Slack Approve button from a mapped on-call user approves the run, recorded
     expect(response.statusCode).toBe(200);
     const report = await handle.result();
     expect(report.decisions).toEqual([expect.objectContaining({ decision: 'approve', by: 'bob', via: 'chat' })]);
-    const feedback = responseUrls.requests.find((r) => r.path === `/actions/${handle.workflowId}`)!;
+    // The ack comes first; the outcome follows on response_url.
+    let feedback = responseUrls.requests.find((r) => r.path === `/actions/${handle.workflowId}`);
+    while (!feedback) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      feedback = responseUrls.requests.find((r) => r.path === `/actions/${handle.workflowId}`);
+    }
     expect(JSON.parse(feedback.body)).toEqual(expect.objectContaining({ response_type: 'ephemeral', text: 'Approved as bob: now awaiting_approval' }));
   });
 });
@@ -163,7 +168,13 @@ test('False-positive button denies the playbook and sends a false_positive verdi
     const body = buttonBody(slackActionIds.falsePositive, handle.workflowId, 'U01ALICE');
     expect((await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(body), payload: body })).statusCode).toBe(200);
     expect((await handle.result()).decisions).toEqual([expect.objectContaining({ decision: 'deny', by: 'alice', reason: 'false positive' })]);
-    const verdicts = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).query(standInVerdictsQuery);
+    // The verdict follows the deny (the button is handled after Slack's ack).
+    const correlator = harness.env.client.workflow.getHandle(alert.correlatorWorkflowId);
+    let verdicts = await correlator.query(standInVerdictsQuery);
+    while (verdicts.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      verdicts = await correlator.query(standInVerdictsQuery);
+    }
     expect(verdicts).toEqual([expect.objectContaining({ alertId: alert.id, verdict: 'false_positive', by: 'alice' })]);
     await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).terminate('test done');
   });
