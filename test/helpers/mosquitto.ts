@@ -3,7 +3,7 @@
  * (MQTT 5, persistence on so a restarted broker keeps sessions and queued QoS 1 messages).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,9 @@ export interface Mosquitto {
   port: number;
   /** Kill and start again on the same port and persistence file (broker outage). */
   restart(downMs?: number): Promise<void>;
+  /** Start again after stop(), same port and persistence file. */
+  start(): Promise<void>;
+  /** Resolves once the broker process has exited (sessions and queued messages are saved on the way out). */
   stop(): Promise<void>;
 }
 
@@ -55,6 +58,9 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
 export async function startMosquitto(): Promise<Mosquitto> {
   const bin = mosquittoBinary();
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-mosquitto-'));
+  // Started as root, Mosquitto drops to its own user: it must be able to write its persistence file here,
+  // or sessions and queued messages silently do not survive a restart.
+  chmodSync(dir, 0o777);
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(
@@ -95,6 +101,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
       await new Promise((r) => setTimeout(r, downMs));
       await launch();
     },
+    start: launch,
     stop: kill,
   };
 }
