@@ -26,6 +26,7 @@ let runtime: RuleRuntime;
 let ingest: IngestService;
 let publisher: MqttClient;
 let archiveDir: string;
+let archive: RawArchive;
 const letters: Array<{ topic: string; letter: DeadLetter }> = [];
 
 beforeAll(async () => {
@@ -42,7 +43,7 @@ beforeAll(async () => {
     rules: runtime.ruleSet,
     builder: runtime.builder,
     router: new EntityRouter(client, testLogger),
-    archive: new RawArchive(archiveDir),
+    archive: (archive = new RawArchive(archiveDir)),
     logger: testLogger,
   });
   publisher = await mqtt.connectAsync(sharedMqttUrl(), { protocolVersion: 5 });
@@ -53,6 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await publisher.endAsync();
   await ingest.stop();
+  await archive.close();
   runtime.close();
   await client.connection.close();
 });
