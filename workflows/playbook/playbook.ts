@@ -77,6 +77,8 @@ function rootMessage(err: unknown): string {
 }
 
 const memoRefusals = 20;
+/** How long a reverting run keeps accepting hand-overs after its last undo (see releaseAll). */
+const handoverGraceMs = 3_000;
 const nonRetryableErrorTypes = ['VGL_ACTION_REJECTED', 'VGL_ACTION_TARGET', 'VGL_ACTION_NOT_CONFIGURED'];
 
 class PlaybookRun {
@@ -380,7 +382,11 @@ class PlaybookRun {
   private async releaseAll(): Promise<void> {
     for (const undo of this.undos.reverse()) await this.releaseOne(undo);
     this.undos.length = 0;
-    while (this.inheritedUndos.length > 0) await this.releaseOne(this.inheritedUndos.pop()!.undo);
+    // A run that found us still `contained` (visibility lags) may hand over just after we left that
+    // state: stay a moment so its undo is applied here rather than arriving after this run ended.
+    do {
+      while (this.inheritedUndos.length > 0) await this.releaseOne(this.inheritedUndos.pop()!.undo);
+    } while (await condition(() => this.inheritedUndos.length > 0, handoverGraceMs));
     this.holds.length = 0;
   }
 
