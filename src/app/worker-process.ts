@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import type { Config } from '../config';
+import { loadActionSettings } from '../response/action-settings';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';
@@ -24,11 +25,13 @@ export async function startWorkerRole(config: Config, address: string, logger: L
   const activities = {
     ...createCorrelationActivities(runtime.routing),
     ...createActivities({
-    logger: logger.child({ role: 'activities' }),
-    dryRun: config.VIGIL_DRY_RUN,
-    responses,
-    client,
-    webhookUrl: config.VIGIL_WEBHOOK_URL,
+      logger: logger.child({ role: 'activities' }),
+      dryRun: config.VIGIL_DRY_RUN,
+      responses,
+      client,
+      webhookUrl: config.VIGIL_WEBHOOK_URL,
+      // Slack, Kubernetes, AWS IAM, tickets, webhook signing: VIGIL_* settings validated by their own schema.
+      ...loadActionSettings(),
     }),
   };
   const workers = await createWorkerSet({

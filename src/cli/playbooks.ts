@@ -5,7 +5,6 @@
  * The CLI is for operators who already hold Temporal access; `--as` names the identity recorded.
  */
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { buildChatopsApp } from '../chatops/app';
@@ -16,20 +15,8 @@ import { VigilError } from '../error-codes';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import type { PlaybookStatus } from '../../workflows/playbook/messages';
+import { withClient, writeLine as write } from './cli-io';
 
-const write = (text: string): void => {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-};
-
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const client = await connectClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE);
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 function formatStatus(status: PlaybookStatus): string {
   return [

@@ -173,6 +173,15 @@ export function loadResponseConfig(dir: string): LoadedResponseConfig {
   return { config, errors };
 }
 
+/**
+ * Tags compare case-insensitively and with `_` and `-` alike: Sigma 2 spells ATT&CK tactics
+ * `attack.privilege-escalation`, older rules `attack.privilege_escalation`; a binding must catch both.
+ */
+function sameTag(a: string, b: string): boolean {
+  const norm = (t: string): string => t.toLowerCase().replace(/_/g, '-');
+  return norm(a) === norm(b);
+}
+
 function levelRank(level: RuleLevel): number {
   return ruleLevels.indexOf(level);
 }
@@ -190,7 +199,7 @@ export function selectBindings(config: ResponseConfig, alert: Pick<Alert, 'rule'
     if (sources.length > 0 && !alert.events.some((event) => sources.includes(event.source))) continue;
     const hasSelectors = ruleIds.length + ruleNames.length + tags.length > 0;
     const selectorHit =
-      ruleIds.includes(rule.id) || (rule.name !== undefined && ruleNames.includes(rule.name)) || tags.some((tag) => rule.tags.includes(tag));
+      ruleIds.includes(rule.id) || (rule.name !== undefined && ruleNames.includes(rule.name)) || tags.some((tag) => rule.tags.some((t) => sameTag(t, tag)));
     if (hasSelectors && !selectorHit) continue;
     if (minLevel && levelRank(rule.level) < levelRank(minLevel)) continue;
     if (!selected.has(binding.playbook)) selected.set(binding.playbook, { playbook: binding.playbook, params: binding.params });

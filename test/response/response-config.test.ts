@@ -82,3 +82,13 @@ test('containment targets come from the alert entity, fields, or the binding; a 
   const user = podAlert({ entity: { type: 'user', id: 'arn:aws:iam::1:user/ci' }, events: [{ id: 'e', time: 1, source: 'cloudtrail', fields: { 'userIdentity.accessKeyId': 'AKIA1' } }] });
   expect(resolveContainment({ action: 'aws.deactivateAccessKey' }, user)).toEqual({ action: 'aws.deactivateAccessKey', user: 'ci', accessKeyId: 'AKIA1' });
 });
+
+test('binding tags match whatever the ATT&CK tactic spelling (privilege_escalation = privilege-escalation)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-tags-'));
+  writeFileSync(path.join(dir, 'b.yml'), 'bindings:\n  - playbook: p\n    match: { tags: [attack.privilege_escalation] }\n    params: {}\n');
+  const { config, errors } = loadResponseConfig(dir);
+  expect(errors).toEqual([]);
+  const rule = { id: 'r', title: 'R', level: 'high' as const, tags: ['attack.privilege-escalation'] };
+  expect(selectBindings(config, { rule, events: [] }).map((b) => b.playbook)).toEqual(['p']);
+  expect(selectBindings(config, { rule: { ...rule, tags: ["attack.execution"] }, events: [] })).toEqual([]);
+});
