@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { ChatopsSettingsSchema, loadChatopsSettings } from '../../src/chatops/chatops-settings';
 import { ConfigSchema, loadConfig } from '../../src/config';
+import { ActionSettingsSchema } from '../../src/response/action-settings';
 import { projectRoot } from '../../src/project-root';
 import { runVigil } from '../helpers/vigil-process';
 
@@ -31,10 +33,11 @@ test('every service has a pinned image (no :latest)', () => {
 });
 
 test('Vigil services set only env vars the config schema reads, and values the schema accepts', () => {
-  const known = new Set(Object.keys(ConfigSchema.shape));
+  const known = new Set([...Object.keys(ConfigSchema.shape), ...Object.keys(ActionSettingsSchema.shape), ...Object.keys(ChatopsSettingsSchema.shape)]);
   for (const [name, svc] of vigilServices) {
     for (const key of Object.keys(svc.environment ?? {})) expect([name, key, known.has(key)]).toEqual([name, key, true]);
     expect(() => loadConfig(svc.environment ?? {})).not.toThrow();
+    expect(() => loadChatopsSettings(svc.environment ?? {})).not.toThrow();
   }
 });
 
