@@ -5,6 +5,7 @@
  * then prints its counts.
  */
 import { hostname } from 'node:os';
+import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import { EdgeFilter } from '../collect/edge-filter';
 import { FileCollector } from '../collect/file-collector';
 import { startK8sAuditWebhook } from '../collect/k8s-audit-webhook';
 import { ProcfsPoller } from '../collect/procfs-poller';
+import { SpillQueue } from '../collect/spill-queue';
 import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
 import { SourceKindSchema, type SourceKind } from '../model/source';
@@ -21,6 +23,8 @@ interface CommonOptions {
   tenant?: string;
   edgeRules?: string;
   collector?: string;
+  spillDir?: string;
+  spillMaxMb: string;
 }
 
 const out = (line: string): void => {
@@ -46,7 +50,9 @@ function withCommonOptions(command: Command): Command {
   return command
     .option('--tenant <tenant>', 'tenant to publish as (default: first of VIGIL_TENANTS)')
     .option('--edge-rules <dir>', 'publish only events matching a Sigma rule under this directory (decentralised detection)')
-    .option('--collector <id>', 'collector id stamped on every batch (default: host name)');
+    .option('--collector <id>', 'collector id stamped on every batch (default: host name)')
+    .option('--spill-dir <dir>', 'during broker outages, overflow the in-memory buffer to files here instead of dropping (one dir per collector)')
+    .option('--spill-max-mb <n>', 'size bound of the spill directory; beyond it the oldest batches are dropped and counted', '1024');
 }
 
 /** Connects to the broker and builds the source's output; `run` gets it and the connection is closed after. */
@@ -55,8 +61,10 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
   if (!config.MQTT_URL) throw new VigilError('VGL_CONFIG_INVALID', 'MQTT_URL is required for collectors (e.g. mqtt://127.0.0.1:1883)', { field: 'MQTT_URL' });
   const edge = opts.edgeRules ? await EdgeFilter.load(opts.edgeRules, source, logger) : undefined;
   const tenant = opts.tenant ?? config.VIGIL_TENANTS[0]!;
+  // Keyed by tenant and source: spilled batches are published on the topic they were collected for.
+  const spill = opts.spillDir ? new SpillQueue(path.join(opts.spillDir, tenant, source), positiveInt('--spill-max-mb', opts.spillMaxMb) * 1024 * 1024, logger) : undefined;
   const client: MqttClient = await mqtt.connectAsync(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
-  const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), ...(edge ? { edge } : {}) }, logger);
+  const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), ...(edge ? { edge } : {}), ...(spill ? { spill } : {}) }, logger);
   try {
     await run(output);
     await output.flush();
@@ -65,7 +73,7 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
     await client.endAsync();
   }
   const c = output.counts();
-  out(`${source}: published ${c.published} events to tenant ${tenant} (filtered by edge rules ${c.filtered}, malformed ${c.malformed}, dropped ${c.dropped})`);
+  out(`${source}: published ${c.published} events to tenant ${tenant} (filtered by edge rules ${c.filtered}, malformed ${c.malformed}, spilled ${c.spilled}, dropped ${c.dropped})`);
   for (const issue of output.issues) process.stderr.write(`${issue.message}\n`);
   if (c.malformed > output.issues.length) process.stderr.write(`... and ${c.malformed - output.issues.length} more malformed records\n`);
 }

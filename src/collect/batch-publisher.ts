@@ -5,6 +5,9 @@
  * them once the broker is back; when the buffer is full the oldest batch is dropped and counted
  * (`stats.droppedEvents`), never silently. A batch leaves the buffer only when the broker has
  * acknowledged it (PUBACK), so a publish that fails mid-outage is retried, not lost.
+ * With a `spill` queue, batches beyond the in-memory bound go to disk instead of being dropped
+ * (**Invariant**: spilled batches are newer than every batch in memory, so reading them back
+ * oldest first keeps publish order); only the spill's own size bound drops then.
  */
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -12,6 +15,7 @@ import type { RawEvent } from '../model/event';
 import type { SourceKind } from '../model/source';
 import { eventsTopic } from '../mqtt/topics';
 import { encodeBatch } from '../mqtt/wire-codec';
+import type { SpillQueue } from './spill-queue';
 
 export interface BatchPublisherOptions {
   tenant: string;
@@ -25,13 +29,18 @@ export interface BatchPublisherOptions {
   maxBufferedEvents?: number;
   /** Publishes awaiting PUBACK at once; more in flight hides the broker round trip. */
   maxInFlight?: number;
+  /** Overflow to disk instead of dropping when `maxBufferedEvents` is reached. */
+  spill?: SpillQueue;
 }
 
 export interface PublisherStats {
   publishedEvents: number;
   publishedBatches: number;
   droppedEvents: number;
+  /** Events not yet acknowledged, in memory or spilled to disk. */
   bufferedEvents: number;
+  /** Events written to the spill directory (cumulative). */
+  spilledEvents: number;
 }
 
 export class BatchPublisher {
@@ -46,7 +55,9 @@ export class BatchPublisher {
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
-  readonly stats: PublisherStats = { publishedEvents: 0, publishedBatches: 0, droppedEvents: 0, bufferedEvents: 0 };
+  /** Batches read back from the spill, and how to delete their file once acknowledged. */
+  private readonly spillLeases = new Map<RawEvent[], () => void>();
+  readonly stats: PublisherStats = { publishedEvents: 0, publishedBatches: 0, droppedEvents: 0, bufferedEvents: 0, spilledEvents: 0 };
 
   constructor(
     private readonly client: MqttClient,
@@ -59,6 +70,10 @@ export class BatchPublisher {
     this.maxBufferedEvents = options.maxBufferedEvents ?? 100_000;
     this.maxInFlight = options.maxInFlight ?? 8;
     client.on('connect', () => this.pump());
+    if (options.spill && !options.spill.isEmpty) {
+      this.stats.bufferedEvents += options.spill.events; // left over from a previous run
+      this.pump(); // the client may be connected already: no 'connect' event will come
+    }
   }
 
   add(event: RawEvent): void {
@@ -80,12 +95,48 @@ export class BatchPublisher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.current.length === 0) return;
-    this.queue.push(this.current);
+    const spill = this.options.spill;
+    if (spill && (!spill.isEmpty || this.memoryEvents() > this.maxBufferedEvents)) this.spillBatch(spill, this.current);
+    else this.queue.push(this.current);
     this.current = [];
     this.pump();
   }
 
+  /** Events held in memory: waiting, queued and in flight (spilled ones are on disk). */
+  private memoryEvents(): number {
+    return this.stats.bufferedEvents - (this.options.spill?.events ?? 0);
+  }
+
+  private spillBatch(spill: SpillQueue, batch: RawEvent[]): void {
+    this.stats.spilledEvents += batch.length;
+    this.discard(spill.push(batch));
+  }
+
+  /** Counts events lost for good (spill bound, unreadable spill file). */
+  private discard(events: number): void {
+    this.stats.droppedEvents += events;
+    this.stats.bufferedEvents -= events;
+  }
+
+  /** Moves spilled batches back into memory, oldest first, while they fit (or memory is empty). */
+  private refill(spill: SpillQueue): void {
+    while (!spill.isEmpty && (this.queue.length === 0 || this.memoryEvents() + spill.peekEvents()! <= this.maxBufferedEvents)) {
+      const read = spill.shift();
+      if ('lost' in read) {
+        this.discard(read.lost);
+        continue;
+      }
+      this.queue.push(read.batch);
+      this.spillLeases.set(read.batch, read.release);
+    }
+  }
+
   private enforceBound(): void {
+    if (this.options.spill) {
+      // Spilling happens at seal time; seal early rather than hold more than the bound in memory.
+      if (this.memoryEvents() > this.maxBufferedEvents) this.seal();
+      return;
+    }
     // Only batches not yet handed to the client can be dropped; in-flight ones are the client's to retry.
     while (this.stats.bufferedEvents > this.maxBufferedEvents && this.queue.length > this.inFlight) {
       const dropped = this.queue.splice(this.inFlight, 1)[0]!;
@@ -96,6 +147,7 @@ export class BatchPublisher {
   }
 
   private pump(): void {
+    if (this.options.spill) this.refill(this.options.spill);
     while (this.client.connected && this.inFlight < this.maxInFlight && this.inFlight < this.queue.length) {
       const batch = this.queue[this.inFlight]!;
       this.inFlight += 1;
@@ -118,6 +170,8 @@ export class BatchPublisher {
       return;
     }
     if (index >= 0) this.queue.splice(index, 1);
+    this.spillLeases.get(batch)?.();
+    this.spillLeases.delete(batch);
     this.stats.publishedEvents += batch.length;
     this.stats.publishedBatches += 1;
     this.stats.bufferedEvents -= batch.length;

@@ -29,9 +29,11 @@ export interface CollectorCounts {
   /** Input records that were not events of the source (garbled lines, wrong shape). */
   malformed: number;
   published: number;
-  /** Events dropped because the publisher's buffer was full during a broker outage. */
+  /** Events dropped because the publisher's buffer (and spill) was full during a broker outage. */
   dropped: number;
   buffered: number;
+  /** Events written to the spill directory during outages. */
+  spilled: number;
 }
 
 export class CollectorOutput implements RecordSink {
@@ -78,8 +80,9 @@ export class CollectorOutput implements RecordSink {
     this.logger.warn({ code: error.code, location: error.location }, error.message);
   }
 
-  /** Whether `n` more events fit in the buffer without dropping older ones (push back on senders that can retry). */
+  /** Whether `n` more events fit in the buffer (or its spill) without dropping older ones: push back on senders that can retry. */
   hasRoomFor(n: number): boolean {
+    if (this.options.spill) return !this.options.spill.nearlyFull;
     return this.publisher.stats.bufferedEvents + n <= this.maxBufferedEvents;
   }
 
@@ -90,7 +93,7 @@ export class CollectorOutput implements RecordSink {
 
   counts(): CollectorCounts {
     const s = this.publisher.stats;
-    return { accepted: this.accepted, filtered: this.filtered, malformed: this.malformed, published: s.publishedEvents, dropped: s.droppedEvents, buffered: s.bufferedEvents };
+    return { accepted: this.accepted, filtered: this.filtered, malformed: this.malformed, published: s.publishedEvents, dropped: s.droppedEvents, buffered: s.bufferedEvents, spilled: s.spilledEvents };
   }
 
   close(): void {
