@@ -129,3 +129,25 @@ test('--follow tails an audit log: appended records are grouped, published, and 
   }
   expect(output.counts()).toMatchObject({ malformed: 0, dropped: 0 });
 });
+
+test('Falco json_output alerts: published with Falco\'s nanosecond time; a line that is not an alert is reported', async () => {
+  const tenant = uniqueTenant('falco');
+  const file = path.join(tmp(), 'falco_events.json');
+  const alert = (rule: string, time: string): string =>
+    JSON.stringify({ hostname: 'node-7', output: `${time}: Notice ${rule}`, priority: 'Notice', rule, source: 'syscall', tags: ['container'], time, output_fields: { 'container.id': 'c0ffee', 'proc.cmdline': 'sh -i', 'k8s.pod.name': 'web-1', 'k8s.ns.name': 'shop' } });
+  writeFileSync(file, [alert('Terminal shell in container', '2026-11-26T08:03:05.123456789Z'), '{"hostname":"node-7","output":"x"}', alert('Read sensitive file untrusted', '2026-11-26T08:03:06.000000001Z')].join('\n'));
+  const sub = await subscribeEvents(tenant);
+  try {
+    const r = collect([file, '--source', 'falco'], tenant);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('published 2 events');
+    expect(r.stderr).toMatch(new RegExp(`VGL_COLLECT_INPUT: ${file}:2 field rule: not a falco event`));
+    await sub.until((e) => e.length === 2);
+    expect(sub.events.map((e) => [e.data['rule'], e.time, e.topic])).toEqual([
+      ['Terminal shell in container', Date.parse('2026-11-26T08:03:05.123Z'), `vigil/v1/${tenant}/events/falco`],
+      ['Read sensitive file untrusted', Date.parse('2026-11-26T08:03:06.000Z'), `vigil/v1/${tenant}/events/falco`],
+    ]);
+  } finally {
+    await sub.close();
+  }
+});
