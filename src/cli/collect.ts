@@ -4,6 +4,7 @@
  * on exit (end of input, or SIGINT/SIGTERM) waits for the broker to acknowledge everything it queued,
  * then prints its counts.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -35,6 +36,19 @@ function positiveInt(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new VigilError('VGL_CONFIG_INVALID', `${flag} must be a positive integer, got '${value}'`, { field: flag });
   return n;
+}
+
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | undefined {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new VigilError('VGL_CONFIG_INVALID', '--tls-cert and --tls-key go together', { field: certFile ? '--tls-key' : '--tls-cert' });
+  const read = (file: string, flag: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new VigilError('VGL_CONFIG_INVALID', `cannot read ${flag}: ${(e as Error).message}`, { file, field: flag });
+    }
+  };
+  return { cert: read(certFile, '--tls-cert'), key: read(keyFile, '--tls-key') };
 }
 
 /** An AbortSignal that fires on the first SIGINT/SIGTERM. */
@@ -107,15 +121,18 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
       .command('k8s-audit')
       .description('Serve the Kubernetes API server audit webhook backend (POST audit.k8s.io/v1 EventList)')
       .requiredOption('--listen <host:port>', 'address to listen on, e.g. 0.0.0.0:8443')
-      .option('--max-body-bytes <n>', 'largest request body accepted', String(32 * 1024 * 1024)),
-  ).action(async (opts: CommonOptions & { listen: string; maxBodyBytes: string }) => {
+      .option('--max-body-bytes <n>', 'largest request body accepted', String(32 * 1024 * 1024))
+      .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+      .option('--tls-key <file>', 'PEM private key of --tls-cert'),
+  ).action(async (opts: CommonOptions & { listen: string; maxBodyBytes: string; tlsCert?: string; tlsKey?: string }) => {
     const m = /^(.*):(\d+)$/.exec(opts.listen);
     if (!m) throw new VigilError('VGL_CONFIG_INVALID', `--listen must be host:port, got '${opts.listen}'`, { field: '--listen' });
     const host = m[1]!.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
     const maxBodyBytes = positiveInt('--max-body-bytes', opts.maxBodyBytes);
+    const tls = tlsFiles(opts.tlsCert, opts.tlsKey);
     await withOutput('k8s_audit', opts, logger, async (output) => {
       const signal = stopSignal();
-      const webhook = await startK8sAuditWebhook({ host, port: Number(m[2]), maxBodyBytes, output, logger });
+      const webhook = await startK8sAuditWebhook({ host, port: Number(m[2]), maxBodyBytes, output, logger, ...(tls ? { tls } : {}) });
       out(`k8s audit webhook listening on ${webhook.url}`);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await webhook.close();

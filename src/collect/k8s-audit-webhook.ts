@@ -25,6 +25,8 @@ export interface K8sAuditWebhookOptions {
   maxBodyBytes?: number;
   output: CollectorOutput;
   logger: Logger;
+  /** Serve HTTPS with this PEM certificate and key (API servers usually reach webhooks over TLS). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface K8sAuditWebhook {
@@ -52,7 +54,11 @@ function eventsOf(body: unknown): Record<string, unknown>[] {
 
 export async function startK8sAuditWebhook(options: K8sAuditWebhookOptions): Promise<K8sAuditWebhook> {
   const { output, logger } = options;
-  const app = Fastify({ bodyLimit: options.maxBodyBytes ?? 32 * 1024 * 1024, loggerInstance: logger.child({ component: 'k8s-audit-webhook' }) });
+  const app = Fastify({
+    bodyLimit: options.maxBodyBytes ?? 32 * 1024 * 1024,
+    loggerInstance: logger.child({ component: 'k8s-audit-webhook' }),
+    https: options.tls ?? null,
+  });
   app.setErrorHandler((err: FastifyError, _request, reply) => {
     // Body parsing failures (bad JSON, too large, wrong content type) arrive here with their status.
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -79,5 +85,5 @@ export async function startK8sAuditWebhook(options: K8sAuditWebhookOptions): Pro
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  return { url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`, close: () => app.close() };
+  return { url: `${options.tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`, close: () => app.close() };
 }

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
@@ -132,4 +135,35 @@ test('`vigil collect k8s-audit --listen` serves the webhook until SIGTERM, then 
   }
   expect(vigil.child.exitCode).toBe(0);
   expect(vigil.output()).toContain(`k8s_audit: published 1 events to tenant ${tenant}`);
+});
+
+test('over HTTPS with --tls-cert/--tls-key, as API servers usually call webhooks', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-tls-'));
+  const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  expect(made.status).toBe(0);
+  const tenant = uniqueTenant('hooktls');
+  const sub = await subscribeEvents(tenant);
+  const client = await mqtt.connectAsync(sharedMqttUrl());
+  const output = new CollectorOutput(client, { tenant, source: 'k8s_audit', collector: 'test', maxBatchDelayMs: 20 }, logger);
+  const webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, output, logger, tls: { cert: readFileSync(cert), key: readFileSync(key) } });
+  try {
+    expect(webhook.url).toMatch(/^https:/);
+    const body = JSON.stringify(eventList([trace('exec_pod.json')]));
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${webhook.url}/`, { method: 'POST', ca: readFileSync(cert), headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(200);
+    await sub.until((e) => e.length === 1);
+  } finally {
+    await webhook.close();
+    output.close();
+    await client.endAsync();
+    await sub.close();
+  }
 });
