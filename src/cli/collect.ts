@@ -1,8 +1,8 @@
 /**
  * `vigil collect file|k8s-audit|procfs`: the edge collectors. Each publishes one source's events to
  * MQTT_URL (msgpack batches, QoS 1) for a tenant, optionally only those matching `--edge-rules`, and
- * on exit (end of input, or SIGINT/SIGTERM) waits for the broker to acknowledge everything it queued,
- * then prints its counts.
+ * on exit (end of input, or SIGINT/SIGTERM) waits for the broker to acknowledge everything it queued
+ * (however long an outage lasts: nothing is given up silently), then prints its counts.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -77,7 +77,10 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
   const tenant = opts.tenant ?? config.VIGIL_TENANTS[0]!;
   // Keyed by tenant and source: spilled batches are published on the topic they were collected for.
   const spill = opts.spillDir ? new SpillQueue(path.join(opts.spillDir, tenant, source), positiveInt('--spill-max-mb', opts.spillMaxMb) * 1024 * 1024, logger) : undefined;
-  const client: MqttClient = await mqtt.connectAsync(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+  // Not connectAsync: a collector starts (and buffers) while the broker is unreachable.
+  const client: MqttClient = mqtt.connect(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+  client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
+  client.on('offline', () => logger.warn({ url: config.MQTT_URL }, 'broker unreachable: buffering events until it is back'));
   const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), ...(edge ? { edge } : {}), ...(spill ? { spill } : {}) }, logger);
   try {
     await run(output);

@@ -57,6 +57,13 @@ async function listFiles(p: string): Promise<string[]> {
   return nested.flat();
 }
 
+function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
 export class FileCollector {
   private readonly tails = new Map<string, FileTail>();
   /** Gzip archives already read (never followed). */
@@ -71,12 +78,12 @@ export class FileCollector {
   /** Reads everything there is; with `follow`, keeps going until the signal aborts. Returns the number of files read. */
   async run(): Promise<number> {
     const { follow = false, pollMs = 500, signal } = this.options;
-    await this.discover(follow && this.options.fromEnd === true);
+    await this.discover(follow && this.options.fromEnd === true, false);
     await this.drain();
     while (follow && !signal?.aborted) {
       await abortableSleep(pollMs, signal);
-      await this.discover(false);
-      for (const tail of this.tails.values()) await tail.poll();
+      await this.discover(false, true);
+      await this.drain();
     }
     for (const tail of this.tails.values()) tail.finish();
     return this.files;
@@ -93,13 +100,44 @@ export class FileCollector {
       : new JsonLineDecoder(file, this.options.source, this.sink);
   }
 
-  private async discover(skipExisting: boolean): Promise<void> {
-    const files = (await Promise.all(this.options.paths.map(listFiles))).flat();
+  /**
+   * Finds files not read yet. On a rescan (follow mode) a path that disappeared is not an error: log
+   * rotation removes and renames files; a followed file that is gone is finished and forgotten.
+   */
+  private async discover(skipExisting: boolean, rescan: boolean): Promise<void> {
+    const lists = await Promise.all(this.options.paths.map((p) => (rescan ? listFiles(p).catch(() => []) : listFiles(p))));
+    const files = lists.flat();
     for (const file of files) {
       if (this.tails.has(file) || this.archives.has(file)) continue;
+      if (await this.adoptRenamed(file)) continue;
       this.files += 1;
       await this.open(file, skipExisting);
     }
+    if (!rescan) return;
+    const listed = new Set(files);
+    for (const [file, tail] of this.tails) {
+      if (listed.has(file) || (await exists(file))) continue;
+      tail.finish();
+      this.tails.delete(file);
+    }
+  }
+
+  /**
+   * A followed file renamed by rotation (audit.log → audit.log.1) keeps its tail under the new name,
+   * so it is neither read again from the start nor cut short; the old name is then a new file.
+   */
+  private async adoptRenamed(file: string): Promise<boolean> {
+    const inode = await stat(file).then((s) => s.ino, () => undefined);
+    if (inode === undefined) return false;
+    for (const [old, tail] of this.tails) {
+      if (tail.currentInode !== inode) continue;
+      if ((await stat(old).then((s) => s.ino, () => undefined)) === inode) continue; // a hard link: both names live
+      this.tails.delete(old);
+      tail.renameTo(file);
+      this.tails.set(file, tail);
+      return true;
+    }
+    return false;
   }
 
   private async open(file: string, skipExisting: boolean): Promise<void> {

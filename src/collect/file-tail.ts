@@ -24,10 +24,24 @@ export class FileTail {
    *   is flushed (completing audit events whose EOE never comes; auparse waits 2 s too: eoe_timeout).
    */
   constructor(
-    readonly file: string,
+    private path: string,
     private readonly decoder: LineDecoder,
     private readonly idleFlushMs = 2000,
   ) {}
+
+  get file(): string {
+    return this.path;
+  }
+
+  /** The inode being read (undefined before the first read). */
+  get currentInode(): number | undefined {
+    return this.inode;
+  }
+
+  /** Log rotation renamed the file: keep reading it, from where we are, under its new name. */
+  renameTo(path: string): void {
+    this.path = path;
+  }
 
   /** Continue after content already consumed another way (a whole JSON document of `lines` lines). */
   skipTo(offset: number, lines: number, inode: number): void {
@@ -40,7 +54,7 @@ export class FileTail {
   async poll(): Promise<number> {
     let info;
     try {
-      info = await stat(this.file);
+      info = await stat(this.path);
     } catch {
       return 0; // gone for now (rotation in progress); try again next poll
     }
@@ -56,7 +70,7 @@ export class FileTail {
     this.lastDataAt = Date.now();
     const length = Math.min(info.size - this.offset, MAX_READ_BYTES);
     const chunk = Buffer.alloc(length);
-    const handle = await open(this.file, 'r');
+    const handle = await open(this.path, 'r');
     let read: number;
     try {
       ({ bytesRead: read } = await handle.read(chunk, 0, length, this.offset));

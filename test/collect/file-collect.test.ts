@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -95,7 +95,7 @@ test('--edge-rules naming a broken rule refuses to start (it would silently disc
   expect(r.stderr).toMatch(/VGL_RULE_UNKNOWN_MODIFIER: .*bad\.yml:4/);
 });
 
-test('--follow tails an audit log: appended records are grouped, published, and a rotated (truncated) file is read again', async () => {
+test('--follow tails an audit log: appended records are grouped and published; truncation and rotation by rename are handled', async () => {
   const tenant = uniqueTenant('follow');
   const dir = tmp();
   const log = path.join(dir, 'audit.log');
@@ -119,6 +119,17 @@ test('--follow tails an audit log: appended records are grouped, published, and 
     // logrotate copytruncate: the file starts again, shorter
     writeFileSync(log, 'type=SYSCALL msg=audit(1764144188.000:4): syscall=59 comm="w" exe="/usr/bin/w"\n');
     await sub.until((e) => e.some((x) => x.data['msg'] === 'audit(1764144188.000:4)'));
+    // rotation by rename (auditd's own): the renamed file keeps its place (its last line is not lost, nothing is
+    // read twice) and the new file under the old name is read from its start
+    const before = sub.events.length;
+    const line = (serial: number): string => `type=SYSCALL msg=audit(1764144189.000:${serial}): syscall=59 comm="a" exe="/usr/bin/a"\ntype=EOE msg=audit(1764144189.000:${serial}):\n`;
+    appendFileSync(log, line(5));
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, line(6));
+    await sub.until((e) => e.length >= before + 2);
+    appendFileSync(log, line(7)); // once this one is in, a re-read of audit.log.1 would have been too
+    await sub.until((e) => e.some((x) => x.data['msg'] === 'audit(1764144189.000:7)'));
+    expect(sub.events.slice(before).map((e) => e.data['msg'])).toEqual(['audit(1764144189.000:5)', 'audit(1764144189.000:6)', 'audit(1764144189.000:7)']);
   } finally {
     controller.abort();
     await running;
