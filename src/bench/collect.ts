@@ -2,10 +2,12 @@
  * Edge collector throughput, one thread: audit log decoding (lines/s, execve events of 7 records as
  * auditd writes them), NDJSON k8s audit decoding with shape checks (events/s, the Falco traces
  * replayed), publishing through CollectorOutput to the in-process broker until every batch is
- * acknowledged (events/s), edge-rule filtering cost (events/s with Vigil's Kubernetes rules), and
- * the cost of one full /proc scan (the procfs poller's baseline).
+ * acknowledged (events/s), edge-rule filtering cost (events/s with Vigil's Kubernetes rules), the
+ * spill directory's write and read-back rate (events/s, 500-event batches, the outage path), and the
+ * cost of one full /proc scan (the procfs poller's baseline).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
@@ -15,6 +17,7 @@ import { EdgeFilter } from '../collect/edge-filter';
 import { JsonLineDecoder } from '../collect/json-records';
 import { ProcfsPoller } from '../collect/procfs-poller';
 import type { RecordSink } from '../collect/record-sink';
+import { SpillQueue } from '../collect/spill-queue';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker';
 import { projectRoot } from '../project-root';
 
@@ -86,6 +89,18 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     await client.endAsync();
     await broker.close();
   }
+
+  const spill = new SpillQueue(mkdtempSync(join(tmpdir(), 'vigil-bench-spill-')), 1 << 30, logger);
+  const raw = jsonSink.records.map((data, i) => ({ id: `e${i}`, time: i, data }));
+  t = process.hrtime.bigint();
+  for (let i = 0; i < raw.length; i += 500) spill.push(raw.slice(i, i + 500));
+  figures['spill_write_events_per_s'] = perSecond(raw.length, t);
+  t = process.hrtime.bigint();
+  while (!spill.isEmpty) {
+    const read = spill.shift();
+    if ('release' in read) read.release();
+  }
+  figures['spill_read_events_per_s'] = perSecond(raw.length, t);
 
   const poller = new ProcfsPoller({ hostname: 'bench', emit: () => undefined, logger });
   t = process.hrtime.bigint();

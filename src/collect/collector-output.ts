@@ -83,7 +83,9 @@ export class CollectorOutput implements RecordSink {
   /** Whether `n` more events fit in the buffer (or its spill) without dropping older ones: push back on senders that can retry. */
   hasRoomFor(n: number): boolean {
     if (this.options.spill) return !this.options.spill.nearlyFull;
-    return this.publisher.stats.bufferedEvents + n <= this.maxBufferedEvents;
+    const buffered = this.publisher.stats.bufferedEvents;
+    // An empty buffer takes any batch, or one larger than the bound would be refused forever.
+    return buffered === 0 || buffered + n <= this.maxBufferedEvents;
   }
 
   /** Resolves once the broker has acknowledged every queued event. */
