@@ -77,7 +77,10 @@ export class CollectorOutput implements RecordSink {
   issue(error: VigilError): void {
     this.malformed += 1;
     if (this.issues.length < KEPT_ISSUES) this.issues.push(error);
-    this.logger.warn({ code: error.code, location: error.location }, error.message);
+    // Every issue is counted; a garbled file must not flood the log, so after the first few only every 1000th is logged.
+    if (this.malformed <= KEPT_ISSUES || this.malformed % 1000 === 0) {
+      this.logger.warn({ code: error.code, location: error.location, malformed: this.malformed }, error.message);
+    }
   }
 
   /** Whether `n` more events fit in the buffer (or its spill) without dropping older ones: push back on senders that can retry. */

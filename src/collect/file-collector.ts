@@ -44,16 +44,23 @@ async function isGzipFile(file: string): Promise<boolean> {
   }
 }
 
-async function listFiles(p: string): Promise<string[]> {
+/**
+ * The regular files under `p`. A named path that cannot be read is an error; an entry inside a
+ * directory that cannot be (a dangling link) is listed anyway, so opening it reports it and the
+ * others are read. FIFOs, sockets and devices are skipped: reading them would block or never end.
+ */
+async function listFiles(p: string, named = true): Promise<string[]> {
   let info;
   try {
     info = await stat(p);
   } catch (e) {
+    if (!named) return [p];
     throw new VigilError('VGL_COLLECT_INPUT', `cannot read: ${(e as Error).message}`, { file: p });
   }
-  if (!info.isDirectory()) return [p];
+  if (info.isFile()) return [p];
+  if (!info.isDirectory()) return [];
   const entries = await readdir(p, { withFileTypes: true });
-  const nested = await Promise.all(entries.sort((a, b) => a.name.localeCompare(b.name)).map((e) => listFiles(path.join(p, e.name))));
+  const nested = await Promise.all(entries.sort((a, b) => a.name.localeCompare(b.name)).map((e) => listFiles(path.join(p, e.name), false)));
   return nested.flat();
 }
 
@@ -111,7 +118,13 @@ export class FileCollector {
       if (this.tails.has(file) || this.archives.has(file)) continue;
       if (await this.adoptRenamed(file)) continue;
       this.files += 1;
-      await this.open(file, skipExisting);
+      if (rescan) this.options.logger.info({ file }, 'following a new file');
+      try {
+        await this.open(file, skipExisting);
+      } catch (e) {
+        // Unreadable (permissions) or gone between listing and opening: report it, keep the others going.
+        this.sink.issue(new VigilError('VGL_COLLECT_INPUT', `cannot read: ${(e as Error).message}`, { file }));
+      }
     }
     if (!rescan) return;
     const listed = new Set(files);
@@ -132,6 +145,7 @@ export class FileCollector {
     for (const [old, tail] of this.tails) {
       if (tail.currentInode !== inode) continue;
       if ((await stat(old).then((s) => s.ino, () => undefined)) === inode) continue; // a hard link: both names live
+      this.options.logger.info({ from: old, to: file }, 'followed file renamed by rotation');
       this.tails.delete(old);
       tail.renameTo(file);
       this.tails.set(file, tail);

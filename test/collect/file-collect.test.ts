@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -46,19 +46,21 @@ test('CloudTrail Records file (gzip) and a JSON array: every record published wi
   }
 });
 
-test('a directory of k8s audit files and NDJSON with garbled lines: good lines published, bad ones reported with file:line', async () => {
+test('a directory of k8s audit files and NDJSON with garbled lines and a dangling link: good lines published, bad ones reported with file:line', async () => {
   const tenant = uniqueTenant('k8s');
   const dir = tmp();
   mkdirSync(path.join(dir, 'nested'));
   const traces = ['create_deployment.json', 'delete_secret.json'].map((f) => readFileSync(path.join(falcoTraces, f), 'utf8').trim());
   const ndjson = path.join(dir, 'nested', 'audit.log');
   writeFileSync(ndjson, [traces[0], '{"truncated": ', '', '["not", "an", "event"]', traces[1], '{"kind":"Event"}'].join('\n') + '\n');
+  symlinkSync(path.join(dir, 'rotated-away.log'), path.join(dir, 'dangling.log'));
   const sub = await subscribeEvents(tenant);
   try {
     const r = collect([dir, '--source', 'k8s_audit'], tenant);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('published 2 events');
-    expect(r.stdout).toContain('malformed 3');
+    expect(r.stdout).toContain('malformed 4');
+    expect(r.stderr).toContain(`VGL_COLLECT_INPUT: ${path.join(dir, 'dangling.log')}: cannot read`);
     expect(r.stderr).toContain(`VGL_COLLECT_INPUT: ${ndjson}:2: not JSON`);
     expect(r.stderr).toContain(`VGL_COLLECT_INPUT: ${ndjson}:4: not a k8s_audit event`);
     expect(r.stderr).toMatch(new RegExp(`VGL_COLLECT_INPUT: ${ndjson}:6 field (auditID|verb|stage)`));
