@@ -51,14 +51,15 @@ test('a redelivered batch and re-sent detections under a new batch id change not
 
 test('no second alert for the same rule within suppressFor; a new one after it', async () => {
   const web = host('suppression-1');
-  await h.send(web, 's1', [h.det(`${h.tenant}-s1`, 't_exec', web, Date.now())], { suppressFor: '3s' });
+  // Long enough for the second detection to arrive within it on a loaded machine.
+  await h.send(web, 's1', [h.det(`${h.tenant}-s1`, 't_exec', web, Date.now())], { suppressFor: '6s' });
   const first = await h.stateWhen(web, (v) => v.alertCount === 1, 'first alert');
   await h.send(web, 's2', [h.det(`${h.tenant}-s2`, 't_exec', web, Date.now())]);
   const suppressed = await h.stateWhen(web, (v) => v.eventCount === 2, 'second detection applied');
   expect(suppressed.alertCount).toBe(1);
 
   const alert = first.openAlerts[0]!;
-  await new Promise((r) => setTimeout(r, Math.max(0, alert.raisedAt + 3_000 - Date.now()) + 200));
+  await new Promise((r) => setTimeout(r, Math.max(0, alert.raisedAt + 6_000 - Date.now()) + 200));
   await h.send(web, 's3', [h.det(`${h.tenant}-s3`, 't_exec', web, Date.now())]);
   const again = await h.stateWhen(web, (v) => v.eventCount === 3, 'third detection applied');
   expect(again.alertCount).toBe(2);
@@ -121,16 +122,16 @@ test('the quiet period completes a correlator with nothing open; an open alert o
   const quiet = host('quiet-1');
   const busy = host('quiet-2');
   const suppressing = host('quiet-3');
-  await h.send(quiet, 'p1', [h.det(`${h.tenant}-p1`, 't_recon', quiet, Date.now())], { quietPeriod: '2s' });
-  await h.send(busy, 'p2', [h.det(`${h.tenant}-p2`, 't_exec', busy, Date.now())], { quietPeriod: '2s' });
-  await h.send(suppressing, 'p3', [h.det(`${h.tenant}-p3`, 't_recon', suppressing, Date.now())], { quietPeriod: '2s' });
+  await h.send(quiet, 'p1', [h.det(`${h.tenant}-p1`, 't_recon', quiet, Date.now())], { quietPeriod: '3s' });
+  await h.send(busy, 'p2', [h.det(`${h.tenant}-p2`, 't_exec', busy, Date.now())], { quietPeriod: '3s' });
+  await h.send(suppressing, 'p3', [h.det(`${h.tenant}-p3`, 't_recon', suppressing, Date.now())], { quietPeriod: '3s' });
   await h.stateWhen(suppressing, (v) => v.eventCount === 1, 'detection applied');
-  await h.handle(suppressing).executeUpdate(suppressUpdate, { args: [{ rule: 't_recon', for: '6s', by: 'alice', reason: 'scanner' }] });
+  await h.handle(suppressing).executeUpdate(suppressUpdate, { args: [{ rule: 't_recon', for: '12s', by: 'alice', reason: 'scanner' }] });
   await h.handle(quiet).result();
   expect((await h.handle(quiet).describe()).status.name).toBe('COMPLETED');
 
   // Well past their quiet period, the correlator with an open alert and the one holding a suppression still run.
-  await new Promise((r) => setTimeout(r, 4_000));
+  await new Promise((r) => setTimeout(r, 6_000));
   const statuses: WorkflowExecutionStatusName[] = await Promise.all([busy, suppressing].map(async (e) => (await h.handle(e).describe()).status.name));
   expect(statuses).toEqual(['RUNNING', 'RUNNING']);
   // Once the suppression has ended, it completes.
