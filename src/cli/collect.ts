@@ -71,10 +71,11 @@ function withCommonOptions(command: Command): Command {
 
 /** Connects to the broker and builds the source's output; `run` gets it and the connection is closed after. */
 async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logger, run: (output: CollectorOutput) => Promise<void>): Promise<void> {
-  const config = loadConfig();
+  // --tenant goes through the VIGIL_TENANTS schema, so a tenant id that would make a bad topic is refused.
+  const config = loadConfig(process.env, opts.tenant ? { VIGIL_TENANTS: opts.tenant } : {});
   if (!config.MQTT_URL) throw new VigilError('VGL_CONFIG_INVALID', 'MQTT_URL is required for collectors (e.g. mqtt://127.0.0.1:1883)', { field: 'MQTT_URL' });
   const edge = opts.edgeRules ? await EdgeFilter.load(opts.edgeRules, source, logger) : undefined;
-  const tenant = opts.tenant ?? config.VIGIL_TENANTS[0]!;
+  const tenant = config.VIGIL_TENANTS[0]!;
   // Keyed by tenant and source: spilled batches are published on the topic they were collected for.
   const spill = opts.spillDir ? new SpillQueue(path.join(opts.spillDir, tenant, source), positiveInt('--spill-max-mb', opts.spillMaxMb) * 1024 * 1024, logger) : undefined;
   // Not connectAsync: a collector starts (and buffers) while the broker is unreachable.
