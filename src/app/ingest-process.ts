@@ -32,7 +32,7 @@ export async function startIngestRole(config: Config, mqttUrl: string, client: C
     tenants: config.VIGIL_TENANTS,
     rules: runtime.ruleSet,
     builder: runtime.builder,
-    router: new EntityRouter(client, logger.child({ role: 'router' })),
+    router: new EntityRouter(client, logger.child({ role: 'router' }), { uiBaseUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}` }),
     archive,
     logger: logger.child({ role: 'ingest' }),
   });

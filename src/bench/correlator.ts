@@ -6,7 +6,7 @@
  *                      (adaptive cross-message batching as ingest does it, 32 messages of 500 in flight)
  *   single_*           the same with one signal per detection (the naive design) → batched_vs_single_ratio
  *   latency_*          event-to-alert through MQTT (in-process broker) → ingest → Temporal → alert raised,
- *                      at a steady 1,000 events/s; one alert per host (first high-level event)
+ *                      at a steady 1,000 events/s over 100 hosts; 1,000 alerts (each host × 10 rules once)
  *   memory_*           worker heap per cached idle correlator (needs --expose-gc, as `npm run bench` runs it)
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -39,6 +39,9 @@ const BATCHED_DETECTIONS = 40_000;
 const SINGLE_DETECTIONS = 4_000;
 const LATENCY_RATE = 1000;
 const LATENCY_SECONDS = 15;
+/** The latency phase's entities and alerting rules: each (host, rule) pair alerts once (suppression). */
+const LATENCY_HOSTS = 100;
+const ALERT_RULES = 10;
 /** MQTT messages of 500 events in flight in ingest (VIGIL_INGEST_CONNECTIONS × instances). */
 const ROUTES_IN_FLIGHT = 32;
 
@@ -51,18 +54,20 @@ function rulesDir(): string {
   mkdirSync(path.join(dir, 'correlations'));
   mkdirSync(path.join(dir, 'responses'));
   writeFileSync(path.join(dir, 'responses', 'none.yml'), 'bindings: []\n');
-  writeFileSync(
-    path.join(dir, 'sigma', 'bench.yml'),
-    [
-      'title: Bench alert',
-      'id: 5a0f1d4e-0000-4000-8000-000000000001',
-      'name: bench_alert',
-      'tags: [attack.execution, attack.t1059]',
-      'logsource: { product: linux, category: process_creation }',
-      "detection: { selection: { Image|endswith: '/bench-alert' }, condition: selection }",
-      'level: high',
-    ].join('\n'),
-  );
+  for (let k = 0; k < ALERT_RULES; k++) {
+    writeFileSync(
+      path.join(dir, 'sigma', `bench-alert-${k}.yml`),
+      [
+        `title: Bench alert ${k}`,
+        `id: 5a0f1d4e-0000-4000-8000-0000000001${String(k).padStart(2, '0')}`,
+        `name: bench_alert_${k}`,
+        'tags: [attack.execution, attack.t1059]',
+        'logsource: { product: linux, category: process_creation }',
+        `detection: { selection: { Image|endswith: '/bench-alert-${k}' }, condition: selection }`,
+        'level: high',
+      ].join('\n'),
+    );
+  }
   // A live correlation in every host correlator, so the core's cost is in the figures (it never fires).
   writeFileSync(
     path.join(dir, 'correlations', 'bench.yml'),
@@ -212,35 +217,40 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     });
     const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector' });
     const publisher = new BatchPublisher(mqttClient, { tenant: TENANT, source: 'process', collector: 'bench', maxBatchEvents: 100, maxBatchDelayMs: 10 }, quiet);
+    // 1,000 events/s over 100 hosts (10 per host per second); one event in 15 is the first occurrence of an
+    // alerting rule on its host, so each of the 1,000 (host, rule) pairs raises exactly one alert.
     const total = LATENCY_RATE * LATENCY_SECONDS;
+    const alertEvery = Math.floor(total / (LATENCY_HOSTS * ALERT_RULES));
     const start = Date.now();
     for (let i = 0; i < total; i++) {
       const due = start + (i * 1000) / LATENCY_RATE;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const host = i % HOSTS;
-      // The first event of each host in this phase is the alerting one.
-      const image = i < HOSTS ? '/usr/bin/bench-alert' : '/usr/bin/bench-noise';
-      publisher.add({ id: `lat-${i}`, time: Date.now(), data: { Hostname: `bench-host-${host}`, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
+      const host = i % LATENCY_HOSTS;
+      const pair = i % alertEvery === 0 ? i / alertEvery : -1;
+      const image = pair >= 0 && pair < LATENCY_HOSTS * ALERT_RULES ? `/usr/bin/bench-alert-${Math.floor(pair / LATENCY_HOSTS)}` : '/usr/bin/bench-noise';
+      const hostname = pair >= 0 && pair < LATENCY_HOSTS * ALERT_RULES ? `lat-host-${pair % LATENCY_HOSTS}` : `lat-host-${host}`;
+      publisher.add({ id: `lat-${i}`, time: Date.now(), data: { Hostname: hostname, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
     }
     await publisher.flush();
     const latencies: number[] = [];
-    const deadline = Date.now() + 120_000;
-    for (let h = 0; h < HOSTS && Date.now() < deadline; h++) {
-      const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `bench-host-${h}` }));
+    const deadline = Date.now() + 180_000;
+    for (let h = 0; h < LATENCY_HOSTS && Date.now() < deadline; h++) {
+      const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `lat-host-${h}` }));
       for (;;) {
-        const state = await handle.query(entityStateQuery);
-        const alert = state.openAlerts.find((a) => a.events[0]?.id === `lat-${h}`);
-        if (alert) {
-          latencies.push(alert.raisedAt - alert.firstSeen);
+        const state = await handle.query(entityStateQuery).catch(() => undefined);
+        const alerts = state?.openAlerts.filter((a) => a.rule.id.startsWith('5a0f1d4e-0000-4000-8000-0000000001')) ?? [];
+        if (alerts.length >= ALERT_RULES) {
+          for (const a of alerts) latencies.push(a.raisedAt - a.firstSeen);
           break;
         }
         if (Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 200));
       }
     }
     latencies.sort((a, b) => a - b);
     figures.latency_load_events_per_s = LATENCY_RATE;
+    figures.latency_hosts = LATENCY_HOSTS;
     figures.latency_samples = latencies.length;
     figures.latency_p50_ms = percentile(latencies, 50);
     figures.latency_p99_ms = percentile(latencies, 99);
