@@ -14,6 +14,7 @@ import type { SourceKind } from '../model/source';
 import { ingestSubscription, parseEventsTopic } from '../mqtt/topics';
 import { decodeBatch } from '../mqtt/wire-codec';
 import { DeadLetterPublisher } from './dead-letter';
+import { handleWithOrderedAcks } from './ordered-acks';
 import type { DetectionBuilder } from './detection-builder';
 import type { EntityRouter } from './entity-router';
 import type { RawArchive } from './raw-archive';
@@ -32,12 +33,10 @@ export interface IngestOptions {
   clientId: string;
   /** MQTT 5 shared-subscription group; '' = plain subscription (MQTT 3.1.1, e.g. the in-process broker). */
   shareGroup: string;
-  /**
-   * Consuming connections in this process (shared subscriptions only). mqtt.js handles one message per
-   * connection at a time (it acknowledges in order, after the hand-off), so several connections keep
-   * several messages in flight and let the router combine their detections into fewer signals.
-   */
+  /** Consuming connections in this process (shared subscriptions only). */
   connections?: number;
+  /** Messages handled at once per connection (acknowledged in order once handed off). Default 32. */
+  maxInFlightPerConnection?: number;
   tenants: readonly string[];
   rules: () => DetectionRules;
   builder: () => DetectionBuilder;
@@ -131,22 +130,20 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
     await routeWithRetry(() => options.router.route(topic.tenant, detections), logger, () => stopping);
   };
 
-  // mqtt.js sends the PUBACK only when this callback is called, and reads the next message after it:
-  // acknowledging after the hand-off gives at-least-once delivery and natural back-pressure.
+  // Each message is acknowledged after its hand-off (at-least-once), in order, with up to
+  // `maxInFlightPerConnection` messages being handled at once; beyond that reading pauses (back-pressure).
   const subscription = ingestSubscription(options.shareGroup);
   const count = options.shareGroup ? Math.max(1, options.connections ?? 1) : 1;
   const consumers: MqttClient[] = [];
   for (let i = 0; i < count; i++) {
-    const client = await mqtt.connectAsync(options.mqttUrl, { ...baseOptions, clientId: count === 1 ? options.clientId : `${options.clientId}-${i}` });
-    client.handleMessage = (packet, done) => {
-      handle(packet as IPublishPacket).then(
-        () => done(),
-        (err: unknown) => {
-          logger.error({ err, topic: packet.cmd === 'publish' ? packet.topic : undefined }, 'ingest failed on a message; not acknowledged');
-          if (!stopping) done(err as Error);
-        },
-      );
-    };
+    // The handler is installed before the connection opens: a resumed session's unacknowledged messages
+    // arrive right after CONNACK, and mqtt.js's default handler would acknowledge (and so lose) them.
+    const client = mqtt.connect(options.mqttUrl, { ...baseOptions, clientId: count === 1 ? options.clientId : `${options.clientId}-${i}` });
+    handleWithOrderedAcks(client, handle, { maxInFlight: options.maxInFlightPerConnection ?? 32, logger });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
     await client.subscribeAsync(subscription, { qos: 1 });
     consumers.push(client);
   }
