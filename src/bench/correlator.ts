@@ -6,7 +6,7 @@
  *                      (adaptive cross-message batching as ingest does it, 32 messages of 500 in flight)
  *   single_*           the same with one signal per detection (the naive design) → batched_vs_single_ratio
  *   latency_*          event-to-alert through MQTT (in-process broker) → ingest → Temporal → alert raised,
- *                      at a steady 1,000 events/s over 100 hosts; 1,000 alerts (each host × 10 rules once)
+ *                      at steady 200 and 1,000 events/s over 100 hosts; 1,000 alerts per rate (host × 10 rules)
  *   memory_*           worker heap per cached idle correlator (needs --expose-gc, as `npm run bench` runs it)
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -37,8 +37,9 @@ const TENANT = 'bench';
 const HOSTS = 1000;
 const BATCHED_DETECTIONS = 40_000;
 const SINGLE_DETECTIONS = 4_000;
-const LATENCY_RATE = 1000;
-const LATENCY_SECONDS = 15;
+/** Event rates of the latency runs, events/s; each run lasts LATENCY_SECONDS. */
+const LATENCY_RATES = [200, 1000];
+const LATENCY_SECONDS = 10;
 /** The latency phase's entities and alerting rules: each (host, rule) pair alerts once (suppression). */
 const LATENCY_HOSTS = 100;
 const ALERT_RULES = 10;
@@ -137,6 +138,41 @@ async function routeLoad(router: EntityRouter, n: number, seqBase: number, versi
   }));
 }
 
+/** One latency run at `rate` events/s; returns sorted event-to-alert latencies (ms). */
+async function latencyRun(rate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
+  const total = rate * LATENCY_SECONDS;
+  const alertEvery = Math.floor(total / (LATENCY_HOSTS * ALERT_RULES));
+  const prefix = `lat${rate}-host-`;
+  const start = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const pair = i % alertEvery === 0 ? i / alertEvery : -1;
+    const alerting = pair >= 0 && pair < LATENCY_HOSTS * ALERT_RULES;
+    const image = alerting ? `/usr/bin/bench-alert-${Math.floor(pair / LATENCY_HOSTS)}` : '/usr/bin/bench-noise';
+    const hostname = `${prefix}${alerting ? pair % LATENCY_HOSTS : i % LATENCY_HOSTS}`;
+    publisher.add({ id: `lat${rate}-${i}`, time: Date.now(), data: { Hostname: hostname, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
+  }
+  await publisher.flush();
+  const latencies: number[] = [];
+  const deadline = Date.now() + 180_000;
+  for (let h = 0; h < LATENCY_HOSTS && Date.now() < deadline; h++) {
+    const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `${prefix}${h}` }));
+    for (;;) {
+      const state = await handle.query(entityStateQuery).catch(() => undefined);
+      const alerts = state?.openAlerts.filter((a) => a.rule.id.startsWith('5a0f1d4e-0000-4000-8000-0000000001')) ?? [];
+      if (alerts.length >= ALERT_RULES) {
+        for (const a of alerts) latencies.push(a.raisedAt - a.firstSeen);
+        break;
+      }
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
 const heap = (): number => {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().heapUsed;
@@ -217,44 +253,15 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     });
     const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector' });
     const publisher = new BatchPublisher(mqttClient, { tenant: TENANT, source: 'process', collector: 'bench', maxBatchEvents: 100, maxBatchDelayMs: 10 }, quiet);
-    // 1,000 events/s over 100 hosts (10 per host per second); one event in 15 is the first occurrence of an
-    // alerting rule on its host, so each of the 1,000 (host, rule) pairs raises exactly one alert.
-    const total = LATENCY_RATE * LATENCY_SECONDS;
-    const alertEvery = Math.floor(total / (LATENCY_HOSTS * ALERT_RULES));
-    const start = Date.now();
-    for (let i = 0; i < total; i++) {
-      const due = start + (i * 1000) / LATENCY_RATE;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const host = i % LATENCY_HOSTS;
-      const pair = i % alertEvery === 0 ? i / alertEvery : -1;
-      const image = pair >= 0 && pair < LATENCY_HOSTS * ALERT_RULES ? `/usr/bin/bench-alert-${Math.floor(pair / LATENCY_HOSTS)}` : '/usr/bin/bench-noise';
-      const hostname = pair >= 0 && pair < LATENCY_HOSTS * ALERT_RULES ? `lat-host-${pair % LATENCY_HOSTS}` : `lat-host-${host}`;
-      publisher.add({ id: `lat-${i}`, time: Date.now(), data: { Hostname: hostname, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
+    // At each rate, over 100 fresh hosts: a steady stream where one event in `alertEvery` is the first
+    // occurrence of an alerting rule on its host, so each of the 1,000 (host, rule) pairs alerts exactly once.
+    for (const rate of LATENCY_RATES) {
+      const latencies = await latencyRun(rate, publisher, client);
+      figures[`latency_${rate}eps_samples`] = latencies.length;
+      figures[`latency_${rate}eps_p50_ms`] = percentile(latencies, 50);
+      figures[`latency_${rate}eps_p99_ms`] = percentile(latencies, 99);
     }
-    await publisher.flush();
-    const latencies: number[] = [];
-    const deadline = Date.now() + 180_000;
-    for (let h = 0; h < LATENCY_HOSTS && Date.now() < deadline; h++) {
-      const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `lat-host-${h}` }));
-      for (;;) {
-        const state = await handle.query(entityStateQuery).catch(() => undefined);
-        const alerts = state?.openAlerts.filter((a) => a.rule.id.startsWith('5a0f1d4e-0000-4000-8000-0000000001')) ?? [];
-        if (alerts.length >= ALERT_RULES) {
-          for (const a of alerts) latencies.push(a.raisedAt - a.firstSeen);
-          break;
-        }
-        if (Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    latencies.sort((a, b) => a - b);
-    figures.latency_load_events_per_s = LATENCY_RATE;
     figures.latency_hosts = LATENCY_HOSTS;
-    figures.latency_samples = latencies.length;
-    figures.latency_p50_ms = percentile(latencies, 50);
-    figures.latency_p99_ms = percentile(latencies, 99);
-    figures.latency_max_ms = latencies[latencies.length - 1] ?? NaN;
     publisher.close();
     await mqttClient.endAsync();
     await ingest.stop();
