@@ -72,9 +72,7 @@ export const defaultCorrelatorSettings: CorrelatorSettings = {
  * continue-as-new.
  */
 export function correlateOptionsFor(settings: CorrelatorSettings): CorrelateOptions {
-  // One entity's correlator rarely holds more than a few groups per rule (its group-by is the entity);
-  // the group cap keeps a pathological group-by from pushing the continue-as-new payload past 2 MiB.
-  return { allowedLatenessMs: parseDuration(settings.allowedLateness), maxSeenKeys: 1_000, maxGroupsPerRule: 1_000 };
+  return { allowedLatenessMs: parseDuration(settings.allowedLateness), maxSeenKeys: 1_000 };
 }
 
 /** Detections at or above this level raise an alert on their own; lower ones add risk and feed correlations. */
