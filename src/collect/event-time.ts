@@ -8,7 +8,8 @@ import type { SourceKind } from '../model/source';
 
 type Fields = Record<string, unknown>;
 
-const timeFields: Record<SourceKind, string[]> = {
+/** Where each source keeps its event time, most specific first (dotted paths). */
+export const timeFields: Record<SourceKind, readonly string[]> = {
   cloudtrail: ['eventTime'],
   k8s_audit: ['stageTimestamp', 'requestReceivedTimestamp'],
   process: ['timestamp', 'time', '@timestamp'],

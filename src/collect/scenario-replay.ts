@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { VigilError } from '../error-codes';
 import { SourceKindSchema, type SourceKind } from '../model/source';
 import { BatchPublisher } from './batch-publisher';
+import { timeFields } from './event-time';
 
 const ScenarioLineSchema = z.object({
   source: SourceKindSchema,
@@ -19,16 +20,6 @@ const ScenarioLineSchema = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 export type ScenarioLine = z.infer<typeof ScenarioLineSchema>;
-
-/** Where each source keeps its event time (the field rebased on replay). */
-const timeFieldOf: Record<SourceKind, string[]> = {
-  cloudtrail: ['eventTime'],
-  k8s_audit: ['requestReceivedTimestamp', 'stageTimestamp'],
-  process: ['timestamp'],
-  auditd: ['timestamp'],
-  falco: ['time'],
-  json: ['timestamp'],
-};
 
 export function loadScenario(file: string): ScenarioLine[] {
   const lines = readFileSync(file, 'utf8').split('\n');
@@ -85,7 +76,9 @@ export async function replayScenario(options: ReplayOptions): Promise<{ events: 
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const time = startAt + line.offsetMs;
     const data: Record<string, unknown> = { ...line.data };
-    for (const field of timeFieldOf[line.source]) if (field in data || field === timeFieldOf[line.source][0]) data[field] = new Date(time).toISOString();
+    // Rebase the record's own time fields (and set the primary one when the record has none).
+    const fields = timeFields[line.source];
+    for (const field of fields) if (field in data || field === fields[0]) data[field] = new Date(time).toISOString();
     publisherFor(line.source).add({ id: `${name}:${options.runId}:${i + 1}`, time, data });
   }
   await Promise.all([...publishers.values()].map((p) => p.flush()));

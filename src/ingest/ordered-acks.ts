@@ -25,17 +25,11 @@ interface InFlight {
 
 type SendPacket = (packet: { cmd: 'puback'; messageId: number; reasonCode?: number }, cb?: (err?: Error) => void) => void;
 
-export interface OrderedAckStats {
-  inFlight: number;
-  maxInFlightSeen: number;
-}
-
 export function handleWithOrderedAcks(
   client: MqttClient,
   handle: (packet: IPublishPacket) => Promise<void>,
   options: { maxInFlight: number; logger: Logger },
-): OrderedAckStats {
-  const stats: OrderedAckStats = { inFlight: 0, maxInFlightSeen: 0 };
+): void {
   let window: InFlight[] = [];
   let held: Array<() => void> = [];
   const sendPacket = (client as unknown as { _sendPacket: SendPacket })._sendPacket.bind(client);
@@ -45,7 +39,6 @@ export function handleWithOrderedAcks(
       const head = window.shift()!;
       if (head.messageId !== undefined) sendPacket({ cmd: 'puback', messageId: head.messageId, reasonCode: 0 });
     }
-    stats.inFlight = window.length;
     // Back-pressure: mqtt.js reads the next packet only when a held callback runs.
     while (held.length > 0 && window.length < options.maxInFlight) held.shift()!();
   };
@@ -56,7 +49,6 @@ export function handleWithOrderedAcks(
     const callbacks = held;
     held = [];
     for (const cb of callbacks) cb();
-    stats.inFlight = 0;
   });
 
   client.handleMessage = (packet, callback) => {
@@ -64,8 +56,6 @@ export function handleWithOrderedAcks(
     const entry: InFlight = { messageId: publish.qos > 0 ? publish.messageId : undefined, done: false };
     const current = window;
     current.push(entry);
-    stats.inFlight = current.length;
-    stats.maxInFlightSeen = Math.max(stats.maxInFlightSeen, current.length);
     handle(publish).then(
       () => {
         entry.done = true;
@@ -80,5 +70,4 @@ export function handleWithOrderedAcks(
     if (current.length < options.maxInFlight) proceed();
     else held.push(proceed);
   };
-  return stats;
 }
