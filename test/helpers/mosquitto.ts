@@ -17,6 +17,8 @@ export interface Mosquitto {
   start(): Promise<void>;
   /** Resolves once the broker process has exited (sessions and queued messages are saved on the way out). */
   stop(): Promise<void>;
+  /** Replaces the extra mosquitto.conf lines; they apply from the next start or restart. */
+  reconfigure(extraConfig: readonly string[]): void;
 }
 
 export function mosquittoBinary(): string {
@@ -63,21 +65,24 @@ export async function startMosquitto(): Promise<Mosquitto> {
   chmodSync(dir, 0o777);
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence true',
-      `persistence_location ${dir}/`,
-      'autosave_interval 1',
-      'max_queued_messages 100000',
-      'max_inflight_messages 100',
-      'log_dest stderr',
-      'log_type error',
-      '',
-    ].join('\n'),
-  );
+  const writeConf = (extra: readonly string[]): void =>
+    writeFileSync(
+      conf,
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence true',
+        `persistence_location ${dir}/`,
+        'autosave_interval 1',
+        'max_queued_messages 100000',
+        'max_inflight_messages 100',
+        'log_dest stderr',
+        'log_type error',
+        ...extra,
+        '',
+      ].join('\n'),
+    );
+  writeConf([]);
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -103,5 +108,6 @@ export async function startMosquitto(): Promise<Mosquitto> {
     },
     start: launch,
     stop: kill,
+    reconfigure: writeConf,
   };
 }
