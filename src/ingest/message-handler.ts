@@ -161,7 +161,8 @@ export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packe
       });
     } catch (err) {
       if (deps.stopping()) throw err;
-      throw new RouteRefused((err as Error).message);
+      const cause = (err as Error).cause; // the client's ServiceError wraps the server's answer
+      throw new RouteRefused(`${(err as Error).message}${cause instanceof Error ? `: ${cause.message}` : ''}`);
     }
   };
 

@@ -37,6 +37,7 @@ let ingest: IngestService;
 let publisher: MqttClient;
 let archiveDir: string;
 let archive: RawArchive;
+let stateDir: string;
 const letters: Array<{ topic: string; letter: DeadLetter }> = [];
 
 beforeAll(async () => {
@@ -64,7 +65,7 @@ beforeAll(async () => {
     builder: runtime.builder,
     router: new EntityRouter(client, testLogger),
     archive: (archive = new RawArchive(archiveDir)),
-    stateDir: mkdtempSync(path.join(tmpdir(), 'vigil-ingest-state-')),
+    stateDir: (stateDir = mkdtempSync(path.join(tmpdir(), 'vigil-ingest-state-'))),
     logger: testLogger,
   });
   publisher = await mqtt.connectAsync(sharedMqttUrl(), { protocolVersion: 5 });
@@ -187,4 +188,23 @@ test('an event a rule throws on is dead-lettered alone (VGL_DLQ_MATCH); its batc
   const stored = archived();
   expect(stored.has('match-mate')).toBe(true);
   expect(stored.has('match-thrower')).toBe(false);
+});
+
+test('a message whose detections Temporal refuses (workflow id over its length limit) is dead-lettered as VGL_DLQ_ROUTE, not retried forever', async () => {
+  const longPod = 'p'.repeat(1100); // entity:{tenant}:pod:prod/ppp… exceeds the server's 1,000-character id limit
+  await afterPoison('route', encodeBatch({ v: 1, collector: 'js', events: [{ id: 'route-refused', time: Date.now(), data: podExecEvent('route-refused', 'prod', longPod, 'eve') }] }));
+  const { letter } = await letterWhere((l) => l.code === 'VGL_DLQ_ROUTE');
+  expect(letter.reason).toMatch(/Temporal refused the detections 5 times: .*INVALID_ARGUMENT/);
+  expect(archived().has('route-refused')).toBe(true); // archived; only its routing failed
+});
+
+test('a dead letter too large for the broker is kept in the local dead-letter file, and the message acknowledged', async () => {
+  const garbage = Buffer.alloc(900 * 1024, 0xc1); // not msgpack; as base64 in a JSON letter it exceeds 1 MiB
+  await afterPoison('big', garbage);
+  expect(ingest.stats.deadLettersKept).toBe(1);
+  const file = path.join(stateDir, 'deadletter', tenant, `${new Date().toISOString().slice(0, 10)}.ndjson`);
+  const kept = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetter);
+  expect(kept).toHaveLength(1);
+  expect(kept[0]!.code).toBe('VGL_DLQ_DECODE');
+  expect(Buffer.from(kept[0]!.payloadBase64!, 'base64').equals(garbage)).toBe(true); // (toEqual walks 900k bytes one by one)
 });
