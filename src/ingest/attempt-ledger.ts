@@ -10,8 +10,9 @@
  * crash (the page cache does), and a power cut losing one only allows one more attempt. Records a
  * lost unlink left behind are removed at start-up once older than a day: the directory stays small.
  *
- * A message redelivered while a copy of it is still being handled here (a reconnect, not a crash)
- * is not counted. A message whose record already existed has been through a crash with it: it is a
+ * A message redelivered while a copy of it is still being handled here (a reconnect, not a crash;
+ * recognised by topic, packet id and size, which a redelivery keeps, so no hash is needed for the
+ * common case) is not counted. A message whose record already existed has been through a crash with it: it is a
  * suspect, and the caller handles it alone (see IsolationGate) so that the next crash is its own.
  */
 import { readdirSync, statSync, unlinkSync, mkdirSync } from 'node:fs';
@@ -29,11 +30,17 @@ export interface AttemptStart {
   suspect: boolean;
 }
 
+/** A message as the ledger sees it: a cheap in-process key, and its fingerprint, computed only when needed. */
+export interface LedgerEntry {
+  key: string;
+  fingerprint(): string;
+}
+
 export class AttemptLedger {
-  /** Fingerprints being handled in this process, with how many copies. */
+  /** Keys of messages being handled in this process, with how many copies. */
   private readonly active = new Map<string, number>();
-  /** Fingerprints with a record file written or found by this process. */
-  private readonly recorded = new Set<string>();
+  /** Keys whose record file this process wrote, with the file's fingerprint. */
+  private readonly recorded = new Map<string, string>();
 
   constructor(
     private readonly dir: string,
@@ -51,10 +58,11 @@ export class AttemptLedger {
     }
   }
 
-  async begin(fingerprint: string, redelivered: boolean): Promise<AttemptStart> {
-    const copies = this.active.get(fingerprint) ?? 0;
-    this.active.set(fingerprint, copies + 1);
+  async begin(entry: LedgerEntry, redelivered: boolean): Promise<AttemptStart> {
+    const copies = this.active.get(entry.key) ?? 0;
+    this.active.set(entry.key, copies + 1);
     if (!redelivered || copies > 0) return { attempt: 1, suspect: false };
+    const fingerprint = entry.fingerprint();
     const file = path.join(this.dir, fingerprint);
     const previous = await readFile(file, 'utf8').then(
       (text) => Number.parseInt(text, 10),
@@ -63,7 +71,7 @@ export class AttemptLedger {
     const starts = previous !== undefined && Number.isFinite(previous) && previous > 0 ? previous : 1;
     try {
       await writeFile(file, String(starts + 1));
-      this.recorded.add(fingerprint);
+      this.recorded.set(entry.key, fingerprint);
     } catch (err) {
       // Not fatal: the message is handled all the same, only this start goes uncounted.
       this.logger.warn({ err: (err as Error).message, fingerprint }, 'could not record a redelivered message attempt');
@@ -72,14 +80,16 @@ export class AttemptLedger {
   }
 
   /** Handling finished (handed off or dead-lettered): forget the message. */
-  async end(fingerprint: string): Promise<void> {
-    const copies = (this.active.get(fingerprint) ?? 1) - 1;
+  async end(key: string): Promise<void> {
+    const copies = (this.active.get(key) ?? 1) - 1;
     if (copies > 0) {
-      this.active.set(fingerprint, copies);
+      this.active.set(key, copies);
       return;
     }
-    this.active.delete(fingerprint);
-    if (!this.recorded.delete(fingerprint)) return;
+    this.active.delete(key);
+    const fingerprint = this.recorded.get(key);
+    if (fingerprint === undefined) return;
+    this.recorded.delete(key);
     await unlink(path.join(this.dir, fingerprint)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') this.logger.warn({ err: err.message, fingerprint }, 'could not remove an attempt record');
     });

@@ -72,8 +72,11 @@ type Rejection = Pick<DeadLetter, 'code' | 'reason' | 'field'> & { events?: numb
 interface Message {
   topic: string;
   payload: Buffer;
-  fingerprint: string;
   receivedAt: number;
+  /** Same for every delivery of this message in this process (topic, packet id, size). */
+  key: string;
+  /** sha256 of topic and payload; hashed only when needed (a redelivery, a dead letter). */
+  fingerprint(): string;
 }
 
 type LetterFields = Omit<DeadLetter, 'topic' | 'fingerprint' | 'receivedAt'>;
@@ -91,7 +94,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packe
   const letter = (m: Message, fields: LetterFields): DeadLetter => ({
     ...fields,
     topic: m.topic,
-    fingerprint: m.fingerprint,
+    fingerprint: m.fingerprint(),
     receivedAt: m.receivedAt,
   });
 
@@ -168,16 +171,18 @@ export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packe
 
   const handle = async (packet: IPublishPacket): Promise<void> => {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    let fingerprint: string | undefined;
     const m: Message = {
       topic: packet.topic,
       payload,
-      fingerprint: createHash('sha256').update(packet.topic).update('\0').update(payload).digest('hex').slice(0, 32),
       receivedAt: Date.now(),
+      key: `${packet.topic}\0${packet.messageId ?? ''}\0${payload.length}`,
+      fingerprint: () => (fingerprint ??= createHash('sha256').update(packet.topic).update('\0').update(payload).digest('hex').slice(0, 32)),
     };
     counters.messages += 1;
     const tenant = (): string | undefined => parseEventsTopic(m.topic, deps.tenants).tenant;
     try {
-      const start = await deps.ledger.begin(m.fingerprint, packet.dup === true);
+      const start = await deps.ledger.begin(m, packet.dup === true);
       if (start.attempt > deps.maxAttempts) {
         await rejectWhole(m, tenant(), {
           code: 'VGL_DLQ_ATTEMPTS',
@@ -185,16 +190,16 @@ export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packe
         });
         return;
       }
-      if (start.suspect) logger.warn({ fingerprint: m.fingerprint, topic: m.topic, attempt: start.attempt }, 'redelivered message was in progress when ingest stopped; handling it alone');
+      if (start.suspect) logger.warn({ fingerprint: m.fingerprint(), topic: m.topic, attempt: start.attempt }, 'redelivered message was in progress when ingest stopped; handling it alone');
       await deps.gate.run(start.suspect, () => handOff(m));
     } catch (err) {
       if (deps.stopping()) throw err;
       const code: ErrorCode = err instanceof RouteRefused ? 'VGL_DLQ_ROUTE' : 'VGL_DLQ_INTERNAL';
       const reason = err instanceof RouteRefused ? `Temporal refused the detections ${deps.maxAttempts} times: ${err.message}` : `ingest failed on this message: ${(err as Error).message}`;
-      logger.error({ code, fingerprint: m.fingerprint, topic: m.topic, err: (err as Error).message }, 'message failed; dead-lettering it');
+      logger.error({ code, fingerprint: m.fingerprint(), topic: m.topic, err: (err as Error).message }, 'message failed; dead-lettering it');
       await rejectWhole(m, tenant(), { code, reason });
     } finally {
-      await deps.ledger.end(m.fingerprint);
+      await deps.ledger.end(m.key);
     }
   };
 
