@@ -35,7 +35,11 @@ export interface IngestOptions extends Pick<MessageHandlerDeps, 'tenants' | 'rul
   stateDir: string;
 }
 
-/** A snapshot; to check that nothing was lost, compare events published with `events + deadLetteredEvents`. */
+/**
+ * A snapshot. Counts include redeliveries (at-least-once), so `events + deadLetteredEvents` is at least
+ * the number of events published once everything is handed off; for equality, compare distinct event
+ * ids in the archive and the dead letters.
+ */
 export interface IngestStats extends HandlerCounters {
   /** Messages acknowledged to the broker (PUBACK). */
   acknowledged: number;
