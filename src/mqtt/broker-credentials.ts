@@ -59,7 +59,13 @@ export function credentialFile(dir: string, username: string): string {
 
 /** Writes (or replaces) a file only its owner can read, in a directory only its owner can list (if it creates it). */
 export function writeSecretFile(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) {
+    // Only the file's own folder is private: a recursive mkdir would make every missing parent 0700 too,
+    // hiding sibling folders (the broker's configuration) from the broker's user.
+    mkdirSync(path.dirname(dir), { recursive: true });
+    mkdirSync(dir, { mode: 0o700 });
+  }
   // A fresh file renamed over the old one: an existing file's wider mode is never kept.
   const fresh = `${file}.${process.pid}.tmp`;
   writeFileSync(fresh, text, { mode: 0o600, flag: 'wx' });

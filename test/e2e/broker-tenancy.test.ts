@@ -49,8 +49,9 @@ const archived = (source: 'json' | 'cloudtrail'): string[] => {
 };
 
 beforeAll(async () => {
-  out = mkdtempSync(path.join(tmpdir(), 'vigil-broker-e2e-'));
-  chmodSync(out, 0o755); // the broker, once it has dropped root, must reach the files under it
+  out = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-broker-e2e-')), 'deploy');
+  // The broker, once it has dropped root, must reach the files under it: the generator creates `deploy` itself.
+  chmodSync(path.dirname(out), 0o755);
   const { port, dataDir } = await mosquittoPlace();
   const generated = runVigil(['broker', 'config', '--out', out, '--generate', '--listen', `127.0.0.1:${port}`, '--persistence-dir', dataDir], { VIGIL_TENANTS: tenants.join(','), VIGIL_INGEST_GROUP: 'vigil-ingest' });
   expect([generated.status, generated.stderr]).toEqual([0, '']);

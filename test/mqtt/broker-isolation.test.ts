@@ -28,8 +28,9 @@ interface Broker {
 
 /** The generated files, run by /usr/sbin/mosquitto. */
 async function generatedMosquitto(): Promise<Broker> {
-  const out = mkdtempSync(path.join(tmpdir(), 'vigil-broker-config-'));
-  chmodSync(out, 0o755); // the broker, once it has dropped root, must reach the files under it
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-broker-config-')), 'deploy');
+  // The broker, once it has dropped root, must reach the files under it: the generator creates `deploy` itself.
+  chmodSync(path.dirname(out), 0o755);
   const { port, dataDir } = await mosquittoPlace();
   const generated = runVigil(['broker', 'config', '--out', out, '--generate', '--listen', `127.0.0.1:${port}`, '--persistence-dir', dataDir], {
     VIGIL_TENANTS: TABLE_TENANTS.join(','),
