@@ -16,6 +16,7 @@ export const errorCodes = {
   VGL_DLQ_TOPIC: 'The MQTT topic does not name a known tenant and source.',
   VGL_DLQ_DECODE: 'The message payload is not valid msgpack.',
   VGL_DLQ_SCHEMA: 'The batch or one of its events does not match the event schema.',
+  VGL_DLQ_TENANT: 'The batch claims a tenant other than the one its topic names (the tenant whose collectors the broker lets publish there).',
   // Sigma rule loading (file:line:col of the offending node, field = path inside the rule document)
   VGL_RULE_IO: 'A rule file or directory could not be read.',
   VGL_RULE_YAML: 'A rule file is not valid YAML.',

@@ -15,6 +15,7 @@ import { ingestSubscription, parseEventsTopic } from '../mqtt/topics';
 import { decodeBatch } from '../mqtt/wire-codec';
 import { DeadLetterPublisher } from './dead-letter';
 import { handleWithOrderedAcks } from './ordered-acks';
+import { rejectForeignTenantClaim } from './tenant-claim';
 import type { DetectionBuilder } from './detection-builder';
 import type { EntityRouter } from './entity-router';
 import type { RawArchive } from './raw-archive';
@@ -104,6 +105,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
       });
       return;
     }
+    if (await rejectForeignTenantClaim(batch.data, { deadLetters, topic: packet.topic, topicTenant: topic.tenant, receivedAt, payload })) return;
     const events: RawEvent[] = [];
     const bad: Promise<void>[] = [];
     batch.data.events.forEach((raw, index) => {
