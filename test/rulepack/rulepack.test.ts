@@ -14,8 +14,8 @@ const rulesRoot = resolve(__dirname, '../../rules');
 const packDir = join(rulesRoot, 'sigma');
 const testsDir = join(rulesRoot, 'tests');
 const scenariosDir = join(rulesRoot, 'scenarios');
-/** Recorded public attack data (see ../shared/corpus/README.md); read in place, never copied. */
-const corpusDir = resolve(__dirname, '../../../shared/corpus');
+/** Recorded public attack data, vendored with its licences (test/corpus/README.md). */
+const corpusDir = resolve(__dirname, '../corpus');
 
 /** The ATT&CK tactics, in the hyphenated spelling Sigma tags use. */
 const tactics = new Set([
