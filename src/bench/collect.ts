@@ -23,7 +23,7 @@ import { generateCredentials, loginAs } from '../mqtt/broker-credentials';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker';
 import { projectRoot } from '../project-root';
 
-const traces = join(projectRoot, '..', 'shared', 'corpus', 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
+const traces = join(projectRoot, 'test', 'corpus', 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
 
 function auditLines(events: number): string[] {
   const lines: string[] = [];

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
+import { coverageFormat, rulesCoverage } from './rules-coverage';
 import { evalRules } from './rules-eval';
 import { lintRules, type OutputFormat } from './rules-lint';
 import { testRules } from './rules-test';
@@ -19,7 +20,7 @@ function outputFormat(value: string): OutputFormat {
 }
 
 export function registerRulesCommands(program: Command, logger: Logger): void {
-  const rules = program.command('rules').description('Sigma rule tooling: lint, test, offline eval');
+  const rules = program.command('rules').description('Sigma rule tooling: lint, test, offline eval, ATT&CK coverage');
 
   rules
     .command('lint')
@@ -56,5 +57,16 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .action(async (opts: { rules: string[]; events: string; source?: string; logsource?: string; timeField?: string; idField?: string; placeholders?: string }) => {
       const { placeholders, ...rest } = opts;
       await evalRules({ ...rest, ...(placeholders ? { placeholdersFile: placeholders } : {}), logger }, out, logger);
+    });
+
+  rules
+    .command('coverage')
+    .description('ATT&CK coverage of a rule set by tactic, technique and log source; exit 1 when a rule failed to load')
+    .argument('<paths...>', 'rule files or directories')
+    .option('--format <format>', 'md, json, or navigator (an ATT&CK Navigator layer file, format 4.5)', 'md')
+    .option('--placeholders <file>', 'placeholder values for the expand modifier')
+    .action(async (paths: string[], opts: { format: string; placeholders?: string }) => {
+      const report = await rulesCoverage(paths, { ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger }, coverageFormat(opts.format), out);
+      if (report.loadErrors.length > 0) process.exitCode = 1;
     });
 }

@@ -11,7 +11,7 @@ import type { CompileOptions } from './compile';
 import { FieldTable } from './event-view';
 import type { PlaceholderValues } from './modifiers/expand';
 import { loadPlaceholderConfig } from './placeholder-config';
-import { discoverRuleFiles, isRulesRoot } from './rule-files';
+import { discoverRuleFiles, findAncestorWith, isRulesRoot } from './rule-files';
 import { compileRuleFile, type RuleFile } from './rule-file';
 import { linkRuleSet } from './rule-set-builder';
 import type { CompiledRuleSet } from './rule-set';
@@ -20,7 +20,7 @@ import { RuleError } from './errors';
 export interface LoadOptions {
   /**
    * Placeholder values for `expand`. Default: read from `placeholdersFile`, else from
-   * `<rules root>/sigma-config/placeholders.yml` when a rules root is among the paths.
+   * `<rules root>/sigma-config/placeholders.yml` of a rules root among the paths or above one of them.
    */
   readonly placeholders?: PlaceholderValues;
   readonly placeholdersFile?: string;
@@ -30,9 +30,14 @@ export interface LoadOptions {
 /** The resolved placeholder values and the text they came from (part of the rule set version). */
 export async function resolvePlaceholders(paths: readonly string[], options: LoadOptions): Promise<{ placeholders: PlaceholderValues; text: string }> {
   if (options.placeholders) return { placeholders: options.placeholders, text: JSON.stringify(options.placeholders) };
+  // A path inside a rules root (rules/sigma/aws, as edge collectors load) uses that root's placeholders too:
+  // the pack's rules are written against them.
   const file =
     options.placeholdersFile ??
-    paths.map((p) => join(p, 'sigma-config', 'placeholders.yml')).find((f, i) => isRulesRoot(paths[i]!) && existsSync(f));
+    paths
+      .map((p) => (isRulesRoot(p) ? p : findAncestorWith(p, ['sigma', 'sigma-config'])))
+      .map((root) => (root === undefined ? undefined : join(root, 'sigma-config', 'placeholders.yml')))
+      .find((f): f is string => f !== undefined && existsSync(f));
   return file ? loadPlaceholderConfig(file) : { placeholders: {}, text: '' };
 }
 
