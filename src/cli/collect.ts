@@ -20,6 +20,7 @@ import { SpillQueue } from '../collect/spill-queue';
 import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
 import { SourceKindSchema, type SourceKind } from '../model/source';
+import { parseListen } from './listen-address';
 
 interface CommonOptions {
   tenant?: string;
@@ -130,14 +131,12 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
       .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
       .option('--tls-key <file>', 'PEM private key of --tls-cert'),
   ).action(async (opts: CommonOptions & { listen: string; maxBodyBytes: string; tlsCert?: string; tlsKey?: string }) => {
-    const m = /^(.*):(\d+)$/.exec(opts.listen);
-    if (!m) throw new VigilError('VGL_CONFIG_INVALID', `--listen must be host:port, got '${opts.listen}'`, { field: '--listen' });
-    const host = m[1]!.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
+    const { host, port } = parseListen(opts.listen);
     const maxBodyBytes = positiveInt('--max-body-bytes', opts.maxBodyBytes);
     const tls = tlsFiles(opts.tlsCert, opts.tlsKey);
     await withOutput('k8s_audit', opts, logger, async (output) => {
       const signal = stopSignal();
-      const webhook = await startK8sAuditWebhook({ host, port: Number(m[2]), maxBodyBytes, output, logger, ...(tls ? { tls } : {}) });
+      const webhook = await startK8sAuditWebhook({ host, port, maxBodyBytes, output, logger, ...(tls ? { tls } : {}) });
       out(`k8s audit webhook listening on ${webhook.url}`);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await webhook.close();

@@ -163,7 +163,7 @@ export class BatchPublisher {
     while (this.client.connected && this.inFlight < this.maxInFlight && this.inFlight < this.queue.length) {
       const batch = this.queue[this.inFlight]!;
       this.inFlight += 1;
-      const payload = encodeBatch({ v: 1, collector: this.options.collector, events: batch });
+      const payload = encodeBatch({ v: 1, collector: this.options.collector, tenant: this.options.tenant, events: batch });
       this.client.publish(this.topic, payload, { qos: 1 }, (err, packet) => this.onPublished(batch, err ?? (isUnrouted(this.client, packet) ? UNROUTED : undefined)));
     }
   }

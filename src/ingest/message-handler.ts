@@ -6,7 +6,7 @@
  * **Invariant**: the promise returned for a message resolves once it is handed off or dead-lettered,
  * and rejects only while ingest is stopping (the message then stays unacknowledged and is
  * redelivered). So no message can hold the in-order acknowledgements of the messages after it:
- * - bad input (topic, msgpack, schema) and an event a rule throws on are dead-lettered at once, with
+ * - bad input (topic, msgpack, schema, a foreign tenant claim) and an event a rule throws on are dead-lettered at once, with
  *   their reason (retrying cannot change the outcome);
  * - outages (Temporal unreachable, archive disk failing) are retried for as long as they last, with
  *   back-off and without acknowledging: back-pressure, never dead letters;
@@ -33,6 +33,7 @@ import type { IsolationGate } from './isolation-gate';
 import { retryOutage } from './outage-retry';
 import type { RawArchive } from './raw-archive';
 import { isTemporalOutage } from './temporal-outage';
+import { foreignTenantClaim } from './tenant-claim';
 
 /** What ingest needs of a rule set; the Sigma RuleSet satisfies it. Read through a getter so hot reloads apply to the next message. */
 export interface DetectionRules {
@@ -104,7 +105,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packe
     await deps.deadLetters.publish(tenant, letter(m, { ...fields, payloadBase64: m.payload.toString('base64') }));
   };
 
-  /** Topic → decode → validate → match: synchronous, and every failure is about this message. */
+  /** Topic → decode → validate (tenant claim included) → match: synchronous, and every failure is about this message. */
   const prepare = (m: Message): Prepared => {
     const topic = parseEventsTopic(m.topic, deps.tenants);
     if (!topic.ok) return { tenant: topic.tenant, rejection: { code: 'VGL_DLQ_TOPIC', reason: topic.reason } };
@@ -123,6 +124,8 @@ export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packe
         rejection: { code: 'VGL_DLQ_SCHEMA', reason: `batch: ${issue.message}`, field: issue.path.join('.'), events: Array.isArray(events) ? events.length : 0 },
       };
     }
+    const foreign = foreignTenantClaim(batch.data, m.topic, topic.tenant);
+    if (foreign) return { tenant: topic.tenant, rejection: { ...foreign, events: batch.data.events.length } };
     const rules = deps.rules();
     const builder = deps.builder();
     const good: RawEvent[] = [];

@@ -4,16 +4,15 @@
  * batch and counts it instead of growing without limit. A batch the broker acknowledges but drops
  * because nobody subscribes (ingest not resubscribed yet) is kept and sent again.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { BatchPublisher } from '../../src/collect/batch-publisher';
 import { connectPublisher } from '../../src/collect/publisher-connection';
-import { projectRoot } from '../../src/project-root';
+import { generateCredentials, loginAs } from '../../src/mqtt/broker-credentials';
 import type { EventBatch } from '../../src/model/event';
 import { eventsTopic } from '../../src/mqtt/topics';
 import { decodeBatch } from '../../src/mqtt/wire-codec';
-import { freePort, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { startEmbeddedBrokerProcess } from '../helpers/embedded-broker-process';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { eventually, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 
@@ -100,17 +99,15 @@ test('a batch the broker drops for want of a subscriber (MQTT 5 PUBACK 0x10) is 
 });
 
 test('a publisher connection falls back to MQTT 3.1.1 on a broker without MQTT 5 (the in-process one)', async () => {
-  // The in-process broker (aedes, ESM) runs in a child process from dist/: jest cannot load it.
-  const port = await freePort();
-  const script = `require(${JSON.stringify(path.join(projectRoot, 'dist/src/mqtt/embedded-broker.js'))}).startEmbeddedBroker(${port}, require('pino')({ level: 'silent' }))`;
-  const embedded = spawn(process.execPath, ['-e', script], { cwd: projectRoot, stdio: 'ignore' });
-  const client = connectPublisher(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 100 }, testLogger);
+  const credentials = generateCredentials([{ username: 'collector.t', role: 'collector', tenant: 't' }]);
+  const embedded = await startEmbeddedBrokerProcess(credentials);
+  const client = connectPublisher(embedded.url, { reconnectPeriod: 100, ...loginAs(credentials, 'collector.t') }, testLogger);
   try {
     await eventually(async () => (client.connected ? true : undefined), 'connected', 10_000, 20);
     expect(client.options.protocolVersion).toBe(4);
-    await client.publishAsync('vigil/v1/t/events/process', 'x', { qos: 1 });
+    await client.publishAsync(eventsTopic('t', 'process'), 'x', { qos: 1 });
   } finally {
     await client.endAsync(true);
-    embedded.kill();
+    await embedded.stop();
   }
 });

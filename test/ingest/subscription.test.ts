@@ -5,7 +5,7 @@
  * VGL_INGEST_SUBSCRIBE and shows in the stats, and ingest subscribes again (and so receives again)
  * once the broker grants it. (Mosquitto's ACLs cannot refuse a SUBSCRIBE: it checks them on delivery.)
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -17,11 +17,13 @@ import { startIngest, type IngestService } from '../../src/ingest/ingest-service
 import { RawArchive } from '../../src/ingest/raw-archive';
 import { eventsTopic } from '../../src/mqtt/topics';
 import { encodeBatch } from '../../src/mqtt/wire-codec';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { mosquittoPlace, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, uniqueTenant } from '../helpers/shared-servers';
 
 const QOS0_ONLY = ['max_qos 0'];
+/** Rewrites the broker's configuration (anonymous, persistent sessions, plus `extra`); it applies from the next restart. */
+let reconfigure: (extra: readonly string[]) => void;
 
 const logLines: string[] = [];
 const logger = pino({ level: 'warn' }, { write: (line: string) => void logLines.push(line) });
@@ -34,7 +36,12 @@ let archive: RawArchive;
 let ingest: IngestService | undefined;
 
 beforeAll(async () => {
-  broker = await startMosquitto();
+  const { port, dataDir } = await mosquittoPlace();
+  const file = path.join(dataDir, 'test.conf');
+  reconfigure = (extra) =>
+    writeFileSync(file, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dataDir}/`, 'autosave_interval 1', ...extra, ''].join('\n'));
+  reconfigure([]);
+  broker = await startMosquitto({ config: { file, port } });
   client = await sharedClient();
   runtime = await startRuleRuntime({ VIGIL_RULES_DIR: makeRulesDir({ 'pod-exec.yml': podExecRule }) }, logger);
   archive = new RawArchive(mkdtempSync(path.join(tmpdir(), 'vigil-sub-archive-')));
@@ -63,12 +70,12 @@ const start = (tenant: string): Promise<IngestService> =>
   });
 
 test('a subscription not granted at QoS 1 at start-up fails start-up with VGL_INGEST_SUBSCRIBE', async () => {
-  broker.reconfigure(QOS0_ONLY);
+  reconfigure(QOS0_ONLY);
   await broker.restart(100);
   try {
     await expect(start(uniqueTenant('denied'))).rejects.toThrow(/^VGL_INGEST_SUBSCRIBE: .*\$share\/g-denied-\w+\/vigil\/v1\/\+\/events\/\+: 0x0/);
   } finally {
-    broker.reconfigure([]);
+    reconfigure([]);
     await broker.restart(100);
   }
 });
@@ -79,12 +86,12 @@ test('a subscription not granted after a broker restart is logged and counted, a
   const service = ingest;
   expect(service.stats.subscribedConnections).toBe(1);
 
-  broker.reconfigure(QOS0_ONLY);
+  reconfigure(QOS0_ONLY);
   await broker.restart(100);
   await eventually(async () => (loggedCodes().includes('VGL_INGEST_SUBSCRIBE') ? true : undefined), 'VGL_INGEST_SUBSCRIBE logged', 20_000, 50);
   expect(service.stats.subscribedConnections).toBe(0);
 
-  broker.reconfigure([]);
+  reconfigure([]);
   await broker.restart(100);
   await eventually(async () => (service.stats.subscribedConnections === 1 ? true : undefined), 'subscribed again', 20_000, 50);
   const publisher = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
