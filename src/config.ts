@@ -34,6 +34,8 @@ export const ConfigSchema = z.object({
   VIGIL_INGEST_GROUP: z.string().default('vigil-ingest'),
   /** Consuming MQTT connections per ingest process (with a share group): messages in flight at once. */
   VIGIL_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
+  /** Tries per message before ingest dead-letters it: Temporal refusing its detections, or ingest crashing while handling it. */
+  VIGIL_INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(2).max(100).default(5),
   /** Comma-separated tenants this deployment accepts; events for others are dead-lettered. */
   VIGIL_TENANTS: z
     .string()
