@@ -7,12 +7,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { VigilError } from './error-codes';
 import { projectRoot } from './project-root';
+import { defaultRuleLimits, type RuleLimits } from './sigma/rule-limits';
 
 const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
+const ruleLimit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 export const ConfigSchema = z.object({
   /** host:port of an existing Temporal frontend; unset in `vigil dev` = start the embedded dev server. */
@@ -32,6 +34,8 @@ export const ConfigSchema = z.object({
   VIGIL_INGEST_GROUP: z.string().default('vigil-ingest'),
   /** Consuming MQTT connections per ingest process (with a share group): messages in flight at once. */
   VIGIL_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
+  /** Tries per message before ingest dead-letters it: Temporal refusing its detections, or ingest crashing while handling it. */
+  VIGIL_INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(2).max(100).default(5),
   /** Comma-separated tenants this deployment accepts; events for others are dead-lettered. */
   VIGIL_TENANTS: z
     .string()
@@ -40,6 +44,16 @@ export const ConfigSchema = z.object({
     .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant ids are lowercase [a-z0-9_-], 1-63 chars')).min(1)),
   VIGIL_DATA_DIR: z.string().default(path.join(projectRoot, '.vigil')),
   VIGIL_RULES_DIR: z.string().default(path.join(projectRoot, 'rules')),
+  /**
+   * Rule loading bounds (src/sigma/rule-limits.ts), applied at start-up, on hot reload and by `vigil rules`:
+   * a file past one is rejected with VGL_RULE_TOO_LARGE / VGL_RULE_FIELD_VALUES / VGL_RULE_SET_TOO_LARGE.
+   */
+  VIGIL_RULE_MAX_FILE_BYTES: ruleLimit(defaultRuleLimits.maxFileBytes),
+  VIGIL_RULE_MAX_DOCUMENTS: ruleLimit(defaultRuleLimits.maxDocuments),
+  VIGIL_RULE_MAX_YAML_NODES: ruleLimit(defaultRuleLimits.maxYamlNodes),
+  VIGIL_RULE_MAX_FIELD_VALUES: ruleLimit(defaultRuleLimits.maxFieldValues),
+  VIGIL_RULE_MAX_TOTAL_VALUES: ruleLimit(defaultRuleLimits.maxTotalValues),
+  VIGIL_RULE_MAX_TOTAL_CHARS: ruleLimit(defaultRuleLimits.maxTotalChars),
   /** Where playbook notifications are POSTed (generic JSON webhook). */
   VIGIL_WEBHOOK_URL: z.string().url().optional(),
   /** Containment actions only log what they would do. Default on: turning it off acts on real systems. */
@@ -50,6 +64,20 @@ export const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+export type RuleLimitConfig = Pick<Config, 'VIGIL_RULE_MAX_FILE_BYTES' | 'VIGIL_RULE_MAX_DOCUMENTS' | 'VIGIL_RULE_MAX_YAML_NODES' | 'VIGIL_RULE_MAX_FIELD_VALUES' | 'VIGIL_RULE_MAX_TOTAL_VALUES' | 'VIGIL_RULE_MAX_TOTAL_CHARS'>;
+
+/** The rule loading bounds the configuration sets; unset ones keep their defaults. */
+export function ruleLimitsOf(config: Partial<RuleLimitConfig>): RuleLimits {
+  return {
+    maxFileBytes: config.VIGIL_RULE_MAX_FILE_BYTES ?? defaultRuleLimits.maxFileBytes,
+    maxDocuments: config.VIGIL_RULE_MAX_DOCUMENTS ?? defaultRuleLimits.maxDocuments,
+    maxYamlNodes: config.VIGIL_RULE_MAX_YAML_NODES ?? defaultRuleLimits.maxYamlNodes,
+    maxFieldValues: config.VIGIL_RULE_MAX_FIELD_VALUES ?? defaultRuleLimits.maxFieldValues,
+    maxTotalValues: config.VIGIL_RULE_MAX_TOTAL_VALUES ?? defaultRuleLimits.maxTotalValues,
+    maxTotalChars: config.VIGIL_RULE_MAX_TOTAL_CHARS ?? defaultRuleLimits.maxTotalChars,
+  };
+}
 
 /** Reads and validates configuration; a bad value fails with VGL_CONFIG_INVALID naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, string>> = {}): Config {

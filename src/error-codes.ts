@@ -12,10 +12,17 @@ export const errorCodes = {
   // edge collectors
   VGL_COLLECT_INPUT: 'A collector input record (file line, array element) is not an event of the chosen source; it is counted and skipped.',
   VGL_COLLECT_PAYLOAD: 'A Kubernetes audit webhook request is not an audit.k8s.io/v1 EventList JSON body within the size bound (HTTP 400/413).',
+  // ingest
+  VGL_INGEST_SUBSCRIBE: 'The broker refused an ingest subscription or granted it below QoS 1 (check its ACL and shared-subscription support); ingest retries.',
   // ingest dead-letter reasons
   VGL_DLQ_TOPIC: 'The MQTT topic does not name a known tenant and source.',
   VGL_DLQ_DECODE: 'The message payload is not valid msgpack.',
   VGL_DLQ_SCHEMA: 'The batch or one of its events does not match the event schema.',
+  VGL_DLQ_TENANT: 'The batch claims a tenant other than the one its topic names (the tenant whose collectors the broker lets publish there).',
+  VGL_DLQ_MATCH: 'Matching rules or building the detection threw on this event (a rule engine bug); the event is not archived, the letter holds it.',
+  VGL_DLQ_ROUTE: 'Temporal refused the message\'s detections (invalid argument, precondition, size) VIGIL_INGEST_MAX_ATTEMPTS times; its events are archived.',
+  VGL_DLQ_ATTEMPTS: 'Ingest started handling this redelivered message VIGIL_INGEST_MAX_ATTEMPTS times without finishing (it crashed or was killed each time); not read again.',
+  VGL_DLQ_INTERNAL: 'Handling the message failed in an unexpected way (a bug); the letter holds the message and the error.',
   // Sigma rule loading (file:line:col of the offending node, field = path inside the rule document)
   VGL_RULE_IO: 'A rule file or directory could not be read.',
   VGL_RULE_YAML: 'A rule file is not valid YAML.',
@@ -28,6 +35,9 @@ export const errorCodes = {
   VGL_RULE_PLACEHOLDER: 'An expand placeholder has no values in the placeholder configuration.',
   VGL_RULE_DUPLICATE_ID: 'Two loaded rules share the same id or name.',
   VGL_RULE_FILTER_TARGET: 'A Sigma filter names a rule that is not loaded.',
+  VGL_RULE_TOO_LARGE: 'A rule file exceeds a per-file bound (bytes, YAML documents or YAML nodes); the whole file is rejected (hot reload keeps its previous version).',
+  VGL_RULE_FIELD_VALUES: 'A detection field or keyword list has more values, as written or after modifier expansion, than the per-field bound; its rule is rejected.',
+  VGL_RULE_SET_TOO_LARGE: 'Loading a rule file would take the rule set past a total bound (compiled matcher values or characters of matcher text); the file is rejected (hot reload keeps its previous version).',
   VGL_RULE_TEST_FAILED: 'A rule test event did not match (match.ndjson) or matched (nomatch.ndjson) its rule.',
   VGL_RULE_TEST_MISSING: 'A rule has no test events in the rule tests directory.',
   VGL_RULE_EVENTS_INPUT: 'The events file given to `vigil rules eval` cannot be read or parsed.',

@@ -1,5 +1,5 @@
 /** `vigil rules lint|test|eval`: the stable CLI contract, through the exported commands and commander. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -9,6 +9,7 @@ import { registerRulesCommands } from '../src/cli/rules';
 import { evalRules } from '../src/cli/rules-eval';
 import { lintRules } from '../src/cli/rules-lint';
 import { testRules } from '../src/cli/rules-test';
+import { runVigil } from './helpers/vigil-process';
 
 const logger = pino({ level: 'silent' });
 const projectRoot = join(__dirname, '..');
@@ -140,5 +141,46 @@ describe('rules eval', () => {
     const events = join(root, 'events.ndjson');
     writeFileSync(events, '{"a":1}\n');
     await expect(evalRules({ rules: [root], events }, () => undefined, logger)).rejects.toMatchObject({ code: 'VGL_RULE_EVENTS_INPUT' });
+  });
+});
+
+describe('rule bounds (VIGIL_RULE_MAX_*) in the built CLI', () => {
+  const json = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  test('lint rejects a huge file from its size (exit 1, JSON with code and file) and lints the rest', () => {
+    const root = rulesRoot();
+    const huge = join(root, 'sigma', 'aws', 'cloudtrail', 'huge.yml');
+    writeFileSync(huge, '');
+    truncateSync(huge, 50 * 2 ** 20); // sparse 50 MiB: the size of the file that stalled ingest
+    const lint = runVigil(['rules', 'lint', '--format', 'json', root], {});
+    expect(lint.status).toBe(1);
+    expect(json(lint.stdout)).toEqual([
+      { code: 'VGL_RULE_TOO_LARGE', file: huge, reason: 'file is 52,428,800 bytes, above the limit of 1,048,576 bytes per rule file (raise VIGIL_RULE_MAX_FILE_BYTES to allow more)' },
+    ]);
+  });
+
+  test('lint, test and eval apply the same bound from the environment; the other rules still run', () => {
+    const root = rulesRoot();
+    const big = join(root, 'sigma', 'aws', 'cloudtrail', 'big.yml');
+    writeFileSync(big, rule('r9', 'big', '[A, B, C, D]'));
+    const env = { VIGIL_RULE_MAX_FIELD_VALUES: '3' };
+    const where = { code: 'VGL_RULE_FIELD_VALUES', file: big, line: 9, col: 5, field: 'detection.sel.eventName' };
+
+    expect(runVigil(['rules', 'lint', root], {}).status).toBe(0);
+    const lint = runVigil(['rules', 'lint', '--format', 'json', root], env);
+    expect(lint.status).toBe(1);
+    expect(json(lint.stdout)).toEqual([{ ...where, reason: 'eventName has 4 values, above the limit of 3 values per detection field (raise VIGIL_RULE_MAX_FIELD_VALUES to allow more)' }]);
+
+    const tested = runVigil(['rules', 'test', root], env);
+    expect(tested.stdout).toContain(`VGL_RULE_FIELD_VALUES: ${big}:9:5 field detection.sel.eventName: eventName has 4 values`);
+    expect(tested.stdout).toContain('PASS trail_deleted (2 match, 1 nomatch)');
+    expect(tested.status).toBe(1);
+
+    const events = join(root, 'events.ndjson');
+    writeFileSync(events, `${JSON.stringify({ eventName: 'DeleteTrail', eventID: 'e1' })}\n${JSON.stringify({ eventName: 'A', eventID: 'e2' })}\n`);
+    const evaluated = runVigil(['rules', 'eval', '--rules', root, '--events', events, '--source', 'cloudtrail'], env);
+    expect(evaluated.status).toBe(0);
+    expect(json(evaluated.stdout).map((h) => [(h['rule'] as { id: string }).id, (h['event'] as { id: string }).id])).toEqual([['r1', 'e1']]);
+    expect(json(evaluated.stderr).filter((l) => l['code'] !== undefined)).toEqual([expect.objectContaining({ code: 'VGL_RULE_FIELD_VALUES', location: { file: big, line: 9, col: 5, field: 'detection.sel.eventName' } })]);
   });
 });

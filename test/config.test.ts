@@ -1,6 +1,7 @@
 /** Configuration is validated at start-up; a bad value names the variable. */
-import { loadConfig } from '../src/config';
+import { loadConfig, ruleLimitsOf } from '../src/config';
 import { VigilError } from '../src/error-codes';
+import { defaultRuleLimits, ruleLimitVariables, type RuleLimits } from '../src/sigma/rule-limits';
 
 test('defaults are complete and typed', () => {
   const c = loadConfig({});
@@ -24,6 +25,8 @@ test.each([
   ['VIGIL_TENANTS', 'Acme Corp'],
   ['MQTT_URL', 'not a url'],
   ['LOG_LEVEL', 'loud'],
+  ['VIGIL_RULE_MAX_FILE_BYTES', '0'],
+  ['VIGIL_RULE_MAX_FIELD_VALUES', '1e3x'],
 ])('%s=%s is rejected with VGL_CONFIG_INVALID naming the variable', (key, value) => {
   let error: unknown;
   try {
@@ -35,4 +38,9 @@ test.each([
   expect((error as VigilError).code).toBe('VGL_CONFIG_INVALID');
   expect((error as VigilError).location.field).toMatch(new RegExp(`^${key}`));
   expect((error as VigilError).message).toContain(key);
+});
+
+test.each(Object.entries(ruleLimitVariables) as [keyof RuleLimits, string][])('rule bound %s is set by %s; the others keep their defaults', (bound, variable) => {
+  expect(ruleLimitsOf(loadConfig({}))).toEqual(defaultRuleLimits);
+  expect(ruleLimitsOf(loadConfig({ [variable]: '7' }))).toEqual({ ...defaultRuleLimits, [bound]: 7 });
 });

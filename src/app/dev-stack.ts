@@ -11,10 +11,10 @@ import mqtt from 'mqtt';
 import type { Logger } from 'pino';
 import { replayScenario } from '../collect/scenario-replay';
 import type { Config } from '../config';
-import { startEmbeddedBroker } from '../mqtt/embedded-broker';
 import { connectClient } from '../temporal/client';
 import { startCodecServer } from '../temporal/codec-server';
 import { startDevServer } from '../temporal/dev-server';
+import { startDevBroker, type MqttLogin } from './dev-broker';
 import { startIngestRole } from './ingest-process';
 import { startWorkerRole } from './worker-process';
 
@@ -57,11 +57,15 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
     }
     let mqttUrl = config.MQTT_URL;
     let shareGroup = config.VIGIL_INGEST_GROUP;
+    // With a broker of the user's, ingest and the demo log in with MQTT_USERNAME/MQTT_PASSWORD.
+    const configured: MqttLogin = { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD };
+    let logins = { ingest: configured, demoCollector: configured, note: '' };
     if (!mqttUrl) {
-      const broker = await startEmbeddedBroker(config.MQTT_PORT, logger.child({ role: 'broker' }));
+      const broker = await startDevBroker(config, logger.child({ role: 'broker' }));
       stops.push(broker.close);
       mqttUrl = broker.url;
       shareGroup = ''; // the in-process broker speaks MQTT 3.1.1: no shared subscriptions
+      logins = { ingest: broker.ingest, demoCollector: broker.demoCollector, note: `; logins for this run: ${broker.credentialsDir}/*.env` };
     }
     let webhookUrl = config.VIGIL_WEBHOOK_URL;
     if (!webhookUrl) {
@@ -77,7 +81,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
     });
     const client = await connectClient(address, config.TEMPORAL_NAMESPACE);
     stops.push(() => client.connection.close());
-    const ingest = await startIngestRole(config, mqttUrl, client, logger, shareGroup);
+    const ingest = await startIngestRole({ ...config, MQTT_USERNAME: logins.ingest.username, MQTT_PASSWORD: logins.ingest.password }, mqttUrl, client, logger, shareGroup);
     stops.push(ingest.stop);
 
     const query = `WorkflowType = 'correlatorWorkflow' AND TenantId = '${config.VIGIL_TENANTS[0]}' AND RiskScore > 0`;
@@ -88,7 +92,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
         `  Temporal UI      ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`,
         `  Risky entities   ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows?query=${encodeURIComponent(query)}`,
         `  Temporal gRPC    ${address}`,
-        `  MQTT broker      ${mqttUrl}  (publish to vigil/v1/{tenant}/events/{source})`,
+        `  MQTT broker      ${mqttUrl}  (publish to vigil/v1/{tenant}/events/{source}${logins.note})`,
         `  Notifications    ${webhookUrl}`,
         '  Correlators are `entity:{tenant}:{type}:{id}`, playbooks `playbook:{name}:{alert}`.',
         '  Approve a waiting playbook: npx vigil approve <playbook-workflow-id> --as alice',
@@ -99,7 +103,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
 
     if (options.demo) {
       const dir = path.join(config.VIGIL_RULES_DIR, 'scenarios');
-      const publisher = await mqtt.connectAsync(mqttUrl, { clientId: `vigil-demo-${process.pid}`, username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+      const publisher = await mqtt.connectAsync(mqttUrl, { clientId: `vigil-demo-${process.pid}`, ...logins.demoCollector });
       stops.push(() => publisher.endAsync());
       const runId = new Date().toISOString().replace(/[-:.TZ]/g, '');
       for (const file of readdirSync(dir).filter((f) => f.endsWith('.ndjson')).sort()) {

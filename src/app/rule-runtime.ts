@@ -1,13 +1,14 @@
 /**
- * Rules as a running process sees them: the Sigma rule set (hot-reloaded by RuleWatcher; a broken edit
- * keeps the previous version of that file), the entity mapping, and the correlation routing derived
- * from both, rebuilt only when the rule set version changes. Ingest and workers each hold one.
+ * Rules as a running process sees them: the Sigma rule set (hot-reloaded by RuleWatcher, which logs
+ * every rejected file once with its code and location; a broken or over-bound edit keeps the previous
+ * version of that file), the entity mapping, and the correlation routing derived from both, rebuilt
+ * only when the rule set version changes. Ingest and workers each hold one.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { fieldsNeeded } from '../correlation';
-import type { Config } from '../config';
+import { ruleLimitsOf, type Config, type RuleLimitConfig } from '../config';
 import { CorrelationRouting } from '../ingest/correlation-routing';
 import { DetectionBuilder } from '../ingest/detection-builder';
 import { EntityMapping } from '../ingest/entity-mapping';
@@ -20,16 +21,16 @@ export interface RuleRuntime {
   close(): void;
 }
 
-export async function startRuleRuntime(config: Pick<Config, 'VIGIL_RULES_DIR'>, logger: Logger): Promise<RuleRuntime> {
+/** Rule limits not given in `config` take their defaults. */
+export async function startRuleRuntime(config: Pick<Config, 'VIGIL_RULES_DIR'> & Partial<RuleLimitConfig>, logger: Logger): Promise<RuleRuntime> {
   const dir = config.VIGIL_RULES_DIR;
   const entities = EntityMapping.fromFile(path.join(dir, 'entities', 'entities.yml'));
   const placeholders = path.join(dir, 'sigma-config', 'placeholders.yml');
   const watcher = await RuleWatcher.start(
     [path.join(dir, 'sigma'), path.join(dir, 'correlations')].filter((p) => existsSync(p)),
-    { logger, placeholdersFile: existsSync(placeholders) ? placeholders : undefined },
+    { logger, placeholdersFile: existsSync(placeholders) ? placeholders : undefined, limits: ruleLimitsOf(config) },
   );
-  for (const err of watcher.errors) logger.error({ code: err.code, location: err.location }, err.message);
-  logger.info({ version: watcher.ruleSet.version, rules: watcher.ruleSet.rules.length, correlations: watcher.ruleSet.correlations.length }, 'rules loaded');
+  logger.info({ version: watcher.ruleSet.version, rules: watcher.ruleSet.rules.length, correlations: watcher.ruleSet.correlations.length, problems: watcher.errors.length }, 'rules loaded');
 
   let derived: { version: string; routing: CorrelationRouting; builder: DetectionBuilder } | undefined;
   const current = (): NonNullable<typeof derived> => {

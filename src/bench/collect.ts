@@ -18,10 +18,12 @@ import { JsonLineDecoder } from '../collect/json-records';
 import { ProcfsPoller } from '../collect/procfs-poller';
 import type { RecordSink } from '../collect/record-sink';
 import { SpillQueue } from '../collect/spill-queue';
+import { brokerIdentities, collectorUsername } from '../mqtt/broker-policy';
+import { generateCredentials, loginAs } from '../mqtt/broker-credentials';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker';
 import { projectRoot } from '../project-root';
 
-const traces = join(projectRoot, '..', 'shared', 'corpus', 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
+const traces = join(projectRoot, 'test', 'corpus', 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
 
 function auditLines(events: number): string[] {
   const lines: string[] = [];
@@ -76,8 +78,9 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
   figures['k8s_edge_filter_events_per_s'] = perSecond(jsonSink.records.length, t);
   figures['k8s_edge_filter_kept_fraction'] = Math.round((kept / jsonSink.records.length) * 1000) / 1000;
 
-  const broker = await startEmbeddedBroker(0, logger);
-  const client = await mqtt.connectAsync(broker.url);
+  const credentials = generateCredentials(brokerIdentities(['bench']));
+  const broker = await startEmbeddedBroker({ port: 0, credentials, logger });
+  const client = await mqtt.connectAsync(broker.url, loginAs(credentials, collectorUsername('bench')));
   try {
     const output = new CollectorOutput(client, { tenant: 'bench', source: 'k8s_audit', collector: 'bench' }, logger);
     t = process.hrtime.bigint();

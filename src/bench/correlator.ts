@@ -23,6 +23,8 @@ import { EntityRouter } from '../ingest/entity-router';
 import { startIngest } from '../ingest/ingest-service';
 import { RawArchive } from '../ingest/raw-archive';
 import type { Detection, RuleRef } from '../model/detection';
+import { brokerIdentities, collectorUsername, INGEST_USERNAME } from '../mqtt/broker-policy';
+import { generateCredentials, loginAs } from '../mqtt/broker-credentials';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker';
 import { cpSync } from 'node:fs';
 import { projectRoot } from '../project-root';
@@ -238,10 +240,14 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     figures.batched_vs_single_ratio = Math.round((figures.batched_correlated_per_s / figures.single_correlated_per_s) * 10) / 10;
 
     // Latency through the whole pipeline at a steady rate: MQTT → ingest → router → correlator alert.
-    const broker = await startEmbeddedBroker(0, quiet);
+    const credentials = generateCredentials(brokerIdentities([TENANT]));
+    const broker = await startEmbeddedBroker({ port: 0, credentials, logger: quiet });
+    const ingestLogin = loginAs(credentials, INGEST_USERNAME);
     const archive = new RawArchive(path.join(dataDir, 'archive'));
     const ingest = await startIngest({
       mqttUrl: broker.url,
+      mqttUsername: ingestLogin.username,
+      mqttPassword: ingestLogin.password,
       clientId: 'bench-ingest',
       shareGroup: '',
       tenants: [TENANT],
@@ -249,9 +255,10 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
       builder: runtime.builder,
       router: new EntityRouter(client, quiet),
       archive,
+      stateDir: path.join(dataDir, 'ingest'),
       logger: quiet,
     });
-    const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector' });
+    const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector', ...loginAs(credentials, collectorUsername(TENANT)) });
     const publisher = new BatchPublisher(mqttClient, { tenant: TENANT, source: 'process', collector: 'bench', maxBatchEvents: 100, maxBatchDelayMs: 10 }, quiet);
     // At each rate, over 100 fresh hosts: a steady stream where one event in `alertEvery` is the first
     // occurrence of an alerting rule on its host, so each of the 1,000 (host, rule) pairs alerts exactly once.

@@ -111,7 +111,7 @@ function throughput(ruleSet: CompiledRuleSet, source: SourceKind, events: unknow
 
 export async function run(logger: Logger): Promise<Record<string, number | string>> {
   const root = projectRoot;
-  const corpus = join(root, '..', 'shared', 'corpus');
+  const corpus = join(root, 'test', 'corpus');
   const placeholdersFile = join(root, 'rules', 'sigma-config', 'placeholders.yml');
   const { ruleSet: all, errors } = await loadRuleSet([join(corpus, 'sigmahq'), join(root, 'rules')], { placeholdersFile, logger });
   if (errors.length > 0) logger.warn({ errors: errors.map((e) => e.message) }, 'rule load problems (benchmark continues with the rules that loaded)');

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { CollectorOutput } from '../collect/collector-output';
@@ -15,10 +15,12 @@ import { EdgeFilter } from '../collect/edge-filter';
 import { FileCollector } from '../collect/file-collector';
 import { startK8sAuditWebhook } from '../collect/k8s-audit-webhook';
 import { ProcfsPoller } from '../collect/procfs-poller';
+import { connectPublisher } from '../collect/publisher-connection';
 import { SpillQueue } from '../collect/spill-queue';
 import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
 import { SourceKindSchema, type SourceKind } from '../model/source';
+import { parseListen } from './listen-address';
 
 interface CommonOptions {
   tenant?: string;
@@ -78,8 +80,8 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
   const tenant = config.VIGIL_TENANTS[0]!;
   // Keyed by tenant and source: spilled batches are published on the topic they were collected for.
   const spill = opts.spillDir ? new SpillQueue(path.join(opts.spillDir, tenant, source), positiveInt('--spill-max-mb', opts.spillMaxMb) * 1024 * 1024, logger) : undefined;
-  // Not connectAsync: a collector starts (and buffers) while the broker is unreachable.
-  const client: MqttClient = mqtt.connect(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+  // Not awaited: a collector starts (and buffers) while the broker is unreachable.
+  const client: MqttClient = connectPublisher(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD }, logger);
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   client.on('offline', () => logger.warn({ url: config.MQTT_URL }, 'broker unreachable: buffering events until it is back'));
   const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), ...(edge ? { edge } : {}), ...(spill ? { spill } : {}) }, logger);
@@ -129,14 +131,12 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
       .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
       .option('--tls-key <file>', 'PEM private key of --tls-cert'),
   ).action(async (opts: CommonOptions & { listen: string; maxBodyBytes: string; tlsCert?: string; tlsKey?: string }) => {
-    const m = /^(.*):(\d+)$/.exec(opts.listen);
-    if (!m) throw new VigilError('VGL_CONFIG_INVALID', `--listen must be host:port, got '${opts.listen}'`, { field: '--listen' });
-    const host = m[1]!.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
+    const { host, port } = parseListen(opts.listen);
     const maxBodyBytes = positiveInt('--max-body-bytes', opts.maxBodyBytes);
     const tls = tlsFiles(opts.tlsCert, opts.tlsKey);
     await withOutput('k8s_audit', opts, logger, async (output) => {
       const signal = stopSignal();
-      const webhook = await startK8sAuditWebhook({ host, port: Number(m[2]), maxBodyBytes, output, logger, ...(tls ? { tls } : {}) });
+      const webhook = await startK8sAuditWebhook({ host, port, maxBodyBytes, output, logger, ...(tls ? { tls } : {}) });
       out(`k8s audit webhook listening on ${webhook.url}`);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await webhook.close();

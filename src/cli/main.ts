@@ -11,6 +11,7 @@ import { registerPlaybookCommands } from './playbooks';
 import { registerRulesCommands } from './rules';
 import { registerStackCommands } from './stack';
 import { registerBenchCommands } from './bench';
+import { registerBrokerCommands } from './broker';
 import { registerCollectCommands } from './collect';
 import { registerInvestigateCommands } from './investigate';
 
@@ -26,6 +27,7 @@ registerInvestigateCommands(program, logger);
 registerPlaybookCommands(program, logger);
 registerBenchCommands(program, logger);
 registerCollectCommands(program, logger);
+registerBrokerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof VigilError) {

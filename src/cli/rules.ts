@@ -1,10 +1,13 @@
 /**
  * `vigil rules lint|test|eval`: rule tooling with a stable contract (other tools script against it).
  * Exit codes follow main.ts: 0 success, 1 problems found (lint errors, failing tests), 2 a VGL_* error.
+ * Rules load under the same bounds as in ingest (VIGIL_RULE_MAX_* in the environment).
  */
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import { loadConfig, ruleLimitsOf } from '../config';
 import { VigilError } from '../error-codes';
+import { coverageFormat, rulesCoverage } from './rules-coverage';
 import { evalRules } from './rules-eval';
 import { lintRules, type OutputFormat } from './rules-lint';
 import { testRules } from './rules-test';
@@ -13,13 +16,16 @@ const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
+/** The VIGIL_RULE_MAX_* bounds from the environment, validated like every other variable. */
+const limits = () => ruleLimitsOf(loadConfig());
+
 function outputFormat(value: string): OutputFormat {
   if (value !== 'text' && value !== 'json') throw new VigilError('VGL_CONFIG_INVALID', `--format must be text or json, got '${value}'`, { field: '--format' });
   return value;
 }
 
 export function registerRulesCommands(program: Command, logger: Logger): void {
-  const rules = program.command('rules').description('Sigma rule tooling: lint, test, offline eval');
+  const rules = program.command('rules').description('Sigma rule tooling: lint, test, offline eval, ATT&CK coverage');
 
   rules
     .command('lint')
@@ -28,7 +34,7 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .option('--placeholders <file>', 'placeholder values for the expand modifier (default <rules root>/sigma-config/placeholders.yml)')
     .option('--format <format>', 'text or json (one JSON object per problem)', 'text')
     .action(async (paths: string[], opts: { placeholders?: string; format: string }) => {
-      const report = await lintRules(paths, { ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger }, outputFormat(opts.format), out);
+      const report = await lintRules(paths, { ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger, limits: limits() }, outputFormat(opts.format), out);
       if (!report.ok) process.exitCode = 1;
     });
 
@@ -39,7 +45,7 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .option('--tests <dir>', 'tests directory (default <rules root>/tests)')
     .option('--placeholders <file>', 'placeholder values for the expand modifier')
     .action(async (paths: string[], opts: { tests?: string; placeholders?: string }) => {
-      const report = await testRules(paths, { ...(opts.tests ? { testsDir: opts.tests } : {}), ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger }, out);
+      const report = await testRules(paths, { ...(opts.tests ? { testsDir: opts.tests } : {}), ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger, limits: limits() }, out);
       if (!report.ok) process.exitCode = 1;
     });
 
@@ -55,6 +61,17 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .option('--placeholders <file>', 'placeholder values for the expand modifier')
     .action(async (opts: { rules: string[]; events: string; source?: string; logsource?: string; timeField?: string; idField?: string; placeholders?: string }) => {
       const { placeholders, ...rest } = opts;
-      await evalRules({ ...rest, ...(placeholders ? { placeholdersFile: placeholders } : {}), logger }, out, logger);
+      await evalRules({ ...rest, ...(placeholders ? { placeholdersFile: placeholders } : {}), logger, limits: limits() }, out, logger);
+    });
+
+  rules
+    .command('coverage')
+    .description('ATT&CK coverage of a rule set by tactic, technique and log source; exit 1 when a rule failed to load')
+    .argument('<paths...>', 'rule files or directories')
+    .option('--format <format>', 'md, json, or navigator (an ATT&CK Navigator layer file, format 4.5)', 'md')
+    .option('--placeholders <file>', 'placeholder values for the expand modifier')
+    .action(async (paths: string[], opts: { format: string; placeholders?: string }) => {
+      const report = await rulesCoverage(paths, { ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger }, coverageFormat(opts.format), out);
+      if (report.loadErrors.length > 0) process.exitCode = 1;
     });
 }

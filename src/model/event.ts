@@ -19,6 +19,11 @@ export const EventBatchSchema = z.object({
   v: z.literal(1),
   /** Which collector sent it (host name or collector id), for provenance. */
   collector: z.string().min(1).max(256),
+  /**
+   * The tenant the collector was configured for. Optional (older collectors omit it); when present it must
+   * equal the topic's tenant, which the broker authorises per identity (ingest/tenant-claim.ts).
+   */
+  tenant: z.string().min(1).max(63).optional(),
   events: z.array(z.unknown()).max(10_000),
 });
-export type EventBatch = { v: 1; collector: string; events: RawEvent[] };
+export type EventBatch = { v: 1; collector: string; tenant?: string; events: RawEvent[] };

@@ -17,9 +17,17 @@ export function deadLetterTopic(tenant: string): string {
   return `${TOPIC_PREFIX}/${tenant}/deadletter`;
 }
 
+/** In a topic filter: any one tenant. */
+export const ANY_TENANT = '+';
+
+/** Every source's events of one tenant (or of all, with ANY_TENANT). */
+export function eventsFilter(tenant: string): string {
+  return `${TOPIC_PREFIX}/${tenant}/events/+`;
+}
+
 /** The ingest subscription; with a share group, brokers split messages across ingest instances (MQTT 5). */
 export function ingestSubscription(shareGroup: string): string {
-  const filter = `${TOPIC_PREFIX}/+/events/+`;
+  const filter = eventsFilter(ANY_TENANT);
   return shareGroup ? `$share/${shareGroup}/${filter}` : filter;
 }
 

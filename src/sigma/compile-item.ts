@@ -3,7 +3,7 @@
  * registry, transforms are applied to each value in order (each may expand a value into several
  * alternatives), then the match modifier (or the value's type) picks the comparison.
  */
-import type { FieldItemSpec } from './detection';
+import { tooManyValues, type FieldItemSpec } from './detection';
 import { RuleError } from './errors';
 import type { FieldSlot, FieldTable } from './event-view';
 import { keywordSource, type FieldSource } from './field-source';
@@ -14,6 +14,7 @@ import { modifierRegistry, type FlagKind, type MatchKind, type Modifier } from '
 import { asStringValue, ModifierValueError, sigmaValueOf, type SigmaValue } from './modifiers/value';
 import { parseCidr } from './network';
 import { compileRegex } from './regex';
+import { matcherChars, type RuleLimits, type SizeBudget } from './rule-limits';
 import { ANY, type SigmaString } from './sigma-string';
 import type { TimePart } from './time-part';
 
@@ -22,11 +23,17 @@ export interface CompileContext {
   readonly placeholders: PlaceholderValues;
   /** Where a rule field's values come from (the logsource's pipeline mapping). */
   readonly fieldSource: (field: string) => FieldSource;
+  readonly limits: Pick<RuleLimits, 'maxFieldValues'>;
+  readonly budget: SizeBudget;
 }
 
+/** Charges the item's compiled size to the file's budget (VGL_RULE_SET_TOO_LARGE past it). */
 export function compileItem(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
   try {
-    return compileChecked(spec, ctx);
+    const item = compileChecked(spec, ctx);
+    const matchers = item.kind === 'values' ? item.groups.flatMap((g) => g.matchers) : [];
+    ctx.budget.charge({ values: item.kind === 'values' ? matchers.length : 1, chars: matchers.reduce((n, m) => n + matcherChars(m), 0) }, spec.location);
+    return item;
   } catch (e) {
     if (e instanceof ModifierValueError) throw new RuleError(e.code, e.message, spec.location);
     throw e;
@@ -90,9 +97,15 @@ function compileChecked(spec: FieldItemSpec, ctx: CompileContext): ItemMatcher {
     return { kind: 'fieldref', field: slot, other: ctx.fields.slot(ctx.fieldSource(value)), cased: flags.has('cased') };
   }
   const negated = flags.has('neq');
+  // Expansion multiplies values (windash, base64offset, expand): the bound is checked after every step, before matchers are built.
+  let expanded = 0;
   const groups: MatcherGroup[] = spec.values.map((raw) => {
     let alternatives: SigmaValue[] = [sigmaValueOf(raw)];
-    for (const t of transforms) alternatives = alternatives.flatMap((v) => (v.kind === 'null' ? [v] : t.apply(v, ctx)));
+    for (const t of transforms) {
+      alternatives = alternatives.flatMap((v) => (v.kind === 'null' ? [v] : t.apply(v, ctx)));
+      if (expanded + alternatives.length > ctx.limits.maxFieldValues) throw tooManyValues(ctx.limits, key, expanded + alternatives.length, spec.location, true);
+    }
+    expanded += alternatives.length;
     const orNull = alternatives.some((v) => v.kind === 'null');
     if (orNull && (match !== undefined || timePart !== undefined || negated)) {
       throw new ModifierValueError(`null cannot be used with modifiers in '${key}'`);

@@ -10,6 +10,7 @@ import { parseDetection } from './detection';
 import type { FieldTable } from './event-view';
 import type { CompiledSearch, ConditionMatcher } from './matcher';
 import type { PlaceholderValues } from './modifiers/expand';
+import type { RuleLimits, SizeBudget } from './rule-limits';
 import { fieldSourceFor } from './pipeline';
 import type { SigmaDetectionRule, SigmaFilter } from './rule';
 
@@ -28,6 +29,9 @@ export interface CompiledFilter {
 export interface CompileOptions {
   readonly fields: FieldTable;
   readonly placeholders: PlaceholderValues;
+  readonly limits: RuleLimits;
+  /** What the file being compiled may still add to the rule set; one per file. */
+  readonly budget: SizeBudget;
 }
 
 function compileDetection(
@@ -37,7 +41,7 @@ function compileDetection(
   logsource: Logsource | undefined,
   options: CompileOptions,
 ): ConditionMatcher {
-  const spec = parseDetection(detection, origin.locate, [base]);
+  const spec = parseDetection(detection, origin.locate, [base], options.limits);
   const ctx: CompileContext = { ...options, fieldSource: fieldSourceFor(logsource) };
   const searches = new Map<string, CompiledSearch>();
   for (const [name, s] of spec.searches) {

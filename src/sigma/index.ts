@@ -6,5 +6,6 @@ export * from './logsource-routing';
 export * from './modifiers/expand';
 export * from './pipeline';
 export * from './rule';
+export * from './rule-limits';
 export * from './rule-set';
 export * from './rule-watcher';

@@ -1,9 +1,10 @@
 /**
  * Loading rules from disk: discover files, compile each, link them. Broken files and documents
- * are reported in `errors`; everything else loads.
+ * are reported in `errors`; everything else loads. Files compile one after another in path order,
+ * each against what the files before it left of the rule set's total bound, so which file a
+ * too-large rule set rejects does not depend on I/O timing.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
@@ -11,39 +12,40 @@ import type { CompileOptions } from './compile';
 import { FieldTable } from './event-view';
 import type { PlaceholderValues } from './modifiers/expand';
 import { loadPlaceholderConfig } from './placeholder-config';
-import { discoverRuleFiles, isRulesRoot } from './rule-files';
-import { compileRuleFile, type RuleFile } from './rule-file';
+import { discoverRuleFiles, findAncestorWith, isRulesRoot } from './rule-files';
+import { compileRuleFile, readRuleFile, type RuleFile } from './rule-file';
+import { addSizes, defaultRuleLimits, noSize, SizeBudget, type CompiledSize, type RuleLimits } from './rule-limits';
 import { linkRuleSet } from './rule-set-builder';
 import type { CompiledRuleSet } from './rule-set';
-import { RuleError } from './errors';
 
 export interface LoadOptions {
   /**
    * Placeholder values for `expand`. Default: read from `placeholdersFile`, else from
-   * `<rules root>/sigma-config/placeholders.yml` when a rules root is among the paths.
+   * `<rules root>/sigma-config/placeholders.yml` of a rules root among the paths or above one of them.
    */
   readonly placeholders?: PlaceholderValues;
   readonly placeholdersFile?: string;
   readonly logger?: Logger;
+  /** Loading bounds; unset ones take defaultRuleLimits (the VIGIL_RULE_MAX_* defaults). */
+  readonly limits?: Partial<RuleLimits>;
+}
+
+export function resolveLimits(options: LoadOptions): RuleLimits {
+  return { ...defaultRuleLimits, ...options.limits };
 }
 
 /** The resolved placeholder values and the text they came from (part of the rule set version). */
 export async function resolvePlaceholders(paths: readonly string[], options: LoadOptions): Promise<{ placeholders: PlaceholderValues; text: string }> {
   if (options.placeholders) return { placeholders: options.placeholders, text: JSON.stringify(options.placeholders) };
+  // A path inside a rules root (rules/sigma/aws, as edge collectors load) uses that root's placeholders too:
+  // the pack's rules are written against them.
   const file =
     options.placeholdersFile ??
-    paths.map((p) => join(p, 'sigma-config', 'placeholders.yml')).find((f, i) => isRulesRoot(paths[i]!) && existsSync(f));
-  return file ? loadPlaceholderConfig(file) : { placeholders: {}, text: '' };
-}
-
-export async function readRuleFile(file: string, options: CompileOptions): Promise<RuleFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    return { file, contentHash: '', rules: [], filters: [], correlations: [], errors: [new RuleError('VGL_RULE_IO', (e as Error).message, { file })] };
-  }
-  return compileRuleFile(file, text, options);
+    paths
+      .map((p) => (isRulesRoot(p) ? p : findAncestorWith(p, ['sigma', 'sigma-config'])))
+      .map((root) => (root === undefined ? undefined : join(root, 'sigma-config', 'placeholders.yml')))
+      .find((f): f is string => f !== undefined && existsSync(f));
+  return file ? loadPlaceholderConfig(file, resolveLimits(options)) : { placeholders: {}, text: '' };
 }
 
 export async function loadRuleSet(paths: string[], options: LoadOptions = {}): Promise<{ ruleSet: CompiledRuleSet; errors: VigilError[] }> {
@@ -56,8 +58,10 @@ export async function loadRuleSet(paths: string[], options: LoadOptions = {}): P
     if (!(e instanceof VigilError)) throw e;
     errors.push(e);
   }
-  const compileOptions: CompileOptions = { fields: new FieldTable(), placeholders: placeholders.placeholders };
-  const files = await Promise.all(found.files.map((f) => readRuleFile(f, compileOptions)));
+  const limits = resolveLimits(options);
+  const base = { fields: new FieldTable(), placeholders: placeholders.placeholders, limits };
+  const files: RuleFile[] = [];
+  for (const file of found.files) files.push(await readRuleFile(file, withBudget(base, files)));
   for (const f of files) errors.push(...f.errors);
   const linked = linkRuleSet(files.filter((f) => f.contentHash !== ''), placeholders.text);
   errors.push(...linked.errors);
@@ -72,9 +76,20 @@ export async function loadRuleSet(paths: string[], options: LoadOptions = {}): P
 export function ruleSetFromTexts(
   sources: readonly { file: string; text: string }[],
   placeholders: PlaceholderValues = {},
+  limits: Partial<RuleLimits> = {},
 ): { ruleSet: CompiledRuleSet; errors: VigilError[] } {
-  const options: CompileOptions = { fields: new FieldTable(), placeholders };
-  const files = sources.map((s) => compileRuleFile(s.file, s.text, options));
-  const linked = linkRuleSet(files, JSON.stringify(placeholders));
+  const base = { fields: new FieldTable(), placeholders, limits: resolveLimits({ limits }) };
+  const files: RuleFile[] = [];
+  for (const s of sources) files.push(compileRuleFile(s.file, s.text, withBudget(base, files)));
+  const linked = linkRuleSet(files.filter((f) => f.contentHash !== ''), JSON.stringify(placeholders));
   return { ruleSet: linked.ruleSet, errors: [...files.flatMap((f) => f.errors), ...linked.errors] };
+}
+
+/** Compile options for the next file: the total bounds minus what `others` already hold. */
+export function withBudget(base: Omit<CompileOptions, 'budget'>, others: readonly RuleFile[]): CompileOptions {
+  return { ...base, budget: new SizeBudget(base.limits, sizeOf(others)) };
+}
+
+export function sizeOf(files: readonly RuleFile[]): CompiledSize {
+  return files.reduce((sum, f) => addSizes(sum, f.size), noSize);
 }

@@ -6,6 +6,7 @@
  * Reference: pySigma LogsourceCondition.
  */
 import { logsourceOf, type Logsource, type SourceKind } from '../model/source';
+import { pipelines } from './pipeline';
 
 const attributes = ['product', 'service', 'category'] as const;
 
@@ -17,9 +18,14 @@ function hasLogsource(ls: Logsource): boolean {
   return attributes.some((a) => ls[a] !== undefined);
 }
 
-/** The generic `json` source carries no logsource: only rules without one apply to it. */
+/**
+ * The generic `json` source carries no logsource: only rules without one apply to it. A field-mapping
+ * pipeline may extend a logsource's rules to other sources (process_creation rules see auditd execs and
+ * Falco process alerts).
+ */
 export function ruleAppliesToSource(rule: Logsource, source: SourceKind): boolean {
-  return source === 'json' ? !hasLogsource(rule) : logsourceCovers(logsourceOf[source], rule);
+  if (source === 'json') return !hasLogsource(rule);
+  return logsourceCovers(logsourceOf[source], rule) || pipelines.some((p) => p.alsoFrom?.includes(source) === true && p.appliesTo(rule));
 }
 
 /** The first source whose events a rule applies to (how `vigil rules test` picks a rule's source). */

@@ -3,22 +3,19 @@
  * of values, e.g. `Legitimate_Countries: [DE, FR]`. The project's lives in
  * rules/sigma-config/placeholders.yml.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { RuleError } from './errors';
 import type { PlaceholderValues } from './modifiers/expand';
+import type { RuleLimits } from './rule-limits';
+import { readRuleText } from './rule-text';
 import { parseYamlDocuments } from './yaml-document';
 
 const PlaceholderConfigSchema = z.record(z.string().min(1), z.array(z.union([z.string(), z.number()]).transform(String)));
 
-export async function loadPlaceholderConfig(file: string): Promise<{ placeholders: PlaceholderValues; text: string }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new RuleError('VGL_RULE_IO', (e as Error).message, { file });
-  }
-  const { documents, errors } = parseYamlDocuments(text, file);
+/** Read under the same per-file bounds as rule files: it is re-read by every hot-reload check. */
+export async function loadPlaceholderConfig(file: string, limits: RuleLimits): Promise<{ placeholders: PlaceholderValues; text: string }> {
+  const text = await readRuleText(file, limits);
+  const { documents, errors } = parseYamlDocuments(text, file, limits);
   if (errors.length > 0) throw errors[0]!;
   const doc = documents[0];
   const parsed = PlaceholderConfigSchema.safeParse(doc?.value ?? {});

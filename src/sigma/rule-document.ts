@@ -12,10 +12,12 @@ import {
   type RuleMetadata,
   type SigmaDocument,
 } from './rule';
+import type { RuleLimits } from './rule-limits';
 import { parseYamlDocuments, type YamlDocument } from './yaml-document';
 
-export function readSigmaDocuments(text: string, file: string): { documents: SigmaDocument[]; errors: RuleError[] } {
-  const { documents: yamlDocs, errors } = parseYamlDocuments(text, file);
+/** Throws RuleFileRejected when the file is past a per-file bound (documents, YAML nodes). */
+export function readSigmaDocuments(text: string, file: string, limits: RuleLimits): { documents: SigmaDocument[]; errors: RuleError[] } {
+  const { documents: yamlDocs, errors } = parseYamlDocuments(text, file, limits);
   const documents: SigmaDocument[] = [];
   for (const doc of yamlDocs) {
     try {

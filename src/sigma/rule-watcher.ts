@@ -1,19 +1,22 @@
 /**
  * Hot reload. The watcher polls the rule paths (stat, then re-reads only changed files), compiles
- * what changed and emits a new RuleSet when the set of files in use changes. A broken edit of a
- * file that was loaded before keeps that file's previous version running and reports the problems;
- * a new file loads whatever documents compile. Polling (not fs.watch) because editors replace
- * files in many ways and mounted ConfigMaps change through symlink swaps; a stat per file per
- * interval is cheap.
+ * what changed and emits a new RuleSet when the set of files in use changes. A broken or
+ * over-bound edit of a file that was loaded before keeps that file's previous version running; a
+ * new file loads whatever documents compile (nothing, if it is past a file bound). Every problem is
+ * logged once, when the change that caused it is first seen: a file's problems when its stamp
+ * changes, set-wide ones (placeholders, links) when they appear. Polling (not fs.watch) because
+ * editors replace files in many ways and mounted ConfigMaps change through symlink swaps; a stat
+ * per file per interval is cheap, and the bounds (rule-limits.ts) are checked before a file is read.
  */
 import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
-import type { CompileOptions } from './compile';
 import { FieldTable } from './event-view';
-import { readRuleFile, resolvePlaceholders, type LoadOptions } from './load-rule-set';
+import { resolveLimits, resolvePlaceholders, sizeOf, withBudget, type LoadOptions } from './load-rule-set';
 import { discoverRuleFiles } from './rule-files';
-import type { RuleFile } from './rule-file';
+import type { CompileOptions } from './compile';
+import { emptyRuleFile, readRuleFile, type RuleFile } from './rule-file';
+import type { CompiledSize, RuleLimits } from './rule-limits';
 import { linkRuleSet } from './rule-set-builder';
 import type { CompiledRuleSet } from './rule-set';
 
@@ -28,18 +31,24 @@ interface Tracked {
   readonly active: RuleFile;
   /** Problems of the file as it is on disk now (kept until the file changes again). */
   readonly problems: readonly VigilError[];
+  /**
+   * Set when the file was rejected for a rule set total bound: what the other files held then.
+   * The file is read again once they hold less, without waiting for it to change.
+   */
+  readonly blockedAt?: CompiledSize;
 }
 
 export class RuleWatcher {
   private readonly tracked = new Map<string, Tracked>();
   private readonly fields = new FieldTable();
+  private readonly limits: RuleLimits;
   private placeholdersText: string | undefined;
   private current!: CompiledRuleSet;
   private problems: VigilError[] = [];
   private linkProblems: VigilError[] = [];
-  private lastProblemKey = '';
+  /** Set-wide problems already logged (by message), so each is logged once while it lasts. */
+  private logged = new Set<string>();
   private readonly updateListeners: ((ruleSet: CompiledRuleSet) => void)[] = [];
-  private readonly problemListeners: ((errors: readonly VigilError[]) => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<boolean> | undefined;
 
@@ -47,7 +56,9 @@ export class RuleWatcher {
     private readonly paths: readonly string[],
     private readonly options: RuleWatcherOptions,
     private readonly logger: Logger | undefined,
-  ) {}
+  ) {
+    this.limits = resolveLimits(options);
+  }
 
   /** Loads the rules once, then keeps checking every `intervalMs` until close(). */
   static async start(paths: string[], options: RuleWatcherOptions = {}): Promise<RuleWatcher> {
@@ -73,10 +84,6 @@ export class RuleWatcher {
     this.updateListeners.push(listener);
   }
 
-  onProblems(listener: (errors: readonly VigilError[]) => void): void {
-    this.problemListeners.push(listener);
-  }
-
   /** Checks the paths now; resolves true when a new rule set was built. Concurrent calls share one check. */
   refresh(): Promise<boolean> {
     this.refreshing ??= this.check().finally(() => (this.refreshing = undefined));
@@ -89,14 +96,14 @@ export class RuleWatcher {
   }
 
   private async check(): Promise<boolean> {
-    const problems: VigilError[] = [];
+    const setWide: VigilError[] = [];
     let changed = this.current === undefined;
     let placeholders;
     try {
       placeholders = await resolvePlaceholders(this.paths, this.options);
     } catch (e) {
       if (!(e instanceof VigilError)) throw e;
-      problems.push(e);
+      setWide.push(e);
     }
     if (placeholders && placeholders.text !== this.placeholdersText) {
       // New placeholder values change what every rule compiles to.
@@ -104,9 +111,9 @@ export class RuleWatcher {
       this.placeholdersText = placeholders.text;
       changed = true;
     }
-    const compileOptions: CompileOptions = { fields: this.fields, placeholders: placeholders?.placeholders ?? {} };
+    const base = { fields: this.fields, placeholders: placeholders?.placeholders ?? {}, limits: this.limits };
     const found = await discoverRuleFiles(this.paths);
-    problems.push(...found.errors);
+    setWide.push(...found.errors);
     const present = new Set(found.files);
     for (const file of [...this.tracked.keys()]) {
       if (!present.has(file)) {
@@ -114,22 +121,7 @@ export class RuleWatcher {
         changed = true;
       }
     }
-    for (const file of found.files) {
-      const stamp = await fileStamp(file);
-      const known = this.tracked.get(file);
-      if (known?.stamp === stamp) continue;
-      const next = await readRuleFile(file, compileOptions);
-      if (known && next.errors.length > 0) {
-        // Keep the previous version running; the stamp is remembered so the same broken edit is not re-read every tick.
-        this.tracked.set(file, { stamp, active: known.active, problems: next.errors });
-        this.logger?.warn({ file, errors: next.errors.map((e) => e.message) }, 'rule file edit rejected; previous version kept');
-        continue;
-      }
-      const same = known?.active.contentHash === next.contentHash;
-      this.tracked.set(file, { stamp, active: same ? known!.active : next, problems: next.errors });
-      changed ||= !same;
-    }
-    for (const t of this.tracked.values()) problems.push(...t.problems);
+    for (const file of found.files) changed = (await this.checkFile(file, base)) || changed;
     const files = [...this.tracked.values()].map((t) => t.active).filter((f) => f.contentHash !== '');
     if (changed) {
       const linked = linkRuleSet(files, this.placeholdersText ?? '');
@@ -137,14 +129,52 @@ export class RuleWatcher {
       this.current = linked.ruleSet;
       this.logger?.info({ version: linked.ruleSet.version, rules: linked.ruleSet.rules.length }, 'sigma rule set (re)loaded');
     }
-    problems.push(...this.linkProblems);
-    this.problems = problems;
-    const problemKey = problems.map((e) => e.message).join('\n');
-    if (problemKey !== this.lastProblemKey && problems.length > 0) for (const l of this.problemListeners) l(problems);
-    this.lastProblemKey = problemKey;
+    this.logSetProblems([...setWide, ...this.linkProblems]);
+    this.problems = [...setWide, ...[...this.tracked.values()].flatMap((t) => t.problems), ...this.linkProblems];
     if (changed) for (const l of this.updateListeners) l(this.current);
     return changed;
   }
+
+  /** Re-reads one file if it changed (or a total-bound rejection may now fit); true when its version in use changed. */
+  private async checkFile(file: string, base: Omit<CompileOptions, 'budget'>): Promise<boolean> {
+    const stamp = await fileStamp(file);
+    const known = this.tracked.get(file);
+    const others = () => [...this.tracked].filter(([f]) => f !== file).map(([, t]) => t.active);
+    const retry = known?.blockedAt !== undefined && shrunk(sizeOf(others()), known.blockedAt);
+    if (known?.stamp === stamp && !retry) return false;
+    const options = withBudget(base, others());
+    let next: RuleFile;
+    try {
+      next = await readRuleFile(file, options);
+    } catch (err) {
+      // Not a rule problem but a fault of ours: logged once for this stamp, never retried in a loop.
+      this.logger?.error({ err, file }, 'rule file could not be compiled; previous version kept');
+      this.tracked.set(file, { stamp, active: known?.active ?? emptyRuleFile(file), problems: [] });
+      return false;
+    }
+    // A file of which nothing was in use (new, or rejected as a whole) loads whatever compiles, like a new one.
+    const keep = known !== undefined && known.active.contentHash !== '' && next.errors.length > 0;
+    const active = keep || known?.active.contentHash === next.contentHash ? known!.active : next;
+    const blocked = next.errors.some((e) => e.code === 'VGL_RULE_SET_TOO_LARGE');
+    this.tracked.set(file, { stamp, active, problems: next.errors, ...(blocked ? { blockedAt: sizeOf(others()) } : {}) });
+    const outcome = keep ? 'previous version of the file kept' : next.contentHash === '' ? 'nothing of the file loaded' : "the file's other documents loaded";
+    for (const e of next.errors) this.logger?.error({ code: e.code, location: e.location, outcome }, e.message);
+    return known === undefined ? active.contentHash !== '' : active !== known.active;
+  }
+
+  /** Logs the set-wide problems not logged while they lasted; forgets the ones that went away. */
+  private logSetProblems(problems: readonly VigilError[]): void {
+    const now = new Set<string>();
+    for (const e of problems) {
+      now.add(e.message);
+      if (!this.logged.has(e.message)) this.logger?.error({ code: e.code, location: e.location }, e.message);
+    }
+    this.logged = now;
+  }
+}
+
+function shrunk(now: CompiledSize, then: CompiledSize): boolean {
+  return now.values < then.values || now.chars < then.chars;
 }
 
 async function fileStamp(file: string): Promise<string> {

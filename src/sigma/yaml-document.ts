@@ -1,11 +1,14 @@
 /**
  * YAML text → plain documents that remember where each node was written, so every later error can
  * name file:line:col. A file may hold several documents (`---`); a document with a syntax error is
- * reported and skipped, its siblings still load.
+ * reported and skipped, its siblings still load. The per-file bounds are checked while the text is
+ * lexed, before the tokens are composed into documents: nodes are counted token by token and
+ * documents as they complete, so a file past either bound costs what was lexed up to that point.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { Composer, CST, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, Parser, type Document, type Node } from 'yaml';
 import type { Location } from '../error-codes';
 import { RuleError, type Locate } from './errors';
+import { formatCount, limitReason, RuleFileRejected, type RuleLimits } from './rule-limits';
 
 export interface YamlDocument {
   /** Position of the document in its file, 0-based. */
@@ -14,30 +17,61 @@ export interface YamlDocument {
   readonly locate: Locate;
 }
 
-export function parseYamlDocuments(text: string, file: string): { documents: YamlDocument[]; errors: RuleError[] } {
+/**
+ * The lexer tokens counted as YAML nodes: each scalar (plain ones arrive as a SCALAR marker, then
+ * their text), alias and flow collection, and each `-` list item and `:` map entry (which stand for
+ * block collections and for empty values, neither of which has a token of its own).
+ */
+const nodeTokens: ReadonlySet<string> = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'alias', 'flow-seq-start', 'flow-map-start', 'seq-item-ind', 'map-value-ind']);
+
+/** Throws RuleFileRejected (VGL_RULE_TOO_LARGE) when the file holds too many documents or nodes. */
+export function parseYamlDocuments(
+  text: string,
+  file: string,
+  limits: Pick<RuleLimits, 'maxDocuments' | 'maxYamlNodes'>,
+): { documents: YamlDocument[]; errors: RuleError[] } {
   const lineCounter = new LineCounter();
+  const parser = new Parser(lineCounter.addNewLine);
+  const tooLarge = (bound: 'maxDocuments' | 'maxYamlNodes', what: string, offset: number) =>
+    new RuleFileRejected('VGL_RULE_TOO_LARGE', limitReason(bound, limits, what), { file, ...lineCounter.linePos(offset) });
+  function* tokens() {
+    lineCounter.addNewLine(0); // what Parser.parse does first: line 1 starts at offset 0
+    let nodes = 0;
+    let scalarText = false; // the lexeme after a SCALAR marker is a plain scalar's text, whatever it looks like
+    for (const lexeme of new Lexer().lex(text)) {
+      if (!scalarText && nodeTokens.has(CST.tokenType(lexeme) ?? '') && ++nodes > limits.maxYamlNodes) {
+        throw tooLarge('maxYamlNodes', `file has more than ${formatCount(limits.maxYamlNodes)} YAML nodes`, parser.offset);
+      }
+      scalarText = lexeme === CST.SCALAR;
+      yield* parser.next(lexeme);
+    }
+    yield* parser.end();
+  }
   const documents: YamlDocument[] = [];
   const errors: RuleError[] = [];
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false });
-  // parseAllDocuments returns an EmptyStream (an empty array with an `empty` flag) for blank input.
-  const list = Array.isArray(parsed) ? parsed : [];
-  list.forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        const pos = lineCounter.linePos(e.pos[0]);
-        errors.push(new RuleError('VGL_RULE_YAML', firstLine(e.message), { file, line: pos.line, col: pos.col }));
-      }
-      return;
-    }
-    if (doc.contents === null) return; // an empty document between separators
-    try {
-      documents.push({ index, value: doc.toJS({ maxAliasCount: 100 }), locate: locator(doc, file, lineCounter) });
-    } catch (e) {
-      const pos = doc.contents.range ? lineCounter.linePos(doc.contents.range[0]) : { line: 1, col: 1 };
-      errors.push(new RuleError('VGL_RULE_YAML', (e as Error).message, { file, line: pos.line, col: pos.col }));
-    }
-  });
+  let index = 0;
+  for (const doc of new Composer({ prettyErrors: false }).compose(tokens())) {
+    if (index >= limits.maxDocuments) throw tooLarge('maxDocuments', `file has more than ${formatCount(limits.maxDocuments)} YAML documents`, doc.range[0]);
+    readDocument(doc, index++, file, lineCounter, documents, errors);
+  }
   return { documents, errors };
+}
+
+function readDocument(doc: Document.Parsed, index: number, file: string, lineCounter: LineCounter, documents: YamlDocument[], errors: RuleError[]): void {
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = lineCounter.linePos(e.pos[0]);
+      errors.push(new RuleError('VGL_RULE_YAML', firstLine(e.message), { file, line: pos.line, col: pos.col }));
+    }
+    return;
+  }
+  if (doc.contents === null) return; // an empty document between separators
+  try {
+    documents.push({ index, value: doc.toJS({ maxAliasCount: 100 }), locate: locator(doc, file, lineCounter) });
+  } catch (e) {
+    const pos = doc.contents.range ? lineCounter.linePos(doc.contents.range[0]) : { line: 1, col: 1 };
+    errors.push(new RuleError('VGL_RULE_YAML', (e as Error).message, { file, line: pos.line, col: pos.col }));
+  }
 }
 
 function firstLine(message: string): string {

@@ -8,7 +8,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { toJsonValue } from '../model/json-value';
 import { MSGPACK_ENCODING, payloadPackr } from './payload-converter';
+
+/** Nesting bound of a payload shown as JSON; deeper is a 400 for that request. */
+const MAX_NESTING = 256;
 
 const WirePayloadSchema = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
@@ -22,7 +26,8 @@ const unb64 = (s: string | undefined): string => Buffer.from(s ?? '', 'base64').
 
 export function decodeWirePayload(p: WirePayload): WirePayload {
   if (unb64(p.metadata?.encoding) !== MSGPACK_ENCODING || p.data === undefined) return p;
-  const value: unknown = payloadPackr.unpack(Buffer.from(p.data, 'base64'));
+  // JSON-safe: a payload another SDK wrote with 64-bit integers (BigInt here) must show, not throw.
+  const value = toJsonValue(payloadPackr.unpack(Buffer.from(p.data, 'base64')), MAX_NESTING);
   return { metadata: { ...p.metadata, encoding: b64('json/plain') }, data: Buffer.from(JSON.stringify(value) ?? 'null').toString('base64') };
 }
 

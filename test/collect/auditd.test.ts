@@ -98,7 +98,7 @@ describe('audit events from grouped records', () => {
   });
 
   test('decoded events fire SigmaHQ auditd rules unchanged and Vigil\'s own auditd rules', async () => {
-    const sigmahq = path.join(projectRoot, '..', 'shared', 'corpus', 'sigmahq', 'rules', 'linux', 'auditd');
+    const sigmahq = path.join(projectRoot, 'test', 'corpus', 'sigmahq', 'rules', 'linux', 'auditd');
     const { ruleSet, errors } = await loadRuleSet([sigmahq, path.join(projectRoot, 'rules', 'sigma', 'linux', 'auditd')]);
     expect(errors).toEqual([]);
     const titles = (lines: string[]): string[] => decode(lines).events.flatMap((e) => ruleSet.match(e, 'auditd').map((r) => r.title));

@@ -11,7 +11,7 @@ import { sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
 import { runVigil } from '../helpers/vigil-process';
 import { subscribeEvents } from './published-events';
 
-const corpus = path.join(projectRoot, '..', 'shared', 'corpus');
+const corpus = path.join(projectRoot, 'test', 'corpus');
 const stratus = path.join(corpus, 'stratus-red-team', 'docs', 'detonation-logs');
 const falcoTraces = path.join(corpus, 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
 const logger = pino({ level: 'silent' });

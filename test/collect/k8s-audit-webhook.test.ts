@@ -14,7 +14,7 @@ import { sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
 import { startVigil } from '../helpers/vigil-process';
 import { subscribeEvents, type PublishedEvents } from './published-events';
 
-const traces = path.join(projectRoot, '..', 'shared', 'corpus', 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
+const traces = path.join(projectRoot, 'test', 'corpus', 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
 const logger = pino({ level: 'silent' });
 const trace = (name: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(traces, name), 'utf8')) as Record<string, unknown>;
 const eventList = (items: unknown[]): Record<string, unknown> => ({ apiVersion: 'audit.k8s.io/v1', kind: 'EventList', metadata: {}, items });

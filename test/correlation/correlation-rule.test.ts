@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { VigilError } from '../../src/error-codes';
 import { correlationFromYaml } from './helpers';
 
-const specExamples = join(__dirname, '../../../shared/corpus/sigma-specification/tests/schema/correlation');
+const specExamples = join(__dirname, '../corpus/sigma-specification/tests/schema/correlation');
 
 describe('parseCorrelationRule', () => {
   test.each(readdirSync(specExamples).filter((f) => f.endsWith('.yml')))('parses the spec example %s', (file) => {

@@ -2,16 +2,12 @@
  * Vigil's correlation rules (rules/correlations) with the real Sigma engine: load the whole pack, turn matched
  * events into detections as ingest does (only the fields correlations need), and correlate offline.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { correlateOffline, fieldsNeeded, type CorrelationHit } from '../../src/correlation';
-import type { Detection } from '../../src/model/detection';
-import { getPath } from '../../src/model/field-path';
-import type { SourceKind } from '../../src/model/source';
+import type { CorrelationHit } from '../../src/correlation';
 import { loadRuleSet, type CompiledRuleSet } from '../../src/sigma';
+import { account, correlate, scenario, trail, type Replayed } from '../helpers/offline-correlation';
 
 const rulesRoot = join(__dirname, '../../rules');
-const account = '111122223333';
 let ruleSet: CompiledRuleSet;
 
 beforeAll(async () => {
@@ -20,56 +16,8 @@ beforeAll(async () => {
   expect(loaded.errors.filter((e) => e.location.file?.includes('correlations')).map((e) => e.message)).toEqual([]);
 });
 
-interface Replayed {
-  source: SourceKind;
-  time: number;
-  data: Record<string, unknown>;
-}
-
-function detect(events: Replayed[]): Detection[] {
-  const fields = fieldsNeeded(ruleSet.correlations);
-  return events.flatMap((e, i) => {
-    const rules = ruleSet.match(e.data, e.source);
-    if (rules.length === 0) return [];
-    const picked: Detection['fields'] = {};
-    for (const f of fields) {
-      const v = getPath(e.data, f);
-      if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) picked[f] = v as string | number | boolean | null;
-    }
-    return [{ eventId: `ev${i}`, tenant: 'acme', source: e.source, time: e.time, rules, entities: [], fields: picked, summary: '', rulesetVersion: ruleSet.version }];
-  });
-}
-
-const hitsOf = (events: Replayed[]): CorrelationHit[] => correlateOffline(ruleSet.correlations, detect(events));
+const hitsOf = (events: Replayed[]): CorrelationHit[] => correlate(ruleSet, events);
 const names = (hits: CorrelationHit[]) => hits.map((h) => h.rule.name);
-
-function scenario(file: string): Replayed[] {
-  return readFileSync(join(rulesRoot, 'scenarios', file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { source: SourceKind; offsetMs: number; data: Record<string, unknown> })
-    .map((l) => ({ source: l.source, time: 1_790_000_000_000 + l.offsetMs, data: l.data }));
-}
-
-/** A CloudTrail record with the fields these rules look at. */
-function trail(time: number, eventSource: string, eventName: string, extra: Record<string, unknown> = {}): Replayed {
-  const user = (extra.user as string | undefined) ?? 'svc-reporting';
-  const { user: _user, ...rest } = extra;
-  return {
-    source: 'cloudtrail',
-    time,
-    data: {
-      eventVersion: '1.09',
-      userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${account}:user/${user}`, accountId: account, userName: user, accessKeyId: 'AKIAQ3EGRT7XREP0RT42' },
-      eventSource,
-      eventName,
-      awsRegion: 'eu-west-1',
-      sourceIPAddress: '203.0.113.77',
-      recipientAccountId: account,
-      ...rest,
-    },
-  };
-}
 
 test('the pack has at least five correlation rules, every one referring to loaded rules by name', () => {
   const pack = ruleSet.correlations.filter((c) => c.name);

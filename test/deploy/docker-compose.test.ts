@@ -3,7 +3,8 @@
  * service has a pinned image, Vigil services run commands the CLI has, set only env vars the config
  * schema reads, and point at services that exist on the ports those services listen on.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ChatopsSettingsSchema, loadChatopsSettings } from '../../src/chatops/chatops-settings';
@@ -16,6 +17,8 @@ interface Service {
   image?: string;
   command?: string[];
   environment?: Record<string, string>;
+  env_file?: string[];
+  volumes?: string[];
   depends_on?: Record<string, unknown> | string[];
   deploy?: { replicas?: number };
   ports?: string[];
@@ -72,4 +75,31 @@ test('the multi-node shape: several ingest and worker replicas, ingest on a shar
   expect(services['vigil-worker']!.deploy!.replicas).toBeGreaterThanOrEqual(2);
   expect(services['vigil-ingest']!.deploy!.replicas).toBeGreaterThanOrEqual(2);
   expect(services['vigil-ingest']!.environment!.VIGIL_INGEST_GROUP).not.toBe('');
+});
+
+test('Mosquitto runs what `vigil broker config --docker` writes: anonymous refused, files where the broker reads them, ingest logged in', () => {
+  const ingest = services['vigil-ingest']!;
+  const out = mkdtempSync(path.join(tmpdir(), 'vigil-compose-broker-'));
+  const generated = runVigil(['broker', 'config', '--out', out, '--docker', '--generate'], ingest.environment!);
+  expect([generated.status, generated.stderr]).toEqual([0, '']);
+
+  // The compose file mounts <deploy>/mosquitto at the image's config folder and gives ingest <deploy>/credentials/ingest.env.
+  const mounts = new Map(services.mosquitto!.volumes!.map((v) => v.split(':') as [string, string]).map(([source, target]) => [target, source]));
+  const configSource = mounts.get('/mosquitto/config')!;
+  expect(configSource).toMatch(/^\.\/[\w-]+\/mosquitto$/);
+  const deployDir = configSource.slice(2, -'/mosquitto'.length);
+  expect(ingest.env_file).toEqual([`${deployDir}/credentials/ingest.env`]);
+  expect(existsSync(path.join(out, 'credentials', 'ingest.env'))).toBe(true);
+
+  const conf = readFileSync(path.join(out, 'mosquitto', 'mosquitto.conf'), 'utf8');
+  const setting = (key: string): string => new RegExp(`^${key} (.*)$`, 'm').exec(conf)![1]!;
+  expect(setting('allow_anonymous')).toBe('false');
+  expect(setting('listener')).toBe(`${new URL(ingest.environment!.MQTT_URL!).port} 0.0.0.0`);
+  for (const key of ['password_file', 'plugin_opt_config_file']) {
+    const file = setting(key);
+    expect(path.posix.dirname(file)).toBe('/mosquitto/config');
+    expect(existsSync(path.join(out, 'mosquitto', path.posix.basename(file)))).toBe(true);
+  }
+  expect(mounts.get('/mosquitto/data')).toBe('mosquitto-data');
+  expect(setting('persistence_location')).toBe('/mosquitto/data/');
 });

@@ -4,10 +4,11 @@
  * the demo raises alerts visible through Temporal; Ctrl-C stops everything cleanly; a restart on the
  * same data folder still has the correlators (SQLite persistence).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import mqtt from 'mqtt';
 import { connectClient } from '../../src/temporal/client';
 import { freePort } from '../helpers/mosquitto';
 import { eventually } from '../helpers/shared-servers';
@@ -75,6 +76,13 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   expect(Buffer.from(body.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
   const batch = JSON.parse(Buffer.from(body.payloads[0]!.data, 'base64').toString()) as { batchId: string; detections: Array<{ tenant: string }> };
   expect(batch.detections[0]!.tenant).toBe('acme');
+
+  // The in-process broker refuses anonymous clients; this run's logins are in the data folder, readable by the owner only.
+  await expect(mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { reconnectPeriod: 0 })).rejects.toThrow(/Not authorized/);
+  const login = path.join(env.VIGIL_DATA_DIR!, 'credentials', 'collector.acme.env');
+  expect(statSync(login).mode & 0o777).toBe(0o600);
+  const password = /^MQTT_PASSWORD=(.+)$/m.exec(readFileSync(login, 'utf8'))![1]!;
+  await (await mqtt.connectAsync(`mqtt://127.0.0.1:${env.MQTT_PORT}`, { username: 'collector.acme', password, reconnectPeriod: 0 })).endAsync();
 
   const code = await stopWithCtrlC(dev);
   expect(code).toBe(0);

@@ -1,9 +1,9 @@
-/** Where the shared corpus lives (read in place, never copied) and the project's placeholder config. */
+/** The vendored public corpus (test/corpus, see its README for sources and licences) and the project's placeholder config. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const projectRoot = join(__dirname, '..', '..');
-export const corpusRoot = join(projectRoot, '..', 'shared', 'corpus');
+export const corpusRoot = join(projectRoot, 'test', 'corpus');
 export const sigmaHqRules = join(corpusRoot, 'sigmahq');
 export const falcoTraces = join(corpusRoot, 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
 export const stratusLogs = join(corpusRoot, 'stratus-red-team', 'docs', 'detonation-logs');

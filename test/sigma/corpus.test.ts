@@ -1,5 +1,5 @@
 /**
- * Compatibility: every SigmaHQ rule in the shared corpus (rules, rules-placeholder,
+ * Compatibility: every SigmaHQ rule in the vendored corpus (test/corpus) (rules, rules-placeholder,
  * rules-threat-hunting) parses and compiles. Read in place, never copied.
  */
 import { loadRuleSet } from '../../src/sigma';

@@ -1,5 +1,5 @@
 /** Loading from disk: directories, rules roots, multi-document files, filters, correlations, placeholders. */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRuleSet } from '../../src/sigma';
@@ -49,8 +49,15 @@ test('a rules root loads sigma/ and correlations/ only, with its placeholder con
   expect(ruleSet.rules.map((r) => r.ref.id)).toEqual(['r1']);
   expect(ruleSet.match({ eventName: 'stoplogging' }, 'cloudtrail')).toHaveLength(1);
 
-  const direct = await loadRuleSet([join(root, 'sigma')]);
-  expect(direct.errors.map((e) => e.code)).toEqual(['VGL_RULE_PLACEHOLDER']);
+  // A directory inside the root (an edge collector's rules/sigma/aws) uses the root's placeholders; the same
+  // rule outside any rules root has none.
+  const inside = await loadRuleSet([join(root, 'sigma', 'aws')]);
+  expect(inside.errors).toEqual([]);
+  expect(inside.ruleSet.match({ eventName: 'DeleteTrail' }, 'cloudtrail')).toHaveLength(1);
+  const elsewhere = mkdtempSync(join(tmpdir(), 'vigil-loose-'));
+  writeFileSync(join(elsewhere, 'a.yml'), readFileSync(join(root, 'sigma', 'aws', 'cloudtrail', 'a.yml')));
+  const loose = await loadRuleSet([elsewhere]);
+  expect(loose.errors.map((e) => e.code)).toEqual(['VGL_RULE_PLACEHOLDER']);
   const missing = await loadRuleSet([join(root, 'nope')]);
   expect(missing.errors.map((e) => e.code)).toEqual(['VGL_RULE_IO']);
 });

@@ -1,8 +1,21 @@
-/** The kubernetes/audit field mapping makes SigmaHQ's pod rules fire on real audit events (Falco's recorded traces). */
-import { join } from 'node:path';
-import { loadRuleSet } from '../../src/sigma';
+/**
+ * Field mappings: the kubernetes/audit one makes SigmaHQ's pod rules fire on real audit events (Falco's recorded
+ * traces); the process_creation and auditd ones give procfs, auditd and Falco process events the same field names.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { AuditdDecoder } from '../../src/collect/auditd-decoder';
+import type { SourceKind } from '../../src/model/source';
+import { loadRuleSet, type CompiledRuleSet } from '../../src/sigma';
 import { readEventFile } from '../../src/sigma/event-file';
-import { falcoTraces, placeholdersFile, sigmaHqRules } from './corpus-paths';
+import { falcoTraces, placeholdersFile, projectRoot, sigmaHqRules } from './corpus-paths';
+
+function writeRule(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'vigil-pipeline-')), 'rule.yml');
+  writeFileSync(file, text);
+  return file;
+}
 
 const privileged = 'c5cd1b20-36bb-488d-8c05-486be3d0cb97';
 const hostPath = '402b955c-8fe0-4a8c-b635-622b4ac5f902';
@@ -28,4 +41,71 @@ test.each([
   ['create_deployment.json', execInto, false],
 ])('%s → rule %s fires: %s', async (trace, rule, expected) => {
   expect((await hits(trace)).includes(rule)).toBe(expected);
+});
+
+describe('one process start seen by procfs, auditd and Falco matches the same process_creation rules once each', () => {
+  const sigmaHqClearSyslog = '3fcc9b35-39e4-44c0-a2ad-9e82b6902b31';
+  const vigilLogsCleared = 'proc_creation_lnx_system_logs_cleared';
+  const command = 'truncate -s 0 /var/log/syslog';
+  const hex = (s: string) => Buffer.from(s).toString('hex').toUpperCase();
+  const audit = (argv: string[], exe: string) => [
+    `type=SYSCALL msg=audit(1764576185.312:7001): arch=c000003e syscall=59 success=yes exit=0 a0=55d0c3b2a2b0 a1=55d0c3b2a2f0 a2=55d0c3b2a310 a3=8 items=2 ppid=4120 pid=4188 auid=1000 uid=0 gid=0 euid=0 tty=pts1 ses=7 comm="${basename(exe)}" exe="${exe}" key="exec"\x1dARCH=x86_64 SYSCALL=execve AUID="alice" UID="root" GID="root"`,
+    `type=EXECVE msg=audit(1764576185.312:7001): argc=${argv.length} ${argv.map((a, i) => `a${i}="${a}"`).join(' ')}`,
+    'type=CWD msg=audit(1764576185.312:7001): cwd="/root"',
+    `type=PATH msg=audit(1764576185.312:7001): item=0 name="${exe}" inode=1234 dev=ca:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL`,
+    `type=PROCTITLE msg=audit(1764576185.312:7001): proctitle=${hex(argv.join('\0'))}`,
+    'type=EOE msg=audit(1764576185.312:7001):',
+  ];
+  const decodeAudit = (lines: string[]) => {
+    const events: Record<string, unknown>[] = [];
+    const decoder = new AuditdDecoder({ file: 'audit.log', hostname: 'web-01' }, { record: (e) => events.push(e), issue: (e) => { throw e; } });
+    lines.forEach((l, i) => decoder.line(l, i + 1));
+    decoder.flush();
+    return events;
+  };
+  const falco = (fields: Record<string, unknown>) => ({
+    hostname: 'web-01', output: 'Log files were tampered', priority: 'Warning', rule: 'Clear Log Activities', source: 'syscall', time: '2026-12-01T08:03:05.312000000Z',
+    output_fields: { 'evt.type': 'execve', 'proc.exepath': '/usr/bin/truncate', 'proc.cmdline': command, 'proc.pcmdline': 'bash', 'user.name': 'root', 'proc.pid': 4188, 'k8s.pod.name': null, ...fields },
+  });
+  let ruleSet: CompiledRuleSet;
+  const matched = (event: unknown, source: SourceKind) => ruleSet.match(event, source).map((r) => r.name ?? r.id);
+
+  beforeAll(async () => {
+    const loaded = await loadRuleSet([join(sigmaHqRules, 'rules', 'linux', 'process_creation'), join(projectRoot, 'rules')], { placeholdersFile });
+    expect(loaded.errors).toEqual([]);
+    ruleSet = loaded.ruleSet;
+  });
+
+  test('procfs', () => {
+    const hits = matched({ Image: '/usr/bin/truncate', CommandLine: command, ParentImage: '/usr/bin/bash', User: 'root', Hostname: 'web-01', ProcessId: 4188 }, 'process');
+    expect(hits).toEqual(expect.arrayContaining([sigmaHqClearSyslog, vigilLogsCleared]));
+  });
+
+  test('auditd: the EXECVE record matches, its SYSCALL, CWD, PATH and PROCTITLE siblings do not', () => {
+    const events = decodeAudit(audit(['truncate', '-s', '0', '/var/log/syslog'], '/usr/bin/truncate'));
+    const byType = events.map((e) => [e['type'], matched(e, 'auditd').filter((n) => n === sigmaHqClearSyslog || n === vigilLogsCleared).sort()]);
+    expect(byType).toEqual([
+      ['SYSCALL', []],
+      ['EXECVE', [sigmaHqClearSyslog, vigilLogsCleared].sort()],
+      ['CWD', []],
+      ['PATH', []],
+      ['PROCTITLE', []],
+    ]);
+    expect(decodeAudit(audit(['tail', '-f', '/var/log/syslog'], '/usr/bin/tail')).flatMap((e) => matched(e, 'auditd'))).not.toContain(vigilLogsCleared);
+  });
+
+  test('Falco: an execve alert matches; an alert about a file opened by the same process is not a process start', () => {
+    expect(matched(falco({}), 'falco')).toEqual(expect.arrayContaining([sigmaHqClearSyslog, vigilLogsCleared]));
+    expect(matched(falco({ 'evt.type': 'openat', 'fd.name': '/var/log/syslog' }), 'falco')).toEqual([]);
+  });
+
+  test('auditd rules may use process_creation names (Image, User) next to the raw ones', async () => {
+    const { ruleSet: own, errors } = await loadRuleSet([join(projectRoot, 'rules', 'sigma', 'linux', 'auditd')]);
+    expect(errors).toEqual([]);
+    const pathRecord = decodeAudit(audit(['cat', '/etc/shadow'], '/usr/bin/cat')).find((e) => e['type'] === 'PATH')!;
+    expect(own.match({ ...pathRecord, name: '/etc/shadow' }, 'auditd').map((r) => r.name)).toContain('lnx_auditd_credential_file_opened');
+    const viaAlias = decodeAudit(audit(['cat', '/etc/shadow'], '/usr/bin/cat')).find((e) => e['type'] === 'SYSCALL')!;
+    const { ruleSet: inline } = await loadRuleSet([writeRule('title: t\nid: t\nlogsource: {product: linux, service: auditd}\ndetection:\n  sel:\n    type: SYSCALL\n    Image|endswith: /cat\n    User: root\n  condition: sel\n')]);
+    expect(inline.match(viaAlias, 'auditd').map((r) => r.id)).toEqual(['t']);
+  });
 });

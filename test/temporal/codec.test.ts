@@ -2,10 +2,10 @@
  * The two encodings Vigil puts on the wire: msgpack records on MQTT, standard msgpack in Temporal
  * payloads, and the codec endpoint that shows the latter as JSON in the Temporal UI (real HTTP).
  */
-import { encode as msgpackEncode } from 'msgpackr';
+import { encode as msgpackEncode, Packr } from 'msgpackr';
 import type { EventBatch } from '../../src/model/event';
 import { decodeBatch, encodeBatch } from '../../src/mqtt/wire-codec';
-import { startCodecServer, type CodecServer } from '../../src/temporal/codec-server';
+import { decodeWirePayload, startCodecServer, type CodecServer } from '../../src/temporal/codec-server';
 import { MSGPACK_ENCODING, payloadConverter } from '../../src/temporal/payload-converter';
 import { testLogger } from '../helpers/temporal-env';
 
@@ -86,5 +86,13 @@ describe('codec endpoint', () => {
     expect((await post('/decode', { nope: true })).status).toBe(400);
     expect((await fetch(`${server.url}/decode`, { method: 'POST', body: 'not json' })).status).toBe(400);
     expect((await fetch(`${server.url}/other`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+});
+
+describe('codec endpoint on payloads other SDKs wrote', () => {
+  test('/decode shows 64-bit integers (msgpack uint64/int64) as JSON numbers or decimal strings instead of failing', () => {
+    const foreign = new Packr({ useRecords: false }).pack({ count: 2n ** 40n, id: 2n ** 63n + 1n });
+    const decoded = decodeWirePayload({ metadata: { encoding: Buffer.from(MSGPACK_ENCODING).toString('base64') }, data: foreign.toString('base64') });
+    expect(JSON.parse(Buffer.from(decoded.data!, 'base64').toString())).toEqual({ count: 2 ** 40, id: '9223372036854775809' });
   });
 });
