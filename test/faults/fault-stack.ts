@@ -5,22 +5,24 @@
  * accounts for every published event: archived or dead-lettered, and counted exactly once by the
  * correlators of the entities it names.
  */
-import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
 import { BatchPublisher } from '../../src/collect/batch-publisher';
 import type { RawEvent } from '../../src/model/event';
+import { readCredentialFile } from '../../src/mqtt/broker-credentials';
+import { brokerIdentities, collectorUsername, tenantOperatorUsername } from '../../src/mqtt/broker-policy';
 import { deadLetterTopic } from '../../src/mqtt/topics';
 import { connectClient } from '../../src/temporal/client';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { entityStateQuery } from '../../workflows/correlator/messages';
-import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
+import { mosquittoPlace, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { makeRulesDir, podExecEvent } from '../helpers/rules-dir';
 import { eventually, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
-import { startVigil, type VigilProcess } from '../helpers/vigil-process';
+import { runVigil, startVigil, type VigilProcess } from '../helpers/vigil-process';
 import { startRestartableTemporal, type RestartableTemporal } from './restartable-temporal';
 
 /** High level (one alert per entity), no ATT&CK tactic that binds a playbook: the suite measures delivery, not response. */
@@ -52,7 +54,7 @@ export interface StreamResult {
 
 export interface Ledger {
   archived: Set<string>;
-  /** Event ids of dead-lettered events, plus `message:<n>` for whole messages dead-lettered. */
+  /** Every dead letter the tenant's operator received, in order. */
   deadLettered: DeadLetterSeen[];
   /** eventCount and alert ids of each entity's correlator. */
   correlators: Map<string, { eventCount: number; alertIds: string[] }>;
@@ -61,7 +63,10 @@ export interface Ledger {
 export interface DeadLetterSeen {
   code: string;
   reason: string;
+  /** The dead-lettered event's id (one bad event of a batch). */
   eventId?: string;
+  /** The whole message's bytes (a message that is not a batch). */
+  payloadBase64?: string;
 }
 
 export interface FaultStack {
@@ -117,11 +122,31 @@ function readArchive(dataDir: string, tenant: string): Set<string> {
   return ids;
 }
 
+/**
+ * Mosquitto with the configuration `vigil broker config` generates (password file, dynamic-security
+ * policy, anonymous refused): the suite's collector, ingest and dead-letter reader log in as the
+ * identities a deployment would use, so tenant isolation is exercised under every fault too.
+ */
+async function startSecuredBroker(tenant: string): Promise<{ mosquitto: Mosquitto; login(username: string): { username: string; password: string } }> {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-faults-broker-')), 'deploy');
+  chmodSync(path.dirname(out), 0o755);
+  const { port, dataDir } = await mosquittoPlace();
+  const generated = runVigil(['broker', 'config', '--out', out, '--generate', '--listen', `127.0.0.1:${port}`, '--persistence-dir', dataDir], { VIGIL_TENANTS: tenant, VIGIL_INGEST_GROUP: 'vigil-ingest' });
+  if (generated.status !== 0) throw new Error(`vigil broker config failed: ${generated.stderr}`);
+  const mosquitto = await startMosquitto({ config: { file: path.join(out, 'mosquitto', 'mosquitto.conf'), port } });
+  const login = (username: string) => {
+    const identity = brokerIdentities([tenant]).find((i) => i.username === username)!;
+    return { username, password: readCredentialFile(path.join(out, 'credentials'), identity)!.password };
+  };
+  return { mosquitto, login };
+}
+
 export async function startFaultStack(options: { pods?: number } = {}): Promise<FaultStack> {
   const tenant = uniqueTenant('faults');
-  const [mosquitto, temporal] = await Promise.all([startMosquitto(), startRestartableTemporal()]);
+  const [{ mosquitto, login }, temporal] = await Promise.all([startSecuredBroker(tenant), startRestartableTemporal()]);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-faults-data-'));
   const rulesDir = makeRulesDir({ 'fault-stream.yml': streamRule });
+  const ingestLogin = login('ingest');
   const env = {
     TEMPORAL_ADDRESS: temporal.address,
     MQTT_URL: mosquitto.url,
@@ -132,19 +157,24 @@ export async function startFaultStack(options: { pods?: number } = {}): Promise<
     VIGIL_DRY_RUN: 'true',
   };
   const worker = await startRole(['worker'], env);
-  const ingest = await startRole(['ingest'], { ...env, LOG_LEVEL: 'info' }, 'ingest subscribed');
+  const ingest = await startRole(['ingest'], { ...env, MQTT_USERNAME: ingestLogin.username, MQTT_PASSWORD: ingestLogin.password, LOG_LEVEL: 'info' }, 'ingest subscribed');
 
   const deadLettered: DeadLetterSeen[] = [];
   // Persistent session, subscribed on every CONNACK: it must not miss letters across a broker restart.
-  const dlqWatch: MqttClient = mqtt.connect(mosquitto.url, { clientId: `dlq-watch-${tenant}`, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 }, reconnectPeriod: 250 });
+  const dlqWatch: MqttClient = mqtt.connect(mosquitto.url, { ...login(tenantOperatorUsername(tenant)), clientId: `dlq-watch-${tenant}`, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 }, reconnectPeriod: 250 });
   dlqWatch.on('connect', () => void dlqWatch.subscribeAsync(deadLetterTopic(tenant), { qos: 1 }).catch(() => undefined));
   dlqWatch.on('message', (_topic, payload) => {
-    const letter = JSON.parse(payload.toString()) as { code: string; reason: string; event?: { id?: unknown } };
-    deadLettered.push({ code: letter.code, reason: letter.reason, ...(typeof letter.event?.id === 'string' ? { eventId: letter.event.id } : {}) });
+    const letter = JSON.parse(payload.toString()) as { code: string; reason: string; event?: { id?: unknown }; payloadBase64?: string };
+    deadLettered.push({
+      code: letter.code,
+      reason: letter.reason,
+      ...(typeof letter.event?.id === 'string' ? { eventId: letter.event.id } : {}),
+      ...(typeof letter.payloadBase64 === 'string' ? { payloadBase64: letter.payloadBase64 } : {}),
+    });
   });
   await new Promise<void>((resolve) => dlqWatch.once('connect', () => resolve()));
 
-  const publisherClient = mqtt.connect(mosquitto.url, { clientId: `collector-${tenant}`, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 }, reconnectPeriod: 250 });
+  const publisherClient = mqtt.connect(mosquitto.url, { ...login(collectorUsername(tenant)), clientId: `collector-${tenant}`, clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 }, reconnectPeriod: 250 });
   await new Promise<void>((resolve) => publisherClient.once('connect', () => resolve()));
   const pods = Array.from({ length: options.pods ?? 10 }, (_, i) => `pod-${i}`);
   let client: Client | undefined;
