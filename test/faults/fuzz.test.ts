@@ -7,6 +7,7 @@
  * The generator is seeded (FUZZ_SEED=… reproduces a run).
  */
 import { randomBytes } from 'node:crypto';
+import { mutatePayload, seededRandom } from '../../src/bench/fuzz-payloads';
 import { RawEventSchema, EventBatchSchema, type RawEvent } from '../../src/model/event';
 import { decodeBatch, encodeBatch } from '../../src/mqtt/wire-codec';
 import { podExecEvent } from '../helpers/rules-dir';
@@ -18,57 +19,6 @@ const FUZZ_PAYLOADS = 10_000;
 /** One good batch after every this many fuzz payloads. */
 const GOOD_EVERY = 100;
 const seed = Number(process.env.FUZZ_SEED ?? randomBytes(4).readUInt32LE(0));
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function prng(s: number): () => number {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Bytes msgpack gives meaning to (type markers, 64-bit ints, ext types, the never-used 0xc1). */
-const interesting = [0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc7, 0xca, 0xcb, 0xcf, 0xd3, 0xd4, 0xd8, 0xd9, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xff];
-
-function mutate(base: Buffer, rand: () => number): Buffer {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const at = (b: Buffer) => Math.floor(rand() * Math.max(1, b.length));
-  switch (Math.floor(rand() * 7)) {
-    case 0: {
-      const b = Buffer.from(base);
-      for (let i = 1 + Math.floor(rand() * 3); i > 0; i--) b[at(b)] ^= 1 << Math.floor(rand() * 8);
-      return b;
-    }
-    case 1: {
-      const b = Buffer.from(base);
-      b[at(b)] = pick(interesting);
-      return b;
-    }
-    case 2:
-      return base.subarray(0, at(base));
-    case 3: {
-      const i = at(base);
-      return Buffer.concat([base.subarray(0, i), randomBytesFrom(rand, 1 + Math.floor(rand() * 16)), base.subarray(i)]);
-    }
-    case 4: {
-      const i = at(base);
-      const j = Math.min(base.length, i + Math.floor(rand() * 64));
-      return Buffer.concat([base.subarray(0, j), base.subarray(i, j), base.subarray(j)]);
-    }
-    case 5:
-      return randomBytesFrom(rand, Math.floor(rand() * 512));
-    default:
-      return Buffer.concat([base, randomBytesFrom(rand, 1 + Math.floor(rand() * 8))]);
-  }
-}
-
-function randomBytesFrom(rand: () => number, n: number): Buffer {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = Math.floor(rand() * 256);
-  return b;
-}
 
 /**
  * What ingest must do with one payload: a payload that is not a valid batch comes back whole as a dead
@@ -95,7 +45,7 @@ afterAll(async () => {
 });
 
 test(`ingest survives ${FUZZ_PAYLOADS} mutated and random payloads with good events interleaved (seed ${seed})`, async () => {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const ingestPid = stack.ingest.current.child.pid;
   // Bases: batches in the collectors' own encoding, of events no rule matches (fuzzed events must not
   // create correlators) and of the stream's matching kind.
@@ -108,7 +58,7 @@ test(`ingest survives ${FUZZ_PAYLOADS} mutated and random payloads with good eve
   let goodSeq = 0;
   const sends: Promise<void>[] = [];
   for (let i = 0; i < FUZZ_PAYLOADS; i++) {
-    const payload = mutate(bases[i % bases.length]!, rand);
+    const payload = mutatePayload(bases[i % bases.length]!, rand);
     const expectation = expectationOf(payload);
     if (expectation.whole) expectedWhole.add(payload.toString('base64'));
     else for (const id of expectation.eventIds) expectedIds.add(id);
