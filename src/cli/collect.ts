@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { CollectorOutput } from '../collect/collector-output';
 import { EdgeFilter } from '../collect/edge-filter';
 import { FileCollector } from '../collect/file-collector';
-import { startK8sAuditWebhook } from '../collect/k8s-audit-webhook';
+import { checkWebhookAuth, startK8sAuditWebhook } from '../collect/k8s-audit-webhook';
 import { ProcfsPoller } from '../collect/procfs-poller';
 import { SpillQueue } from '../collect/spill-queue';
 import { secretProblem } from '../auth/secret-setting';
@@ -96,12 +96,16 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   client.on('offline', () => logger.warn({ url: config.MQTT_URL }, 'broker unreachable: buffering events until it is back'));
   const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), ...(edge ? { edge } : {}), ...(spill ? { spill } : {}) }, logger);
+  let failed = true;
   try {
     await run(output);
     await output.flush();
+    failed = false;
   } finally {
     output.close();
-    await client.endAsync();
+    // After a failure, end at once: a graceful end() issued while mqtt.js is still connecting leaves the
+    // socket open (observed: the process lingered ~100 s after a start-up error).
+    await client.endAsync(failed);
   }
   const c = output.counts();
   out(`${source}: published ${c.published} events to tenant ${tenant} (filtered by edge rules ${c.filtered}, malformed ${c.malformed}, spilled ${c.spilled}, dropped ${c.dropped})`);
@@ -150,6 +154,7 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
     const maxBodyBytes = positiveInt('--max-body-bytes', opts.maxBodyBytes);
     const tls = tlsFiles(opts.tlsCert, opts.tlsKey);
     const auth = webhookAuth(opts.tokenFile, opts.clientCa);
+    checkWebhookAuth({ auth, host, logger, ...(tls ? { tls } : {}) });
     await withOutput('k8s_audit', opts, logger, async (output) => {
       const signal = stopSignal();
       const webhook = await startK8sAuditWebhook({ host, port: Number(m[2]), maxBodyBytes, output, logger, auth, ...(tls ? { tls } : {}) });

@@ -67,7 +67,8 @@ function eventsOf(body: unknown): Record<string, unknown>[] {
 
 const loopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
-function checkAuth(options: K8sAuditWebhookOptions): void {
+/** Refuses a webhook nobody could authenticate to; the CLI calls it before connecting to the broker. */
+export function checkWebhookAuth(options: Pick<K8sAuditWebhookOptions, 'auth' | 'tls' | 'host' | 'logger'>): void {
   const { auth, tls, host, logger } = options;
   if (!auth.token && !auth.clientCa) {
     throw new VigilError('VGL_CONFIG_INVALID', 'the audit webhook needs a credential: a bearer token (VIGIL_K8S_AUDIT_TOKEN or --token-file) and/or a client CA (--client-ca)', { field: 'VIGIL_K8S_AUDIT_TOKEN' });
@@ -87,7 +88,7 @@ function httpsOptions(options: K8sAuditWebhookOptions) {
 
 export async function startK8sAuditWebhook(options: K8sAuditWebhookOptions): Promise<K8sAuditWebhook> {
   const { output, logger, auth } = options;
-  checkAuth(options);
+  checkWebhookAuth(options);
   const app = Fastify({
     bodyLimit: options.maxBodyBytes ?? 32 * 1024 * 1024,
     loggerInstance: logger.child({ component: 'k8s-audit-webhook' }),
