@@ -86,7 +86,7 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     taskQueue,
     workflowBundle: await workflowBundle(logger),
     dataConverter,
-    activities: createActivities({ logger, dryRun: true, responses: { approvers: new Map(), groups: new Map(), bindings: [] } }),
+    activities: createActivities({ logger, dryRun: true, responses: { approvers: new Map(), groups: new Map(), operators: new Map(), bindings: [] } }),
   });
   try {
     return await worker.runUntil(async () => {

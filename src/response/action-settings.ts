@@ -12,13 +12,14 @@
  */
 import { z } from 'zod';
 import type { ActivityDeps } from '../../activities';
+import { SecretSchema } from '../auth/secret-setting';
 import { VigilError } from '../error-codes';
 import { parseEnv } from './parse-env';
 
 const url = z.string().url();
 
 export const ActionSettingsSchema = z.object({
-  VIGIL_WEBHOOK_SECRET: z.string().min(16).optional(),
+  VIGIL_WEBHOOK_SECRET: SecretSchema.optional(),
   VIGIL_TICKET_WEBHOOK_URL: url.optional(),
   VIGIL_SLACK_API_URL: url.default('https://slack.com/api'),
   VIGIL_SLACK_BOT_TOKEN: z.string().min(1).optional(),

@@ -145,7 +145,7 @@ test('a non-retryable failure (HTTP 403) fails the playbook after one attempt an
     expect((cause as ActivityFailure).cause).toBeInstanceOf(ApplicationFailure);
     expect(((cause as ActivityFailure).cause as ApplicationFailure).type).toBe('VGL_ACTION_REJECTED');
     expect(((cause as ActivityFailure).cause as ApplicationFailure).nonRetryable).toBe(true);
-    const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+    const reports: PlaybookReport[] = await harness.client.workflow.getHandle(alert.correlatorWorkflowId).result();
     expect(reports).toEqual([expect.objectContaining({ outcome: 'failed' })]);
     expect(reports[0]!.actions[reports[0]!.actions.length - 1]).toMatch(/^failed: .*HTTP 403/);
   });
@@ -310,7 +310,7 @@ test('repeat offender: the TTL doubles per earlier containment the correlator re
   expect(report.containment).toEqual(expect.objectContaining({ ttlMs: 3 * 3_600_000, keptBy: 'alice', revertedAt: expect.any(Number) }));
   expect(report.actions).toContain('containment released by bob via http');
   expect(k8s.cluster.pods.get('shop/repeat-1')!.labels).toEqual({});
-  const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+  const reports: PlaybookReport[] = await harness.client.workflow.getHandle(alert.correlatorWorkflowId).result();
   expect(reports).toEqual([report]);
 });
 
@@ -319,7 +319,7 @@ test('two runs contain the same node: the first to let go hands its undo to the 
   const yaml = noApprovalBinding('[{ action: k8s.cordonNode, node: node-shared }]');
   const visiblyContained = async (workflowId: string) => {
     // The hand-over looks holders up through visibility, which lags the run by a moment.
-    while ((await harness.env.client.workflow.count(`WorkflowId = '${workflowId}' AND PlaybookState = 'contained'`)).count === 0) {
+    while ((await harness.client.workflow.count(`WorkflowId = '${workflowId}' AND PlaybookState = 'contained'`)).count === 0) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
@@ -357,7 +357,7 @@ test('cancelling a contained run reverts what it holds before it ends, and repor
     await handle.cancel();
     const failure = await handle.result().catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+    const reports: PlaybookReport[] = await harness.client.workflow.getHandle(alert.correlatorWorkflowId).result();
     expect(reports[0]).toEqual(expect.objectContaining({ outcome: 'failed', containment: expect.objectContaining({ revertedAt: expect.any(Number) }) }));
     expect(reports[0]!.actions).toEqual(expect.arrayContaining([expect.stringMatching(/^released pod shop\/cancel-1/)]));
   });

@@ -23,5 +23,10 @@ test('chatops settings: identity=token pairs (tokens may contain "="), short tok
   const settings = loadChatopsSettings({ VIGIL_API_TOKENS: 'alice=c2VjcmV0LXRva2VuLWFsaWNl==, bob=0123456789abcdef0123' });
   expect([...settings.apiTokens]).toEqual([['c2VjcmV0LXRva2VuLWFsaWNl==', 'alice'], ['0123456789abcdef0123', 'bob']]);
   expect(settings.port).toBe(8235);
+  expect(settings.slackResponseOrigins).toEqual(['https://hooks.slack.com']);
+  expect(loadChatopsSettings({ VIGIL_SLACK_RESPONSE_ORIGINS: 'https://hooks.slack.com, https://hooks.slack-gov.com' }).slackResponseOrigins).toEqual(['https://hooks.slack.com', 'https://hooks.slack-gov.com']);
+  for (const origins of ['*', 'https://hooks.slack.com/services', 'hooks.slack.com', 'ftp://hooks.slack.com']) {
+    expect(() => loadChatopsSettings({ VIGIL_SLACK_RESPONSE_ORIGINS: origins })).toThrow(expect.objectContaining({ code: 'VGL_CONFIG_INVALID', location: { field: 'VIGIL_SLACK_RESPONSE_ORIGINS' } }));
+  }
   expect(() => loadChatopsSettings({ VIGIL_API_TOKENS: 'alice=short' })).toThrow(expect.objectContaining({ code: 'VGL_CONFIG_INVALID', location: { field: 'VIGIL_API_TOKENS' } }));
 });

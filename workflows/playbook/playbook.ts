@@ -70,6 +70,11 @@ function minutes(ms: number): string {
 }
 
 /** An ActivityFailure says only "Activity task failed"; the reason is at the end of its cause chain. */
+/** "alice via cli (OS user jdoe)": who commanded a containment, for the report. */
+function commander(command: ContainmentCommand): string {
+  return `${command.by} via ${command.via}${command.actor ? ` (OS user ${command.actor})` : ''}`;
+}
+
 function rootMessage(err: unknown): string {
   let current = err as { message: string; cause?: unknown };
   while (current.cause instanceof Error) current = current.cause;
@@ -315,7 +320,7 @@ class PlaybookRun {
     if (book.outcome() === undefined) book.applyDefault(Date.now());
     this.recordMemo();
     const decision = book.outcome()!;
-    const deciders = book.decisions.filter((d) => d.decision === decision).map((d) => `${d.by} via ${d.via}${d.reason ? ` (${d.reason})` : ''}`);
+    const deciders = book.decisions.filter((d) => d.decision === decision).map((d) => `${d.by} via ${d.via}${d.actor ? ` (OS user ${d.actor})` : ''}${d.reason ? ` (${d.reason})` : ''}`);
     this.actions.push(`${decision === 'approve' ? 'approved' : 'denied'} by ${deciders.join(', ')}`);
     return decision;
   }
@@ -356,11 +361,11 @@ class PlaybookRun {
     let command = await this.awaitContainmentCommand(ttlMs);
     if (command?.command === 'keep') {
       this.containment.keptBy = command.by;
-      this.actions.push(`containment kept by ${command.by} via ${command.via}${command.reason ? ` (${command.reason})` : ''}`);
+      this.actions.push(`containment kept by ${commander(command)}${command.reason ? ` (${command.reason})` : ''}`);
       this.setState('contained');
       command = await this.awaitContainmentCommand(undefined);
     }
-    this.actions.push(command ? `containment released by ${command.by} via ${command.via}${command.reason ? ` (${command.reason})` : ''}` : `containment TTL of ${minutes(ttlMs!)} expired`);
+    this.actions.push(command ? `containment released by ${commander(command)}${command.reason ? ` (${command.reason})` : ''}` : `containment TTL of ${minutes(ttlMs!)} expired`);
     this.setState('reverting');
     await this.releaseAll();
     this.containment.revertedAt = Date.now();
