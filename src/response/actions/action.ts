@@ -77,8 +77,6 @@ export interface ActionDefinition<
 > {
   /** The `action:` of a containment step in rules/responses. */
   name: Name;
-  /** One line for the README's action table. */
-  description: string;
   /** Activity type name; never rename one (workflow histories refer to it). */
   activity: Activity;
   /** The step's params besides `action` (targets default to what the alert names). */

@@ -25,7 +25,6 @@ const key = ({ user, accessKeyId }: { user: string; accessKeyId: string }) => `a
 
 export const deactivateAccessKey = defineAction({
   name: 'aws.deactivateAccessKey',
-  description: "set the IAM user's access key inactive",
   activity: 'deactivateAccessKey',
   params: { user: TargetValueSchema.optional(), accessKeyId: TargetValueSchema.optional() },
   resolve(params, alert) {

@@ -5,13 +5,12 @@
 import { defineAction, dryRunPrefix } from './action';
 import { iamUserParams, resolveIamUser } from './targets';
 
-export const denyAllPolicyName = 'vigil-deny-all';
+const denyAllPolicyName = 'vigil-deny-all';
 const denyAllPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'VigilQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }] });
 const key = ({ user }: { user: string }) => `aws.userPolicy:${user}`;
 
 export const denyAllUserPolicy = defineAction({
   name: 'aws.denyAllUserPolicy',
-  description: 'attach an inline deny-all policy to the IAM user',
   activity: 'denyAllUserPolicy',
   params: iamUserParams,
   resolve: resolveIamUser,

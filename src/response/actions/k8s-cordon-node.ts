@@ -19,16 +19,18 @@ async function setUnschedulable(ctx: ActionContext, node: string, unschedulable:
   return { summary: `${dryRunPrefix(ctx)}${changed ? verb : `left already ${verb}`} node ${node}`, changed };
 }
 
+/** What the action holds and its undo releases. */
+const key = ({ node }: { node: string }) => `k8s.node:${node}`;
+
 export const cordonNode = defineAction({
   name: 'k8s.cordonNode',
-  description: 'mark the node unschedulable',
   activity: 'cordonNode',
   params: { node: TargetValueSchema.optional() },
   resolve(params, alert) {
     const node = valueOf(alert, params.node, () => (alert.entity.type === 'host' ? alert.entity.id : undefined));
     return node ? { node } : 'node';
   },
-  target: ({ node }) => `k8s.node:${node}`,
+  target: key,
   async apply(ctx, { node }) {
     const { summary, changed } = await setUnschedulable(ctx, node, true);
     return { summary, undo: changed ? { node } : null };
@@ -36,7 +38,7 @@ export const cordonNode = defineAction({
   undo: {
     name: 'k8s.uncordonNode',
     activity: 'uncordonNode',
-    target: ({ node }) => `k8s.node:${node}`,
+    target: key,
     revert: async (ctx, { node }) => (await setUnschedulable(ctx, node, false)).summary,
   },
 });

@@ -7,7 +7,6 @@ import { podParams, resolvePod } from './targets';
 
 export const deletePod = defineAction({
   name: 'k8s.deletePod',
-  description: 'delete the pod',
   activity: 'deletePod',
   params: podParams,
   resolve: resolvePod,

@@ -9,7 +9,7 @@ import { defineAction, dryRunPrefix } from './action';
 import { podParams, resolvePod } from './targets';
 
 /** The label that marks a quarantined pod; its value ties the pod to its deny-all NetworkPolicy. */
-export const quarantineLabel = 'vigil.dev/quarantine';
+const quarantineLabel = 'vigil.dev/quarantine';
 
 /** A label value (≤ 63 chars) unique to the pod, stable across retries and repeats: sha256 prefix. */
 async function quarantineId(namespace: string, pod: string): Promise<string> {
@@ -18,13 +18,15 @@ async function quarantineId(namespace: string, pod: string): Promise<string> {
   return [...new Uint8Array(digest).subarray(0, 8)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
+/** What the action holds and its undo releases. */
+const key = ({ namespace, pod }: { namespace: string; pod: string }) => `k8s.pod:${namespace}/${pod}`;
+
 export const isolatePod = defineAction({
   name: 'k8s.isolatePod',
-  description: 'label the pod and isolate it with a deny-all NetworkPolicy',
   activity: 'isolatePod',
   params: podParams,
   resolve: resolvePod,
-  target: ({ namespace, pod }) => `k8s.pod:${namespace}/${pod}`,
+  target: key,
   async apply(ctx, { namespace, pod }) {
     const id = await quarantineId(namespace, pod);
     const policyName = `vigil-quarantine-${id}`;
@@ -44,7 +46,7 @@ export const isolatePod = defineAction({
   undo: {
     name: 'k8s.releasePod',
     activity: 'releasePod',
-    target: ({ namespace, pod }) => `k8s.pod:${namespace}/${pod}`,
+    target: key,
     async revert(ctx, { namespace, pod, policyName }) {
       if (!ctx.dryRun) {
         const k8s = ctx.kubernetes();

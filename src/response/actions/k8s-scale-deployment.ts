@@ -19,9 +19,11 @@ async function scale(ctx: ActionContext, namespace: string, deployment: string, 
   return { summary: `${dryRunPrefix(ctx)}scaled deployment ${namespace}/${deployment} from ${previous} to ${replicas} replicas`, previous };
 }
 
+/** What the action holds and its undo releases. */
+const key = ({ namespace, deployment }: { namespace: string; deployment: string }) => `k8s.deployment:${namespace}/${deployment}`;
+
 export const scaleDeployment = defineAction({
   name: 'k8s.scaleDeployment',
-  description: 'scale the deployment to zero replicas',
   activity: 'scaleDeploymentToZero',
   params: { namespace: TargetValueSchema.optional(), deployment: TargetValueSchema },
   resolve(params, alert) {
@@ -31,7 +33,7 @@ export const scaleDeployment = defineAction({
     if (!namespace) return 'namespace';
     return { namespace, deployment };
   },
-  target: ({ namespace, deployment }) => `k8s.deployment:${namespace}/${deployment}`,
+  target: key,
   async apply(ctx, { namespace, deployment }) {
     const { summary, previous } = await scale(ctx, namespace, deployment, 0);
     return { summary, undo: previous > 0 ? { namespace, deployment, replicas: previous } : null };
@@ -39,7 +41,7 @@ export const scaleDeployment = defineAction({
   undo: {
     name: 'k8s.restoreDeploymentScale',
     activity: 'restoreDeploymentScale',
-    target: ({ namespace, deployment }) => `k8s.deployment:${namespace}/${deployment}`,
+    target: key,
     revert: async (ctx, { namespace, deployment, replicas }) => (await scale(ctx, namespace, deployment, replicas)).summary,
   },
 });
