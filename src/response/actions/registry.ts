@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { ActionDefinition, Irreversible, UndoDefinition } from './action';
 import { deactivateAccessKey } from './aws-deactivate-access-key';
 import { denyAllUserPolicy } from './aws-deny-all-user-policy';
+import { disableConsoleLogin } from './aws-disable-console-login';
 import { cordonNode } from './k8s-cordon-node';
 import { deletePod } from './k8s-delete-pod';
 import { isolatePod } from './k8s-isolate-pod';
@@ -17,7 +18,7 @@ type Fields = Record<string, string | number>;
 export type AnyAction = ActionDefinition<string, string, z.ZodRawShape, Fields, Fields, string, string>;
 export type AnyUndo = UndoDefinition<string, string, Fields>;
 
-export const containmentActions = [isolatePod, deletePod, scaleDeployment, cordonNode, deactivateAccessKey, denyAllUserPolicy] as const satisfies readonly AnyAction[];
+export const containmentActions = [isolatePod, deletePod, scaleDeployment, cordonNode, deactivateAccessKey, denyAllUserPolicy, disableConsoleLogin] as const satisfies readonly AnyAction[];
 
 type Action = (typeof containmentActions)[number];
 export type ContainmentActionName = Action['name'];

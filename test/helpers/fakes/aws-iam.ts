@@ -3,8 +3,8 @@
  * SDK's own signer (@smithy/signature-v4, not the client's code path through Vigil) from the fake's
  * credentials (403 SignatureDoesNotMatch otherwise, 403 InvalidClientTokenId for an unknown key), XML
  * replies and `ErrorResponse` bodies as the IAM API Reference documents them (404 NoSuchEntity, 400
- * Throttling, …). Covers ListAccessKeys, UpdateAccessKey, PutUserPolicy and DeleteUserPolicy. Failures
- * can be scripted per action.
+ * Throttling, …). Covers ListAccessKeys, UpdateAccessKey, PutUserPolicy, DeleteUserPolicy and
+ * DeleteLoginProfile. Failures can be scripted per action.
  */
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -21,6 +21,8 @@ export interface FakeIamState {
   accessKeys: Map<string, Map<string, 'Active' | 'Inactive'>>;
   /** `${user}/${policyName}` → policy document (JSON text) */
   userPolicies: Map<string, string>;
+  /** Users with a console password (login profile). */
+  loginProfiles?: Set<string>;
 }
 
 export interface AwsIamFake extends HttpFake {
@@ -120,6 +122,9 @@ export async function startAwsIamFake(credentials: AwsCredentials[], state: Fake
         return ok(action);
       case 'DeleteUserPolicy':
         if (!state.userPolicies.delete(`${user}/${params.get('PolicyName')}`)) return error(404, 'NoSuchEntity', 'The user policy cannot be found.');
+        return ok(action);
+      case 'DeleteLoginProfile':
+        if (!state.loginProfiles?.delete(user)) return error(404, 'NoSuchEntity', `Login Profile for User ${user} cannot be found.`);
         return ok(action);
       default:
         return error(400, 'InvalidAction', `Could not find operation ${action}`);
