@@ -5,8 +5,7 @@
  * retries are off: Temporal retries the activity, so every attempt is visible in history. IAM reports
  * throttling as HTTP 400 `Throttling`, so the error code decides retryability, not only the status.
  */
-import { IAM } from '@aws-sdk/client-iam';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { IAM } from '@aws-sdk/client-iam';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActionClient } from '../src/response/actions/action';
 import { notConfigured } from './http-call';
@@ -41,9 +40,14 @@ function classify(err: SdkError, what: string): Error {
   return ApplicationFailure.nonRetryable(message, 'VGL_ACTION_REJECTED');
 }
 
-/** One client per worker: the credential provider caches and refreshes what it resolves. */
+/**
+ * One client per worker: the credential provider caches and refreshes what it resolves. The SDK is
+ * loaded on first use (as the Kubernetes client is), so CLI commands that never act do not pay for it.
+ */
 export function iamClient(settings: AwsIamSettings): ActionClient<IAM, string> {
-  const iam = new IAM({
+  const { IAM: Client } = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+  const { fromNodeProviderChain } = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
+  const iam = new Client({
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     credentials: settings.credentials ?? fromNodeProviderChain(),

@@ -10,9 +10,17 @@
  * VGL_ACTION_REJECTED; an unreadable configuration, token or CA file is VGL_ACTION_NOT_CONFIGURED.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ApiException, AppsV1Api, CoreV1Api, FetchError, KubeConfig, NetworkingV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ActionClient, KubernetesApis } from '../src/response/actions/action';
 import { notConfigured } from './http-call';
+
+type ClientNode = typeof import('@kubernetes/client-node');
+let clientNode: ClientNode | undefined;
+/**
+ * Loaded on first use: the library is about a thousand modules (seconds of start-up), which every CLI
+ * command would otherwise pay, since they all import the worker's activities.
+ */
+const k8sLib = (): ClientNode => (clientNode ??= require('@kubernetes/client-node') as ClientNode);
 
 export type KubernetesSettings =
   /** `pathPrefix` roots the service-account files (/var/run/secrets/kubernetes.io/serviceaccount/…); tests only. */
@@ -32,7 +40,7 @@ function describe(settings: KubernetesSettings): string {
 }
 
 function loadKubeConfig(settings: KubernetesSettings): KubeConfig {
-  const config = new KubeConfig();
+  const config = new (k8sLib().KubeConfig)();
   switch (settings.kind) {
     case 'in-cluster':
       config.loadFromCluster(settings.pathPrefix);
@@ -67,6 +75,7 @@ function statusMessage(body: unknown): string {
 }
 
 function classify(err: unknown, what: string, source: string): Error {
+  const { ApiException, FetchError } = k8sLib();
   if (err instanceof ApiException) {
     const message = `Kubernetes ${what} → HTTP ${err.code}: ${statusMessage(err.body)}`;
     if (err.code >= 500 || retryableStatuses.has(err.code)) return ApplicationFailure.retryable(message, 'HttpUnavailable');
@@ -81,6 +90,7 @@ function classify(err: unknown, what: string, source: string): Error {
 /** A client for one action, from the configuration as it is now (see the header). */
 export function kubernetesClient(settings: KubernetesSettings): ActionClient<KubernetesApis, number> {
   const source = describe(settings);
+  const { ApiException, AppsV1Api, CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions } = k8sLib();
   let apis: KubernetesApis;
   try {
     const config = loadKubeConfig(settings);
