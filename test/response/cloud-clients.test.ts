@@ -2,8 +2,9 @@
  * The containment activities' cloud clients against real HTTP(S) fakes, without Temporal: Kubernetes
  * in-cluster (a service-account token file that rotates between actions, the mounted CA) and through a
  * kubeconfig (context, token-file, certificate-authority-data), the static URL/token; IAM with the SDK's
- * default credential chain (environment, with a session token), idempotent undo (NoSuchEntity), and the
- * failure classes the playbook's retry policy relies on.
+ * default credential chain (environment with a session token; web identity as EKS IRSA sets it up,
+ * against a fake STS, with a rotated token file), idempotent undo (NoSuchEntity), and the failure
+ * classes the playbook's retry policy relies on.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import pino from 'pino';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { ContainmentRequest, UndoStep } from '../../src/response/containment';
 import { startAwsIamFake, type AwsIamFake } from '../helpers/fakes/aws-iam';
+import { startHttpFake } from '../helpers/fakes/http-fake';
 import { startKubernetesApiFake, type KubernetesApiFake } from '../helpers/fakes/kubernetes-api';
 import { makeTestCa, type TestCa } from '../helpers/test-ca';
 
@@ -145,6 +147,44 @@ describe('IAM', () => {
     expect(iam.requests.slice(before).every((r) => r.headers['x-amz-security-token'] === sessionCredentials.sessionToken)).toBe(true);
     expect(await acts.activateAccessKey(applied.undo as UndoStep, false)).toBe('reactivated access key AKIACHAIN0001 of IAM user chain-user');
     expect(iam.state.accessKeys.get('chain-user')!.get('AKIACHAIN0001')).toBe('Active');
+  });
+
+  test('web identity (IRSA): the projected token is exchanged at STS; near expiry the SDK re-reads the rotated token file', async () => {
+    const stsCredentials = { accessKeyId: 'ASIAVIGILIRSA', secretAccessKey: 'aXJzYS1zZWNyZXQ', sessionToken: 'IRSASESSIONTOKEN' };
+    // Four minutes left: inside the SDK's five-minute refresh window, so every call assumes the role again.
+    const expiration = new Date(Date.now() + 4 * 60_000).toISOString();
+    const sts = await startHttpFake((req) => {
+      const form = new URLSearchParams(req.body);
+      if (form.get('Action') !== 'AssumeRoleWithWebIdentity') return { status: 400, body: 'unexpected' };
+      const result = `<Credentials><AccessKeyId>${stsCredentials.accessKeyId}</AccessKeyId><SecretAccessKey>${stsCredentials.secretAccessKey}</SecretAccessKey><SessionToken>${stsCredentials.sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials><AssumedRoleUser><Arn>${form.get('RoleArn')}/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>`;
+      return { status: 200, headers: { 'content-type': 'text/xml' }, body: `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult>${result}</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>` };
+    });
+    const irsaIam = await startAwsIamFake([stsCredentials], { accessKeys: new Map([['irsa-user', new Map([['AKIAIRSA', 'Active' as const]])]]), userPolicies: new Map() });
+    try {
+      const tokenFile = path.join(dir, 'eks-token');
+      writeFileSync(tokenFile, 'projected-jwt-1');
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
+      Object.assign(process.env, {
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+        AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/vigil-responder',
+        AWS_ROLE_SESSION_NAME: 'vigil',
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL_STS: sts.url,
+        AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'no-credentials'),
+        AWS_CONFIG_FILE: path.join(dir, 'no-config'),
+      });
+      const acts = activities({ awsIam: { region: 'us-east-1', endpoint: irsaIam.url } });
+      const applied = await acts.deactivateAccessKey({ action: 'aws.deactivateAccessKey', user: 'irsa-user', accessKeyId: 'AKIAIRSA' }, false);
+      writeFileSync(tokenFile, 'projected-jwt-2');
+      await acts.activateAccessKey(applied.undo as UndoStep, false);
+      expect(irsaIam.calls).toEqual(['ListAccessKeys', 'UpdateAccessKey', 'ListAccessKeys', 'UpdateAccessKey']);
+      const exchanged = sts.requests.map((r) => new URLSearchParams(r.body));
+      expect(exchanged[0]!.get('RoleArn')).toBe('arn:aws:iam::111122223333:role/vigil-responder');
+      expect(exchanged.map((form) => form.get('WebIdentityToken'))).toEqual(expect.arrayContaining(['projected-jwt-1', 'projected-jwt-2']));
+      expect(exchanged[exchanged.length - 1]!.get('WebIdentityToken')).toBe('projected-jwt-2');
+    } finally {
+      await Promise.all([sts.close(), irsaIam.close()]);
+    }
   });
 
   test('undo of a policy already gone (NoSuchEntity) counts as done; an unknown user is a permanent refusal', async () => {
