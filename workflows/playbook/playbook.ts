@@ -33,6 +33,7 @@ import {
   type ContainmentResult,
   type UndoStep,
 } from '../../src/response/containment';
+import { containmentAction, undoDefinition, type ApplyActivityName, type UndoActivityName } from '../../src/response/actions/registry';
 import type { PlaybookSpec } from '../../src/response/playbook-spec';
 import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
 import { parseDuration } from '../correlator/duration';
@@ -417,38 +418,13 @@ class PlaybookRun {
     return Math.min(parseDuration(ttl) * this.spec.ttlEscalationFactor ** prior, parseDuration(this.spec.maxTtl));
   }
 
+  /** The activity the action's record names (its type name is fixed: histories refer to it). */
   private apply(request: ContainmentRequest): Promise<ContainmentResult> {
-    const dryRun = this.spec.dryRun;
-    switch (request.action) {
-      case 'k8s.isolatePod':
-        return this.acts.isolatePod(request, dryRun);
-      case 'k8s.deletePod':
-        return this.acts.deletePod(request, dryRun);
-      case 'k8s.scaleDeployment':
-        return this.acts.scaleDeploymentToZero(request, dryRun);
-      case 'k8s.cordonNode':
-        return this.acts.cordonNode(request, dryRun);
-      case 'aws.deactivateAccessKey':
-        return this.acts.deactivateAccessKey(request, dryRun);
-      case 'aws.denyAllUserPolicy':
-        return this.acts.denyAllUserPolicy(request, dryRun);
-    }
+    return this.acts[containmentAction(request.action).activity as ApplyActivityName](request, this.spec.dryRun);
   }
 
   private revert(undo: UndoStep): Promise<string> {
-    const dryRun = this.spec.dryRun;
-    switch (undo.action) {
-      case 'k8s.releasePod':
-        return this.acts.releasePod(undo, dryRun);
-      case 'k8s.restoreDeploymentScale':
-        return this.acts.restoreDeploymentScale(undo, dryRun);
-      case 'k8s.uncordonNode':
-        return this.acts.uncordonNode(undo, dryRun);
-      case 'aws.activateAccessKey':
-        return this.acts.activateAccessKey(undo, dryRun);
-      case 'aws.deleteUserPolicy':
-        return this.acts.deleteUserPolicy(undo, dryRun);
-    }
+    return this.acts[undoDefinition(undo.action).activity as UndoActivityName](undo, this.spec.dryRun);
   }
 
   /** Notices are best effort: a channel that still fails after its retries is recorded, never fatal. */
