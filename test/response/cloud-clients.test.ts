@@ -18,7 +18,7 @@ import { startHttpFake } from '../helpers/fakes/http-fake';
 import { startKubernetesApiFake, type KubernetesApiFake } from '../helpers/fakes/kubernetes-api';
 import { makeTestCa, type TestCa } from '../helpers/test-ca';
 
-const responses = { approvers: new Map(), groups: new Map(), bindings: [] };
+const responses = { approvers: new Map(), groups: new Map(), operators: new Map(), bindings: [] };
 const activities = (deps: Pick<ActivityDeps, 'kubernetes' | 'awsIam'>, dryRun = false) => createActivities({ logger: pino({ level: 'silent' }), dryRun, responses, ...deps });
 const failure = (promise: Promise<unknown>): Promise<ApplicationFailure> => promise.then(() => { throw new Error('expected a failure'); }, (err: unknown) => err as ApplicationFailure);
 
