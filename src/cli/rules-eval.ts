@@ -7,15 +7,16 @@
  * source: CloudTrail eventID, k8s auditID, Falco uuid, else `id`), or the event index when absent.
  */
 import type { Logger } from 'pino';
+import { epochMsOf, eventTimeOf } from '../collect/event-time';
 import { correlateOffline } from '../correlation/offline';
-import { fieldsNeeded } from '../correlation/fields-needed';
 import type { CorrelationHit } from '../correlation/hit';
 import type { Detection, RuleRef } from '../model/detection';
-import { getPath } from '../model/field-path';
 import { SourceKindSchema, type SourceKind } from '../model/source';
 import { VigilError } from '../error-codes';
 import { loadRuleSet, parseLogsourceSelector, type LoadOptions } from '../sigma';
 import { readEventFile } from '../sigma/event-file';
+import { sourceFieldReader } from '../sigma/field-reader';
+import { DetectionFields } from '../ingest/detection-fields';
 
 export interface EvalOptions extends LoadOptions {
   readonly rules: string[];
@@ -36,17 +37,6 @@ const defaultIdField: Record<SourceKind, string> = {
   json: 'id',
 };
 
-const defaultTimeField: Record<SourceKind, string> = {
-  cloudtrail: 'eventTime',
-  k8s_audit: 'requestReceivedTimestamp',
-  falco: 'time',
-  process: 'time',
-  auditd: 'time',
-  json: 'time',
-};
-
-type Scalar = string | number | boolean | null;
-
 export async function evalRules(options: EvalOptions, write: (line: string) => void, logger: Logger): Promise<{ detections: number; correlations: number }> {
   const { ruleSet, errors } = await loadRuleSet(options.rules, options);
   for (const e of errors) logger.warn({ code: e.code, location: e.location }, e.message);
@@ -56,20 +46,21 @@ export async function evalRules(options: EvalOptions, write: (line: string) => v
     throw new VigilError('VGL_CONFIG_INVALID', '--logsource narrows --source json only; other sources route by their own logsource', { field: '--logsource' });
   }
   const selector = options.logsource ? parseLogsourceSelector(options.logsource) : 'all';
-  const idField = options.idField ?? defaultIdField[source];
-  const timeField = options.timeField ?? defaultTimeField[source];
-  const correlationFields = fieldsNeeded(ruleSet.correlations);
+  // Fields are read as ingest reads them: the matcher's readers (arrays, pipeline mappings), built once.
+  const idReader = sourceFieldReader(source, options.idField ?? defaultIdField[source]);
+  const timeReader = options.timeField === undefined ? undefined : sourceFieldReader(source, options.timeField);
+  const correlationFields = new DetectionFields(ruleSet.correlations, ruleSet.rules);
 
   const detections: Detection[] = [];
   let lastTime = 0;
   file.events.forEach((event, index) => {
     const rules: RuleRef[] = source === 'json' ? ruleSet.matchSelected(event, selector).map((r) => r.ref) : ruleSet.match(event, source);
     if (rules.length === 0) return;
-    const record = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
-    const idValue = getPath(record, idField);
+    const idValue = idReader.scalar(event);
     const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : String(index);
     for (const rule of rules) write(JSON.stringify({ type: 'detection', rule: ruleJson(rule), event: { index, id } }));
-    lastTime = eventTime(getPath(record, timeField)) ?? lastTime;
+    // Without --time-field, the source's own time fields, as collectors stamp events (collect/event-time.ts).
+    lastTime = timeReader ? (epochMsOf(timeReader.scalar(event)) ?? lastTime) : eventTimeOf(source, event, lastTime);
     detections.push({
       eventId: id,
       tenant: 'offline',
@@ -77,7 +68,7 @@ export async function evalRules(options: EvalOptions, write: (line: string) => v
       time: lastTime,
       rules,
       entities: [],
-      fields: pickFields(record, correlationFields),
+      fields: correlationFields.read(source, event, rules),
       summary: '',
       rulesetVersion: ruleSet.version,
     });
@@ -103,23 +94,4 @@ function ruleJson(rule: RuleRef) {
 
 function correlationJson(hit: CorrelationHit) {
   return { type: 'correlation', rule: ruleJson(hit.rule), group: hit.group, events: hit.eventIds, ...(hit.kind === 'absence' ? { kind: 'absence' } : {}) };
-}
-
-/** ISO-8601 text or epoch (seconds below 1e12, else milliseconds) → epoch ms. */
-function eventTime(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v < 1e12 ? v * 1000 : v;
-  if (typeof v === 'string') {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
-}
-
-function pickFields(record: Record<string, unknown>, paths: readonly string[]): Record<string, Scalar> {
-  const fields: Record<string, Scalar> = {};
-  for (const path of paths) {
-    const v = getPath(record, path);
-    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[path] = v;
-  }
-  return fields;
 }
