@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { AuditdDecoder } from '../../src/collect/auditd-decoder';
 import type { SourceKind } from '../../src/model/source';
 import { loadRuleSet, type CompiledRuleSet } from '../../src/sigma';
-import { readEventFile } from '../../src/sigma/event-file';
+import { readEventFile } from '../../src/collect/event-file';
 import { falcoTraces, placeholdersFile, projectRoot, sigmaHqRules } from './corpus-paths';
 
 function writeRule(text: string): string {
