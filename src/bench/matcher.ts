@@ -141,7 +141,7 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
   writeFileSync(empty, '');
   const all = `all SigmaHQ corpus rules (${sigmahq.slice(projectRoot.length + 1)})`;
   const loads = await repeated('vigil rule load', logger, () => runChild(process.execPath, [vigil, 'rules', 'eval', '--rules', sigmahq, '--events', empty, '--source', 'cloudtrail'], { env }));
-  fig('rule_load_ms', median(loads.map((r) => summaryOf(r)['ruleLoadMs'] ?? NaN)), 'ms', all);
+  fig('rule_load_ms', median(loads.map((r) => summaryOf(r)['ruleLoadCpuMs'] ?? NaN)), 'ms', all);
   fig('rule_load_process_cpu_ms', median(loads.map((r) => r.cpuMs)), 'ms', `${all}: whole process, start to exit`);
   if (!('skipped' in peer)) {
     const peerLoads = await repeated('rsigma rule load', logger, () => runChild(peer.binary, [sigmahq], { stdin: empty }));

@@ -59,11 +59,12 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .option('--time-field <field>', 'event time field (dotted path) for correlation windows')
     .option('--id-field <field>', 'event id field (dotted path) reported in hits')
     .option('--placeholders <file>', 'placeholder values for the expand modifier')
-    .action(async (opts: { rules: string[]; events: string; source?: string; logsource?: string; timeField?: string; idField?: string; placeholders?: string }) => {
-      const { placeholders, ...rest } = opts;
+    .option('--rule-cache <dir>', 'keep parsed rule files in this directory (keyed by the rule set contents) so the next load skips YAML parsing')
+    .action(async (opts: { rules: string[]; events: string; source?: string; logsource?: string; timeField?: string; idField?: string; placeholders?: string; ruleCache?: string }) => {
+      const { placeholders, ruleCache, ...rest } = opts;
       const [{ evalRules }, { LineWriter }] = await Promise.all([import('./rules-eval'), import('./line-writer')]);
       const writer = new LineWriter(process.stdout);
-      await evalRules({ ...rest, ...(placeholders ? { placeholdersFile: placeholders } : {}), logger, limits: limits() }, writer, logger);
+      await evalRules({ ...rest, ...(placeholders ? { placeholdersFile: placeholders } : {}), ...(ruleCache ? { cacheDir: ruleCache } : {}), logger, limits: limits() }, writer, logger);
       await writer.end();
     });
 
