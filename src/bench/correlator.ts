@@ -255,6 +255,7 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
       builder: runtime.builder,
       router: new EntityRouter(client, quiet),
       archive,
+      stateDir: path.join(dataDir, 'ingest'),
       logger: quiet,
     });
     const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector', ...loginAs(credentials, collectorUsername(TENANT)) });

@@ -93,14 +93,17 @@ function summaryOf(run: ChildRun): Record<string, number> {
   return JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, number>;
 }
 
-async function repeated(label: string, logger: Logger, once: () => Promise<ChildRun>): Promise<ChildRun[]> {
-  const runs: ChildRun[] = [];
+/** Runs each command RUNS times, alternating between them so that load on the machine drifts evenly over both. */
+async function interleaved(labels: readonly string[], logger: Logger, commands: readonly (() => Promise<ChildRun>)[]): Promise<ChildRun[][]> {
+  const runs: ChildRun[][] = commands.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    const run = await once();
-    if (run.status !== 0) throw new Error(`${label} exited ${run.status}: ${run.stderr.slice(-2000)}`);
-    runs.push(run);
+    for (const [k, command] of commands.entries()) {
+      const run = await command();
+      if (run.status !== 0) throw new Error(`${labels[k]} exited ${run.status}: ${run.stderr.slice(-2000)}`);
+      runs[k]!.push(run);
+    }
   }
-  logger.debug({ label, cpuMs: runs.map((r) => Math.round(r.cpuMs)) }, 'runs');
+  logger.debug({ labels, cpuMs: runs.map((r) => r.map((x) => Math.round(x.cpuMs))) }, 'runs');
   return runs;
 }
 
@@ -113,20 +116,24 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     logger.warn({ reason: peer.skipped }, 'rsigma peer skipped: no ratio figures');
     fig('rsigma_peer', `skipped: ${peer.skipped}`, '', '');
   }
+  const peerBinary = 'skipped' in peer ? undefined : peer.binary;
   if (!pinnedToOneCore) fig('pinning', 'taskset not found: runs not pinned to one core', '', '');
   const env = { LOG_LEVEL: 'info' };
 
   for (const s of await streams(count)) {
     const vigilOut = join(workDir, `${s.name}.vigil.ndjson`);
-    const runs = await repeated(`vigil ${s.name}`, logger, () => runChild(process.execPath, [vigil, 'rules', 'eval', '--rules', s.rules, '--events', s.file, '--source', s.source], { stdout: vigilOut, env }));
-    const vigilRate = s.events / (median(runs.map((r) => r.cpuMs)) / 1000);
+    const peerOut = join(workDir, `${s.name}.rsigma.ndjson`);
+    const vigilRun = () => runChild(process.execPath, [vigil, 'rules', 'eval', '--rules', s.rules, '--events', s.file, '--source', s.source], { stdout: vigilOut, env });
+    // The peer reads plain NDJSON: the gzip stream is Vigil's alone.
+    const withPeer = !('skipped' in peer) && !s.name.endsWith('_gzip');
+    const peerRun = () => runChild(peerBinary!, [s.rules], { stdin: s.file, stdout: peerOut });
+    const [runs, peerRuns] = await interleaved([`vigil ${s.name}`, `rsigma ${s.name}`], logger, withPeer ? [vigilRun, peerRun] : [vigilRun]);
+    const vigilRate = s.events / (median(runs!.map((r) => r.cpuMs)) / 1000);
     fig('eval_events_per_sec_per_core', vigilRate, 'events/s', s.load);
-    fig('eval_peak_rss_mb', median(runs.map((r) => Math.max(r.peakRssMb, summaryOf(r)['peakRssMb'] ?? 0))), 'MiB', s.load);
+    fig('eval_peak_rss_mb', median(runs!.map((r) => Math.max(r.peakRssMb, summaryOf(r)['peakRssMb'] ?? 0))), 'MiB', s.load);
     const vigilHits = hitsOf(vigilOut);
     fig('eval_hits', vigilHits.length, 'hits', s.load);
-    if ('skipped' in peer || s.name.endsWith('_gzip')) continue; // the peer reads plain NDJSON
-    const peerOut = join(workDir, `${s.name}.rsigma.ndjson`);
-    const peerRuns = await repeated(`rsigma ${s.name}`, logger, () => runChild(peer.binary, [s.rules], { stdin: s.file, stdout: peerOut }));
+    if (!peerRuns) continue;
     const peerRate = s.events / (median(peerRuns.map((r) => r.cpuMs)) / 1000);
     fig('rsigma_events_per_sec_per_core', peerRate, 'events/s', s.load);
     fig('eval_vs_rsigma_ratio', vigilRate / peerRate, '×', s.load);
@@ -136,19 +143,26 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     if (diff.count > 0) logger.warn({ stream: s.name, differing: diff.count, sample: diff.sample }, 'Vigil and rsigma hits differ');
   }
 
-  // Rule set load: every SigmaHQ corpus rule, no events (a cold process each time).
+  // Rule set load: every SigmaHQ corpus rule, no events (a cold process each time), parsed and from the rule cache.
   const empty = join(workDir, 'empty.ndjson');
   writeFileSync(empty, '');
   const all = `all SigmaHQ corpus rules (${sigmahq.slice(projectRoot.length + 1)})`;
-  const loads = await repeated('vigil rule load', logger, () => runChild(process.execPath, [vigil, 'rules', 'eval', '--rules', sigmahq, '--events', empty, '--source', 'cloudtrail'], { env }));
-  fig('rule_load_ms', median(loads.map((r) => summaryOf(r)['ruleLoadCpuMs'] ?? NaN)), 'ms', all);
-  fig('rule_load_process_cpu_ms', median(loads.map((r) => r.cpuMs)), 'ms', `${all}: whole process, start to exit`);
-  if (!('skipped' in peer)) {
-    const peerLoads = await repeated('rsigma rule load', logger, () => runChild(peer.binary, [sigmahq], { stdin: empty }));
+  const cacheDir = join(workDir, 'rule-cache');
+  const loadArgs = [vigil, 'rules', 'eval', '--rules', sigmahq, '--events', empty, '--source', 'cloudtrail'];
+  await runChild(process.execPath, [...loadArgs, '--rule-cache', cacheDir], { env }); // fills the cache
+  const [loads, cachedLoads, peerLoads] = await interleaved(['vigil rule load', 'vigil cached rule load', 'rsigma rule load'], logger, [
+    () => runChild(process.execPath, loadArgs, { env }),
+    () => runChild(process.execPath, [...loadArgs, '--rule-cache', cacheDir], { env }),
+    ...(peerBinary ? [() => runChild(peerBinary, [sigmahq], { stdin: empty })] : []),
+  ]);
+  fig('rule_load_ms', median(loads!.map((r) => summaryOf(r)['ruleLoadCpuMs'] ?? NaN)), 'ms CPU', all);
+  fig('rule_load_cached_ms', median(cachedLoads!.map((r) => summaryOf(r)['ruleLoadCpuMs'] ?? NaN)), 'ms CPU', `${all}, --rule-cache hit`);
+  fig('rule_load_process_cpu_ms', median(loads!.map((r) => r.cpuMs)), 'ms', `${all}: whole process, start to exit`);
+  if (peerLoads) {
     fig('rsigma_rule_load_ms', median(peerLoads.map((r) => summaryOf(r)['load_ms'] ?? NaN)), 'ms', all);
     fig('rsigma_rule_load_process_cpu_ms', median(peerLoads.map((r) => r.cpuMs)), 'ms', `${all}: whole process, start to exit`);
   }
-  const help = await repeated('vigil --help', logger, () => runChild(process.execPath, [vigil, '--help']));
-  fig('cli_help_cpu_ms', median(help.map((r) => r.cpuMs)), 'ms', '`vigil --help`, whole process');
+  const [help] = await interleaved(['vigil --help'], logger, [() => runChild(process.execPath, [vigil, '--help'])]);
+  fig('cli_help_cpu_ms', median(help!.map((r) => r.cpuMs)), 'ms', '`vigil --help`, whole process');
   return figures;
 }

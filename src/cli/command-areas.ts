@@ -19,7 +19,7 @@ export const commandAreas: readonly CommandArea[] = [
       { name: 'dev', description: 'Run the whole stack on this machine (Temporal dev server + UI, MQTT broker, worker, ingest) with a demo attack replay' },
       { name: 'worker', description: 'Run correlator and playbook workers for every tenant in VIGIL_TENANTS (needs TEMPORAL_ADDRESS)' },
       { name: 'ingest', description: 'Run the ingest pipeline: MQTT → validate → archive → match → route (needs TEMPORAL_ADDRESS and MQTT_URL)' },
-      { name: 'codec', description: 'Serve the codec endpoint that renders msgpack payloads as JSON in the Temporal UI (VIGIL_CODEC_PORT)' },
+      { name: 'codec', description: 'Serve the codec endpoint that renders msgpack payloads as JSON in the Temporal UI (VIGIL_CODEC_PORT, VIGIL_CODEC_TOKEN)' },
       { name: 'replay', description: 'Publish a scenario file (rules/scenarios/*.ndjson) as a collector would (needs MQTT_URL)' },
     ],
     register: async (program, logger) => (await import('./stack')).registerStackCommands(program, logger),

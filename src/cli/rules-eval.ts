@@ -10,17 +10,18 @@
  * The index counts the records read (0-based); a record that does not parse is reported and not counted.
  */
 import type { Logger } from 'pino';
+import { detectSource } from '../collect/event-file';
+import { epochMsOf, eventTimeOf } from '../collect/event-time';
+import { readRecords } from '../collect/record-reader';
+import type { RecordOrigin } from '../collect/record-sink';
 import { correlateOffline } from '../correlation/offline';
-import { fieldsNeeded } from '../correlation/fields-needed';
 import type { CorrelationHit } from '../correlation/hit';
 import type { Detection, RuleRef } from '../model/detection';
-import { getPath } from '../model/field-path';
 import { SourceKindSchema, type SourceKind } from '../model/source';
 import { VigilError } from '../error-codes';
 import { loadRuleSet, parseLogsourceSelector, type LoadOptions } from '../sigma';
-import { detectSource } from '../collect/event-file';
-import { readRecords } from '../collect/record-reader';
-import type { RecordOrigin } from '../collect/record-sink';
+import { sourceFieldReader, type FieldReader } from '../sigma/field-reader';
+import { DetectionFields } from '../ingest/detection-fields';
 
 export interface EvalOptions extends LoadOptions {
   readonly rules: string[];
@@ -42,17 +43,6 @@ const defaultIdField: Record<SourceKind, string> = {
   json: 'id',
 };
 
-const defaultTimeField: Record<SourceKind, string> = {
-  cloudtrail: 'eventTime',
-  k8s_audit: 'requestReceivedTimestamp',
-  falco: 'time',
-  process: 'time',
-  auditd: 'time',
-  json: 'time',
-};
-
-type Scalar = string | number | boolean | null;
-
 /** Where hits go, one NDJSON line each; `ready` and `signal` come from a LineWriter (back-pressure, closed pipe). */
 export interface EvalOutput {
   write(line: string): void;
@@ -72,19 +62,20 @@ export async function evalRules(options: EvalOptions, output: EvalOutput | ((lin
   for (const e of errors) logger.warn({ code: e.code, location: e.location }, e.message);
   const flagged = options.source === undefined ? undefined : parseSource(options.source);
   const selector = options.logsource ? parseLogsourceSelector(options.logsource) : 'all';
-  const correlationFields = fieldsNeeded(ruleSet.correlations);
+  const correlationFields = new DetectionFields(ruleSet.correlations, ruleSet.rules);
 
   let source: SourceKind | undefined;
-  let idField = '';
-  let timeField = '';
+  let idReader: FieldReader | undefined;
+  let timeReader: FieldReader | undefined;
   /** Set once the source is known: from --source, else from the first record. */
   const useSource = (kind: SourceKind): void => {
     if (options.logsource !== undefined && kind !== 'json') {
       throw new VigilError('VGL_CONFIG_INVALID', '--logsource narrows --source json only; other sources route by their own logsource', { field: '--logsource' });
     }
     source = kind;
-    idField = options.idField ?? defaultIdField[kind];
-    timeField = options.timeField ?? defaultTimeField[kind];
+    // Fields are read as ingest reads them: the matcher's readers (arrays, pipeline mappings), built once.
+    idReader = sourceFieldReader(kind, options.idField ?? defaultIdField[kind]);
+    timeReader = options.timeField === undefined ? undefined : sourceFieldReader(kind, options.timeField);
   };
   if (flagged) useSource(flagged);
 
@@ -109,13 +100,13 @@ export async function evalRules(options: EvalOptions, output: EvalOutput | ((lin
     const i = index++;
     const rules: RuleRef[] = kind === 'json' ? ruleSet.matchSelected(event, selector).map((r) => r.ref) : ruleSet.match(event, kind);
     if (rules.length === 0) return;
-    const record = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
-    const idValue = getPath(record, idField);
+    const idValue = idReader!.scalar(event);
     const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : String(i);
     for (const rule of rules) out.write(`${detectionPrefix(rule)}${i},"id":${JSON.stringify(id)}}}`);
     hits += rules.length;
     if (ruleSet.correlations.length === 0) return;
-    lastTime = eventTime(getPath(record, timeField)) ?? lastTime;
+    // Without --time-field, the source's own time fields, as collectors stamp events (collect/event-time.ts).
+    lastTime = timeReader ? (epochMsOf(timeReader.scalar(event)) ?? lastTime) : eventTimeOf(kind, event, lastTime);
     detections.push({
       eventId: id,
       tenant: 'offline',
@@ -123,14 +114,14 @@ export async function evalRules(options: EvalOptions, output: EvalOutput | ((lin
       time: lastTime,
       rules,
       entities: [],
-      fields: pickFields(record, correlationFields),
+      fields: correlationFields.read(kind, event, rules),
       summary: '',
       rulesetVersion: ruleSet.version,
     });
   };
   const read = await readRecords(
     options.events,
-    { format: flagged === 'auditd' ? 'auditd' : 'json', code: 'VGL_RULE_EVENTS_INPUT', ...(out.signal ? { signal: out.signal } : {}), ...(out.ready ? { ready: () => out.ready!() } : {}) },
+    { format: flagged === 'auditd' ? 'json-or-auditd' : 'json', code: 'VGL_RULE_EVENTS_INPUT', ...(out.signal ? { signal: out.signal } : {}), ...(out.ready ? { ready: () => out.ready!() } : {}) },
     {
       record: evaluate,
       issue(e) {
@@ -164,23 +155,4 @@ function ruleJson(rule: RuleRef) {
 
 function correlationJson(hit: CorrelationHit) {
   return { type: 'correlation', rule: ruleJson(hit.rule), group: hit.group, events: hit.eventIds, ...(hit.kind === 'absence' ? { kind: 'absence' } : {}) };
-}
-
-/** ISO-8601 text or epoch (seconds below 1e12, else milliseconds) → epoch ms. */
-function eventTime(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v < 1e12 ? v * 1000 : v;
-  if (typeof v === 'string') {
-    const t = Date.parse(v);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
-}
-
-function pickFields(record: Record<string, unknown>, paths: readonly string[]): Record<string, Scalar> {
-  const fields: Record<string, Scalar> = {};
-  for (const path of paths) {
-    const v = getPath(record, path);
-    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[path] = v;
-  }
-  return fields;
 }

@@ -53,7 +53,7 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .command('eval')
     .description('Evaluate detection and correlation rules offline over a file of events; NDJSON hits on stdout')
     .requiredOption('--rules <paths...>', 'rule files or directories')
-    .requiredOption('--events <file>', 'NDJSON, JSON array, CloudTrail {"Records":[...]}, k8s EventList or (--source auditd) audit log; gzip or not; - for stdin')
+    .requiredOption('--events <file>', 'NDJSON, JSON array, CloudTrail {"Records":[...]}, k8s EventList or (--source auditd) a raw audit log; gzip or not; - for stdin')
     .option('--source <source>', 'k8s_audit|cloudtrail|process|auditd|falco|json (auto-detected where possible)')
     .option('--logsource <product/service/category>', 'with --source json: only rules of this logsource')
     .option('--time-field <field>', 'event time field (dotted path) for correlation windows')

@@ -38,10 +38,11 @@ export interface FileCollectOptions {
 async function fileKind(file: string): Promise<'gzip' | JsonLayout> {
   const handle = await open(file, 'r');
   try {
-    const head = Buffer.alloc(LAYOUT_PROBE_BYTES);
+    const { size } = await handle.stat();
+    const head = Buffer.allocUnsafe(Math.min(size, LAYOUT_PROBE_BYTES));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-    return jsonLayout(head.subarray(0, bytesRead).toString('utf8'), bytesRead < head.length) ?? 'document';
+    return jsonLayout(head.subarray(0, bytesRead).toString('utf8'), bytesRead < LAYOUT_PROBE_BYTES) ?? 'document';
   } finally {
     await handle.close();
   }

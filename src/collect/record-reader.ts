@@ -21,7 +21,8 @@ import type { RawRecordSink } from './record-sink';
 const CHUNK_BYTES = 1024 * 1024;
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
-export type RecordFormat = 'json' | 'auditd';
+/** `json-or-auditd`: audit log lines, unless the input starts like JSON (audit records already decoded). */
+export type RecordFormat = 'json' | 'auditd' | 'json-or-auditd';
 
 export interface ReadRecordsOptions {
   readonly format: RecordFormat;
@@ -48,6 +49,7 @@ interface TextSink {
 }
 
 function decoderFor(file: string, options: ReadRecordsOptions, sink: RawRecordSink): TextSink {
+  if (options.format === 'json-or-auditd') return deferred((first) => decoderFor(file, { ...options, format: first === '{' || first === '[' ? 'json' : 'auditd' }, sink));
   if (options.format === 'json') return new JsonRecordDecoder(file, options.code, sink);
   const auditd = new AuditdDecoder({ file, hostname: options.hostname ?? hostname(), code: options.code }, { record: (data) => sink.record(data, {}), issue: (e) => sink.issue(e) });
   const lines = new LineSplitter(
@@ -60,6 +62,26 @@ function decoderFor(file: string, options: ReadRecordsOptions, sink: RawRecordSi
     end: () => {
       lines.end();
       auditd.flush();
+    },
+  };
+}
+
+/** A decoder chosen by the input's first non-blank character, once it has arrived. */
+function deferred(choose: (first: string) => TextSink): TextSink {
+  let chosen: TextSink | undefined;
+  let head = '';
+  return {
+    write(text) {
+      if (chosen) return chosen.write(text);
+      head += text;
+      const start = head.search(/\S/);
+      if (start === -1) return;
+      chosen = choose(head[start]!);
+      chosen.write(head);
+      head = '';
+    },
+    end() {
+      (chosen ?? choose('')).end();
     },
   };
 }

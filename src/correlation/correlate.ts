@@ -52,13 +52,18 @@ import { resolveOptions, type CorrelateOptions, type ResolvedOptions } from './o
 import { planFor, type CompiledCorrelation, type CorrelationPlan } from './plan';
 import { forgetBefore, hasSeen, remember, seenKey } from './seen-events';
 import type { CorrelationState, GroupWindow, PendingAbsence, RuleWindows, WindowEntry } from './state';
-import { conditionHolds, measureWindow, type WindowRange } from './window-measure';
+import { WindowMeter } from './window-measure';
 import type { CorrelationRule } from '../sigma/correlation-rule';
 
 export interface CorrelateResult {
   state: CorrelationState;
   hits: CorrelationHit[];
   late: LateEvent[];
+  /**
+   * What the call cost, in entries and groups read (window evaluations, sweeps, group evictions): deterministic,
+   * so a workflow can bound the correlation work of one task by it (workflows/correlator/task-budget.ts).
+   */
+  work: number;
 }
 
 interface Input {
@@ -74,6 +79,8 @@ interface Run {
   plan: CorrelationPlan;
   opts: ResolvedOptions;
   hits: CorrelationHit[];
+  /** See CorrelateResult.work. */
+  work: number;
 }
 
 export function correlate(
@@ -108,7 +115,7 @@ export function correlate(
       process(run, accepted, state.watermark!);
     }
   }
-  return { state, hits: run.hits, late };
+  return { state, hits: run.hits, late, work: run.work };
 }
 
 /**
@@ -157,7 +164,7 @@ export function advanceTo(
   state.clock = Math.max(state.clock ?? state.watermark!, state.watermark!);
   fireDueAbsences(run);
   sweep(run);
-  return { state, hits: run.hits, late: [] };
+  return { state, hits: run.hits, late: [], work: run.work };
 }
 
 /**
@@ -179,7 +186,7 @@ function startRun(state: CorrelationState, rules: readonly CorrelationRule[], op
     const rw = state.rules[c.rule.id];
     if (rw) resetIfRedefined(rw, c.definition);
   }
-  return { state, plan, opts: resolveOptions(options), hits: [] };
+  return { state, plan, opts: resolveOptions(options), hits: [], work: 0 };
 }
 
 /**
@@ -191,7 +198,9 @@ function sweep(run: Run): void {
   const clock = run.state.clock!;
   for (const c of run.plan.correlations) {
     const rw = run.state.rules[c.rule.id];
-    if (rw) sweepRule(rw, clock - c.rule.timespanMs);
+    if (!rw) continue;
+    run.work += rw.groupCount;
+    sweepRule(rw, clock - c.rule.timespanMs);
   }
   run.state.sweptAt = clock;
 }
@@ -257,22 +266,31 @@ function applyWindow(run: Run, c: CompiledCorrelation, rw: RuleWindows, input: I
   }
 }
 
-/** Evaluates the windows ending at entries `at`… that lie within one timespan of entry `at`; fires the first match. */
+/**
+ * Evaluates the windows ending at entries `at`… that lie within one timespan of entry `at`, earliest first, and
+ * fires the first match. One WindowMeter slides over them, so this costs O(window), not O(window²) (window-measure.ts).
+ */
 function evaluateFrom(run: Run, c: CompiledCorrelation, rw: RuleWindows, g: GroupWindow, at: number): void {
   const span = c.rule.timespanMs;
-  const limit = g.entries[at]!.t + span;
+  const limitTime = g.entries[at]!.t + span;
+  let limit = at;
+  while (limit < g.entries.length && g.entries[limit]!.t <= limitTime) limit++;
+  const meter = new WindowMeter(c.rule, g.entries, limit);
   let start = 0;
-  for (let end = at; end < g.entries.length && g.entries[end]!.t <= limit; end++) {
-    const endTime = g.entries[end]!.t;
-    while (g.entries[start]!.t < endTime - span) start++;
-    const window: WindowRange = { entries: g.entries, start, end: end + 1 };
-    const measure = measureWindow(c.rule, window);
-    if (conditionHolds(c.rule, window, measure)) {
-      const fired = g.entries.slice(start, end + 1);
-      g.entries = [];
-      emit(run, rw, windowHit(run, c, g, fired, measure));
-      return;
+  try {
+    for (let end = at; end < limit; end++) {
+      const endTime = g.entries[end]!.t;
+      while (g.entries[start]!.t < endTime - span) start++;
+      const { measure, holds } = meter.evaluate(start, end + 1);
+      if (holds) {
+        const fired = g.entries.slice(start, end + 1);
+        g.entries = [];
+        emit(run, rw, windowHit(run, c, g, fired, measure));
+        return;
+      }
     }
+  } finally {
+    run.work += meter.work + limit;
   }
 }
 

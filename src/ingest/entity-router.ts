@@ -17,6 +17,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Detection } from '../model/detection';
 import type { EntityRef } from '../model/entity';
+import { payloadSizeBound } from '../temporal/payload-size';
 import { EntityId, EntityType, TenantId } from '../temporal/search-attributes';
 import { correlatorWorkflowId, tenantTaskQueue } from '../temporal/workflow-ids';
 import type { CorrelatorInput } from '../../workflows/correlator/correlator-input';
@@ -26,8 +27,15 @@ import { defaultUiBaseUrl } from '../../workflows/correlator/ui-link';
 export interface RouterOptions {
   /** Wait this long for more detections for the same entity before signalling (0 = signal per route() call). */
   maxDelayMs?: number;
+  /**
+   * Detections per signal (default 500). The correlator applies at most this many per workflow task
+   * (workflows/correlator/task-budget.ts), so one signal is one task's work.
+   */
   maxDetectionsPerSignal?: number;
-  /** Estimated payload bound per signal; Temporal rejects payloads over 2 MiB and warns over 512 KiB. */
+  /**
+   * Payload bytes per signal (default 256 KiB), an upper bound of the real msgpack payload (payload-size.ts):
+   * Temporal refuses a payload over 2 MiB and warns over 512 KiB. A single detection larger than this is sent alone.
+   */
   maxSignalBytes?: number;
   /** Signals in flight at once. */
   concurrency?: number;
@@ -66,13 +74,11 @@ interface Buffer {
   timer?: NodeJS.Timeout;
 }
 
-/** Rough payload size of a detection (msgpack is smaller than this; it only has to bound, not measure). */
-function estimateBytes(d: Detection): number {
-  let n = 200 + d.summary.length + d.eventId.length;
-  for (const [k, v] of Object.entries(d.fields)) n += k.length + (typeof v === 'string' ? v.length : 8);
-  for (const r of d.rules) n += r.id.length + r.title.length + 40;
-  return n;
-}
+/**
+ * Bytes of a signal's payload besides its detections: the batch map, its two keys, a 32-char batch id and the
+ * detections array header (payload-size.ts bounds: 1 + 8 + 34 + 11 + 5).
+ */
+const SIGNAL_OVERHEAD_BYTES = 64;
 
 export class EntityRouter {
   readonly stats: RouterStats = { signals: 0, detections: 0, failedSignals: 0 };
@@ -107,7 +113,7 @@ export class EntityRouter {
       const waiter: Waiter = { resolve, reject, remaining: 0 };
       const touched = new Set<string>();
       for (const d of detections) {
-        const bytes = estimateBytes(d);
+        const bytes = payloadSizeBound(d);
         for (const entity of d.entities) {
           const key = correlatorWorkflowId(tenant, entity);
           let buffer = this.buffers.get(key);
@@ -174,7 +180,8 @@ export class EntityRouter {
   private takeSignal(buffer: Buffer): Entry[] {
     let bytes = 0;
     let n = 0;
-    while (n < buffer.entries.length && n < this.maxPerSignal && (n === 0 || bytes + buffer.entries[n]!.bytes <= this.maxBytes)) {
+    const budget = this.maxBytes - SIGNAL_OVERHEAD_BYTES;
+    while (n < buffer.entries.length && n < this.maxPerSignal && (n === 0 || bytes + buffer.entries[n]!.bytes <= budget)) {
       bytes += buffer.entries[n]!.bytes;
       n += 1;
     }

@@ -3,7 +3,7 @@
  * all sharing one NativeConnection and one pre-built workflow bundle. Each Worker's workflow cache is
  * sized explicitly: the SDK default assumes the whole heap per Worker.
  */
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { createActivities } from '../../activities';
 import type { createCorrelationActivities } from '../../activities/correlation-rules';
@@ -27,6 +27,19 @@ export interface WorkerSet {
   run(): Promise<void>;
   shutdown(): Promise<void>;
 }
+
+/**
+ * How long one workflow activation may run in the sandbox (SDK default 5 s). When this timeout fires while workflow
+ * code runs in a microtask, V8 stops it half-way and Node aborts the whole process ("async hook stack has become
+ * corrupted", nodejs/node#38503): every tenant's correlators and playbooks on this worker die with it. So it is
+ * set above the server's workflow task timeout (10 s): an activation that is merely slow (a cold replay on a
+ * loaded machine) finishes, or times out on the server as a workflow task of that one workflow, retried and shown
+ * in its history. Vigil's own workflows bound their work per task far below it (workflows/correlator/task-budget.ts);
+ * only a workflow that never yields reaches it.
+ * SDK 1.24 (pinned) reads it from the options it is given but leaves it out of the WorkerOptions type ("not
+ * exposed at the moment", worker-options.d.ts); test/temporal/worker-options.test.ts checks that it is applied.
+ */
+export const ISOLATE_EXECUTION_TIMEOUT = '30s';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -60,6 +73,7 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
         activities: options.activities,
         dataConverter,
         maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
+        ...({ isolateExecutionTimeout: ISOLATE_EXECUTION_TIMEOUT } as Partial<WorkerOptions>),
       }),
     ),
   );

@@ -57,6 +57,31 @@ test('concurrent route() calls share signals; every detection arrives once, in o
   }
 });
 
+test('a signal never carries more than maxSignalBytes of real payload, whatever the detections hold', async () => {
+  const tenant = uniqueTenant('router-bytes');
+  const maxSignalBytes = 64 * 1024;
+  const router = new EntityRouter(client, testLogger, { maxSignalBytes, maxDelayMs: 50 });
+  // Fields as ingest keeps them (up to 512 chars), with multi-byte text that a char count underestimates.
+  const wide = Array.from({ length: 400 }, (_, i) => {
+    const d = detection(tenant, 'h-wide', i);
+    return {
+      ...d,
+      rules: [...d.rules, { id: '965bbda2-d926-4d83-9016-9068abca2c7d', name: 'aws_cloudtrail_api_access_denied', title: 'AWS API Call Denied', level: 'informational' as const, tags: ['attack.discovery', 'attack.t1580'] }],
+      fields: { ...d.fields, CommandLine: `/usr/bin/ökö --データ ${'x'.repeat(400)}`, User: 'zoë' },
+      summary: `zoë ran ökö on h-wide (${'データ'.repeat(30)})`,
+    };
+  });
+  await router.route(tenant, wide);
+
+  const history = await client.workflow.getHandle(correlatorWorkflowId(tenant, { type: 'host', id: 'h-wide' })).fetchHistory();
+  const payloads = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes).map((e) => e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!);
+  const sizes = payloads.map((p) => p.data!.length);
+  for (const size of sizes) expect(size).toBeLessThanOrEqual(maxSignalBytes);
+  // The bound is tight enough to fill signals: all but the last are at least 80% full.
+  for (const size of sizes.slice(0, -1)) expect(size).toBeGreaterThan(0.8 * maxSignalBytes);
+  expect(payloads.flatMap((p) => payloadConverter.fromPayload<DetectionBatch>(p).detections.map((d) => d.eventId))).toEqual(wide.map((d) => d.eventId));
+});
+
 test('route() rejects when Temporal refuses the signal, so ingest does not acknowledge', async () => {
   const tenant = uniqueTenant('router-bad');
   const router = new EntityRouter(client, testLogger);

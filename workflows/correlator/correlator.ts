@@ -5,6 +5,9 @@
  * as new before history grows large; complete after a quiet period with no open alerts, no pending
  * absence and no analyst suppression in force (completing would forget it).
  *
+ * A burst is applied a bounded slice per workflow task, the rest waiting in the queue (task-budget.ts says why and
+ * how much): one noisy entity slows its own correlator and never stalls or crashes the worker.
+ *
  * Invariant: all state changes that need activities or children happen in this main loop, never in
  * a handler, so continue-as-new (main function only) always sees a consistent state.
  */
@@ -13,8 +16,10 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   upsertMemo,
   upsertSearchAttributes,
@@ -25,8 +30,10 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CorrelationRulesView } from '../../activities/correlation-rules';
 import { raisesOwnAlert } from '../../src/correlation/alert-policy';
 import { advanceTo, correlate, nextDeadline } from '../../src/correlation/correlate';
+import type { CorrelationHit, LateEvent } from '../../src/correlation/hit';
 import type { CorrelateOptions } from '../../src/correlation/options';
 import type { Alert } from '../../src/model/alert';
+import type { Detection } from '../../src/model/detection';
 import type { EntityRef } from '../../src/model/entity';
 import type { RuleLevel } from '../../src/model/detection';
 import type { PlaybookBinding, PlaybookInput } from '../../src/model/playbook';
@@ -35,6 +42,7 @@ import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
 import { parseDuration } from './duration';
 import type { CorrelatorInput, CorrelatorSettings } from './correlator-input';
 import { EntityState, carriedOrEmpty } from './entity-state';
+import { BOUNDED_TASKS_PATCH, MAX_CARRIED_BACKLOG_BYTES, MAX_CORRELATION_WORK_PER_TASK, MAX_DETECTIONS_PER_TASK } from './task-budget';
 import {
   detectionBatchSignal,
   entityStateQuery,
@@ -155,25 +163,23 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
       if (!state.hasPending()) return;
     }
     const now = Date.now();
-    const detections = state.takePending();
+    // Histories written before the task bounds took the whole queue in one task: they replay that way.
+    const bounded = patched(BOUNDED_TASKS_PATCH);
+    const queued = state.peekPending(bounded ? MAX_DETECTIONS_PER_TASK : Infinity);
     const alerts: Alert[] = [];
-    if (detections.length > 0) {
-      const view = await rulesFor(detections[detections.length - 1]!.rulesetVersion);
+    if (queued.length > 0) {
+      const view = await rulesFor(queued[queued.length - 1]!.rulesetVersion);
       for (const rule of view.rules) state.noteRule(rule);
-      const applied = state.applyDetections(detections, now, ALERT_LEVEL, new Set(view.silenced));
-      alerts.push(...applied.alerts);
-      if (view.rules.length > 0 && applied.fresh.length > 0) {
-        const result = correlate(state.correlation(), applied.fresh, view.rules, correlateOptions);
-        if (result.late.length > 0) {
-          state.countLate(result.late.length);
-          log.warn('late detections not counted in correlation windows', { late: result.late.length, watermark: result.late[0]!.watermark });
-        }
-        alerts.push(...state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules)));
+      const applied = applyQueued(state, queued, view, now, correlateOptions, bounded ? MAX_CORRELATION_WORK_PER_TASK : Infinity);
+      state.consumePending(applied.taken);
+      for (const alert of applied.alerts) alerts.push(alert);
+    } else {
+      state.consumePending(0); // batches with no detections
+      if (due !== undefined && fireAt !== undefined && now >= fireAt) {
+        const view = await rulesFor(undefined);
+        const result = advanceTo(state.correlation(), due - correlateOptions.allowedLatenessMs, view.rules, correlateOptions);
+        for (const alert of state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
       }
-    } else if (due !== undefined && fireAt !== undefined && now >= fireAt) {
-      const view = await rulesFor(undefined);
-      const result = advanceTo(state.correlation(), due - correlateOptions.allowedLatenessMs, view.rules, correlateOptions);
-      alerts.push(...state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules)));
     }
     for (const alert of alerts) await startPlaybooks(alert, workflowId);
     state.pruneSuppressions(now);
@@ -182,10 +188,56 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= settings.maxHistoryEvents) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof correlatorWorkflow>({ ...input, settings, carried: state.toCarried() });
+      // The queue rides in the continue-as-new payload: past the bound, drain it first (history may grow past the
+      // suggestion meanwhile; its hard limits are 50 MiB and 51,200 events).
+      if (!bounded || state.pendingBytesAtMost(MAX_CARRIED_BACKLOG_BYTES)) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof correlatorWorkflow>({ ...input, settings, carried: state.toCarried() });
+      }
     }
+    // The rest of the queue goes to a new workflow task (a 1 ms timer), never on in this activation.
+    if (bounded && state.hasPending()) await sleep(1);
   }
+}
+
+/**
+ * Applies queued detections in order until the correlation work spent reaches `maxWork` (at least one is always
+ * applied) and returns how many were taken and the alerts they raised: detection alerts first, then correlation
+ * alerts, as when the whole batch is applied at once. One at a time gives the same state, hits and alerts as the
+ * whole batch: EntityState and the correlation core treat each detection on its own (correlate.ts).
+ */
+function applyQueued(
+  state: EntityState,
+  queued: readonly Detection[],
+  view: CorrelationRulesView,
+  now: number,
+  options: CorrelateOptions,
+  maxWork: number,
+): { taken: number; alerts: Alert[] } {
+  const silenced = new Set(view.silenced);
+  const alerts: Alert[] = [];
+  const hits: CorrelationHit[] = [];
+  let late: LateEvent | undefined;
+  let lateCount = 0;
+  let work = 0;
+  let taken = 0;
+  while (taken < queued.length && (taken === 0 || work < maxWork)) {
+    const applied = state.applyDetections([queued[taken]!], now, ALERT_LEVEL, silenced);
+    taken++;
+    for (const alert of applied.alerts) alerts.push(alert);
+    if (view.rules.length === 0 || applied.fresh.length === 0) continue;
+    const result = correlate(state.correlation(), applied.fresh, view.rules, options);
+    work += result.work;
+    for (const hit of result.hits) hits.push(hit);
+    late ??= result.late[0];
+    lateCount += result.late.length;
+  }
+  if (late) {
+    state.countLate(lateCount);
+    log.warn('late detections not counted in correlation windows', { late: lateCount, watermark: late.watermark });
+  }
+  for (const alert of state.applyHits(hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
+  return { taken, alerts };
 }
 
 async function startPlaybooks(alert: Alert, correlatorWorkflowId: string): Promise<void> {

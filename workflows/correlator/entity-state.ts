@@ -10,7 +10,9 @@
  *   - known rules, analyst suppressions and verdict counts: one entry per rule at most.
  * `toCarried()` is the continue-as-new payload; it round-trips through msgpack unchanged. With every bound
  * here saturated by an alert storm over 2,500-5,000 groups it stays under Temporal's 2 MiB payload limit
- * (~1.2 MiB; src/bench/correlator-state.ts measures it, test/workflows/entity-state-bounds.test.ts pins it).
+ * (~1.2 MiB; src/bench/correlator-state.ts measures it, test/workflows/entity-state-bounds.test.ts pins it),
+ * plus the queue of batches not yet applied, which the correlator carries only once it is at most
+ * MAX_CARRIED_BACKLOG_BYTES (task-budget.ts).
  * The largest remaining part is the correlation core's windows, bounded by its own per-rule caps.
  *
  * Analyst updates (verdict, suppress, reset) are validated here synchronously: a rejection throws an
@@ -25,6 +27,7 @@ import type { Alert, AlertEvent } from '../../src/model/alert';
 import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
 import type { EntityRef } from '../../src/model/entity';
 import type { PlaybookReport } from '../../src/model/playbook';
+import { payloadSizeBound } from '../../src/temporal/payload-size';
 import { fingerprint } from './fingerprint';
 import type { CorrelatorSettings } from './correlator-input';
 import { parseDuration } from './duration';
@@ -77,6 +80,7 @@ export interface CarriedState {
   suppressedUntil: Record<string, number>;
   playbooks: PlaybookReport[];
   rulesetVersion: string;
+  /** Batches received and not yet applied, oldest first; the head one may be partly applied (those detections removed). */
   pending: DetectionBatch[];
   lastActivity: number;
   /** The correlation core's windows (src/correlation), keyed by correlation rule id. */
@@ -172,6 +176,8 @@ export interface NewAlert {
 export class EntityState {
   private readonly seenBatches: BoundedSet;
   private readonly seenEvents: BoundedSet;
+  /** Ids of the queued batches (derived from `pending`, not carried): enqueue's redelivery check in O(1). */
+  private readonly pendingIds: Set<string>;
 
   constructor(
     readonly tenant: string,
@@ -186,26 +192,68 @@ export class EntityState {
   ) {
     this.seenBatches = new BoundedSet(s.seenBatches, MAX_SEEN_BATCHES);
     this.seenEvents = new BoundedSet(s.seenEvents, MAX_SEEN_EVENTS);
+    this.pendingIds = new Set(s.pending.map((b) => b.batchId));
   }
 
-  /** Signal handler body: queue a batch unless it was seen (redelivery). */
+  /** Signal handler body: queue a batch unless it was seen (redelivery) or is already queued. */
   enqueue(batch: DetectionBatch): void {
-    if (this.seenBatches.has(fingerprint([batch.batchId])) || this.s.pending.some((p) => p.batchId === batch.batchId)) return;
+    if (this.pendingIds.has(batch.batchId) || this.seenBatches.has(fingerprint([batch.batchId]))) return;
     this.s.pending.push(batch);
+    this.pendingIds.add(batch.batchId);
   }
 
   hasPending(): boolean {
     return this.s.pending.length > 0;
   }
 
-  takePending(): Detection[] {
+  /** The first `max` waiting detections, oldest first; they stay queued until consumePending. */
+  peekPending(max: number): Detection[] {
     const out: Detection[] = [];
     for (const batch of this.s.pending) {
-      this.seenBatches.add(fingerprint([batch.batchId]));
-      out.push(...batch.detections);
+      for (const d of batch.detections) {
+        if (out.length >= max) return out;
+        out.push(d);
+      }
     }
-    this.s.pending = [];
     return out;
+  }
+
+  /**
+   * Dequeues the first `n` waiting detections. A batch dequeued whole is remembered as seen (its redelivery is
+   * ignored); a batch dequeued in part keeps its id and the rest of its detections at the head of the queue.
+   */
+  consumePending(n: number): void {
+    let left = n;
+    let whole = 0;
+    for (const batch of this.s.pending) {
+      if (left < batch.detections.length) break;
+      left -= batch.detections.length;
+      this.seenBatches.add(fingerprint([batch.batchId]));
+      this.pendingIds.delete(batch.batchId);
+      whole++;
+    }
+    this.s.pending.splice(0, whole);
+    if (left > 0) this.s.pending[0]!.detections.splice(0, left);
+  }
+
+  /** Dequeues every waiting detection (benches and unit tests; the workflow takes them within its task budget). */
+  takePending(): Detection[] {
+    const all = this.peekPending(Infinity);
+    this.consumePending(all.length);
+    return all;
+  }
+
+  /**
+   * Whether the queued batches add at most `limit` bytes to the continue-as-new payload (payload-size bound). Stops
+   * at the first batch past the limit, so a large queue is not walked whole on every task.
+   */
+  pendingBytesAtMost(limit: number): boolean {
+    let bytes = 5; // the array header
+    for (const batch of this.s.pending) {
+      bytes += payloadSizeBound(batch);
+      if (bytes > limit) return false;
+    }
+    return true;
   }
 
   /**

