@@ -106,9 +106,14 @@ export class JsonRecordDecoder {
       this.problem(`not JSON: ${(e as Error).message}`, { line: lineNumber });
       return;
     }
+    this.whole(value, { line: lineNumber });
+  }
+
+  /** A whole value (a line, a top-level object): the records it holds (CloudTrail Records, EventList items), or itself. */
+  private whole(value: unknown, origin: RecordOrigin): void {
     const contained = containedRecords(value);
-    if (!contained) this.sink.record(value, { line: lineNumber });
-    else contained.records.forEach((r, i) => this.sink.record(r, { line: lineNumber, field: `${contained.container}[${i}]`, container: contained.container }));
+    if (!contained) this.sink.record(value, origin);
+    else contained.records.forEach((r, i) => this.sink.record(r, { line: origin.line, field: `${contained.container}[${i}]`, container: contained.container }));
   }
 
   private lineSplitter(): LineSplitter {
@@ -141,9 +146,8 @@ export class JsonRecordDecoder {
       return;
     }
     // A whole object (not an element) may still hold records: an EventList whose kind came after its items.
-    const contained = v.field === undefined ? containedRecords(value) : undefined;
-    if (!contained) this.sink.record(value, origin);
-    else contained.records.forEach((r, i) => this.sink.record(r, { line: v.line, field: `${contained.container}[${i}]`, container: contained.container }));
+    if (v.field === undefined) this.whole(value, origin);
+    else this.sink.record(value, origin);
   }
 
   private problem(reason: string, origin: RecordOrigin): void {
