@@ -1,12 +1,12 @@
 /**
  * Ingest under hostile input: good events per second through ingest (MQTT in → decoded, validated,
  * matched, archived with fsync, acknowledged) with and without a concurrent stream of fuzzed payloads
- * (src/bench/fuzz-payloads.ts), side by side in one run on the in-process broker `vigil dev` uses.
+ * (src/bench/support/fuzz-payloads.ts), side by side in one run on the in-process broker `vigil dev` uses.
  *
- *   clean_events_per_s   good events alone
- *   soak_events_per_s    the same good events while the fuzz stream runs
- *   soak_fuzz_per_s      fuzzed payloads ingest dead-lettered (or archived) per second meanwhile
- *   soak_vs_clean_ratio  soak / clean
+ *   ingest.clean_events_per_sec   good events alone
+ *   ingest.soak_events_per_sec    the same good events while the fuzz stream runs
+ *   ingest.soak_fuzz_per_sec      fuzzed payloads ingest handled (dead-lettered, or archived) per second meanwhile
+ *   ingest.soak_vs_clean_ratio    soak / clean
  *
  * The good events match no rule, so Temporal is not in the path: this measures ingest itself.
  */
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { BenchFigure, BenchOptions } from '../cli/bench';
 import { startRuleRuntime } from '../app/rule-runtime';
 import { BatchPublisher } from '../collect/batch-publisher';
 import { EntityRouter } from '../ingest/entity-router';
@@ -28,10 +29,10 @@ import { startEmbeddedBroker } from '../mqtt/embedded-broker';
 import { eventsTopic } from '../mqtt/topics';
 import { encodeBatch } from '../mqtt/wire-codec';
 import { projectRoot } from '../project-root';
-import { mutatePayload, seededRandom } from './fuzz-payloads';
+import { mutatePayload, seededRandom } from './support/fuzz-payloads';
 
 const TENANT = 'soak';
-const GOOD_EVENTS = 100_000;
+const GOOD_EVENTS = { full: 100_000, quick: 10_000 };
 /** Fuzzed payloads in flight at once (each awaits its PUBACK), so the fuzz stream runs as fast as ingest takes it. */
 const FUZZ_IN_FLIGHT = 64;
 
@@ -66,7 +67,8 @@ async function goodStream(client: MqttClient, ingest: IngestService, count: numb
   return count / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
-export async function run(logger: Logger): Promise<Record<string, number | string>> {
+export async function run(logger: Logger, options: BenchOptions): Promise<BenchFigure[]> {
+  const goodEvents = options.quick ? GOOD_EVENTS.quick : GOOD_EVENTS.full;
   const quiet = logger.child({}, { level: 'error' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-soak-'));
   const credentials = generateCredentials(brokerIdentities([TENANT]));
@@ -92,10 +94,11 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
   });
   const collector = await mqtt.connectAsync(broker.url, { ...loginAs(credentials, collectorUsername(TENANT)), clientId: 'soak-collector' });
   const fuzzer = await mqtt.connectAsync(broker.url, { ...loginAs(credentials, collectorUsername(TENANT)), clientId: 'soak-fuzzer' });
-  const figures: Record<string, number | string> = { good_events: GOOD_EVENTS, broker: 'in-process (aedes), one ingest connection' };
+  const figures: BenchFigure[] = [];
+  const load = `${goodEvents} benign k8s audit events in batches of 500, in-process broker, one ingest connection`;
   try {
-    await goodStream(collector, ingest, 10_000, 'warm', quiet);
-    figures.clean_events_per_s = Math.round(await goodStream(collector, ingest, GOOD_EVENTS, 'clean', quiet));
+    await goodStream(collector, ingest, Math.min(10_000, goodEvents), 'warm', quiet);
+    const clean = await goodStream(collector, ingest, goodEvents, 'clean', quiet);
 
     const rand = seededRandom(20261201);
     const bases = [1, 3, 8].map((n) => encodeBatch({ v: 1, collector: 'soak-fuzz', events: Array.from({ length: n }, (_, i) => benignEvent(`fz-${n}-${i}`)) }));
@@ -112,15 +115,18 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     );
     const acknowledgedBefore = ingest.stats.acknowledged;
     const t0 = Date.now();
-    figures.soak_events_per_s = Math.round(await goodStream(collector, ingest, GOOD_EVENTS, 'soak', quiet));
+    const soak = await goodStream(collector, ingest, goodEvents, 'soak', quiet);
     const seconds = (Date.now() - t0) / 1000;
     fuzzing = false;
     await fuzz;
-    figures.soak_fuzz_payloads = fuzzSent;
     // Every message ingest acknowledged meanwhile that was not a good batch of 500 was a fuzzed one.
-    figures.soak_fuzz_per_s = Math.round((ingest.stats.acknowledged - acknowledgedBefore - GOOD_EVENTS / 500) / seconds);
-    figures.soak_dead_letters = Object.values(ingest.stats.deadLetters).reduce((n, c) => n + (c ?? 0), 0);
-    figures.soak_vs_clean_ratio = Math.round((figures.soak_events_per_s / figures.clean_events_per_s) * 100) / 100;
+    const fuzzHandled = ingest.stats.acknowledged - acknowledgedBefore - goodEvents / 500;
+    figures.push(
+      { name: 'ingest.clean_events_per_sec', value: Math.round(clean), unit: 'events/s', load },
+      { name: 'ingest.soak_events_per_sec', value: Math.round(soak), unit: 'events/s', load: `${load}; fuzz stream of ${FUZZ_IN_FLIGHT} payloads in flight` },
+      { name: 'ingest.soak_fuzz_per_sec', value: Math.round(fuzzHandled / seconds), unit: 'payloads/s', load: `${fuzzSent} mutated or random payloads (seeded)` },
+      { name: 'ingest.soak_vs_clean_ratio', value: Math.round((soak / clean) * 100) / 100, unit: 'ratio', load },
+    );
   } finally {
     await Promise.allSettled([collector.endAsync(), fuzzer.endAsync()]);
     await ingest.stop();

@@ -7,7 +7,7 @@
  * The generator is seeded (FUZZ_SEED=… reproduces a run).
  */
 import { randomBytes } from 'node:crypto';
-import { mutatePayload, seededRandom } from '../../src/bench/fuzz-payloads';
+import { mutatePayload, seededRandom } from '../../src/bench/support/fuzz-payloads';
 import { RawEventSchema, EventBatchSchema, type RawEvent } from '../../src/model/event';
 import { decodeBatch, encodeBatch } from '../../src/mqtt/wire-codec';
 import { podExecEvent } from '../helpers/rules-dir';
