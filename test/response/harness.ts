@@ -39,6 +39,10 @@ export interface PlaybookHarness {
 }
 
 export async function startPlaybookHarness(taskQueue: string): Promise<PlaybookHarness> {
+  // Kubernetes actions load @kubernetes/client-node on first use. Under jest that ES module is transformed
+  // to CommonJS, which takes about a minute with a cold transform cache (a fresh CI clone): paid here, not
+  // inside an action whose 30 s start-to-close timeout would expire and retry it (seen in CI).
+  require('@kubernetes/client-node');
   const { env, address } = await startTemporalServer();
   const client = new Client({ connection: env.connection, dataConverter });
   const bundle: WorkflowBundleWithSourceMap = await bundleWorkflowCode({
