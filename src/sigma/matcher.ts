@@ -8,7 +8,7 @@
  * - strings compare with numbers and booleans through their JSON text ('403' matches 403);
  *   numbers compare numerically with numbers and numeric strings (403 matches '403').
  */
-import type RE2 from 're2';
+import type { RE2JS } from 're2js';
 import { EventView, stringForm, type FieldSlot } from './event-view';
 import { globMatches, type Glob } from './glob';
 import { networkContains, parseIp, type IpNetwork } from './network';
@@ -26,7 +26,7 @@ export type ValueMatcher =
   | { readonly kind: 'endsWith'; readonly text: string; readonly cased: boolean }
   | { readonly kind: 'contains'; readonly text: string; readonly cased: boolean }
   | { readonly kind: 'glob'; readonly glob: Glob; readonly cased: boolean }
-  | { readonly kind: 'regex'; readonly regex: RE2; readonly pattern: string }
+  | { readonly kind: 'regex'; readonly regex: RE2JS; readonly pattern: string }
   | { readonly kind: 'cidr'; readonly network: IpNetwork }
   | { readonly kind: 'number'; readonly op: CompareOp; readonly value: number }
   | { readonly kind: 'boolean'; readonly value: boolean }

@@ -3,7 +3,7 @@
  * all sharing one NativeConnection and one pre-built workflow bundle. Each Worker's workflow cache is
  * sized explicitly: the SDK default assumes the whole heap per Worker.
  */
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { createActivities } from '../../activities';
 import type { createCorrelationActivities } from '../../activities/correlation-rules';
@@ -19,6 +19,8 @@ export interface WorkerSetOptions {
   logger: Logger;
   /** Cached workflows per tenant Worker; uncached correlators are replayed from history on their next task. */
   maxCachedWorkflows?: number;
+  /** A bundle of workflows/ built earlier (tests share one per run); default: workflowBundle(). */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export interface WorkerSet {
@@ -62,7 +64,7 @@ export function workflowBundle(logger: Logger): Promise<WorkflowBundleWithSource
 
 export async function createWorkerSet(options: WorkerSetOptions): Promise<WorkerSet> {
   const connection = await NativeConnection.connect({ address: options.address });
-  const workflows = await workflowBundle(options.logger);
+  const workflows = options.workflowBundle ?? (await workflowBundle(options.logger));
   const workers = await Promise.all(
     options.tenants.map((tenant) =>
       Worker.create({

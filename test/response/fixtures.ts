@@ -50,11 +50,16 @@ export function bindingFrom(bindingsYaml: string, playbook: string): PlaybookBin
   return { playbook: binding.playbook, params: binding.params };
 }
 
+/**
+ * Alert ids, and with them playbook and correlator workflow ids, unique in the run: test files share one
+ * Temporal server and, in band, one process id; jest loads this module afresh for each file.
+ */
+const fileToken = Math.random().toString(36).slice(2, 10);
 let counter = 0;
 
 export function podAlert(overrides: Partial<Alert> = {}): Alert {
   counter += 1;
-  const id = `alert-${process.pid}-${counter}`;
+  const id = `alert-${fileToken}-${counter}`;
   return {
     id,
     kind: 'detection',

@@ -38,6 +38,10 @@ test.each([
   ['f|re', "'a.b'", 'a\nb', false],
   ['f|re|s', "'a.b'", 'a\nb', true],
   ['f|re', "'bc'", 'abcd', true],
+  ['f|re', "'a$'", 'a\n', false], // $ is the end of the text, not before a final newline, without m
+  ['f|re', "'(?i)^a.c$'", 'ABC', true], // inline flags (SigmaHQ rules use (?i))
+  ['f|re|i', "'^straße$'", 'STRASSE', false], // simple case folding only, as RE2
+  ['f|re', "'^.$'", '\u{1F600}', true], // . is one code point, not one UTF-16 unit
   // cidr
   ['f|cidr', "'10.0.0.0/8'", '10.1.2.3', true],
   ['f|cidr', "'10.0.0.0/8'", '11.1.2.3', false],

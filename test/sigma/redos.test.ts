@@ -20,6 +20,8 @@ test.each([
   ['(a)\\1', 'backreference'],
   ['(?=a)a', 'lookahead'],
   ['(?<!a)b', 'lookbehind'],
+  ['(?<=a)b', 'lookbehind'],
+  ['\\u0041', 'JavaScript escape, not RE2 syntax'],
   ['a++', 'possessive'],
   ['(unclosed', 'syntax'],
 ])('pattern %s (%s) is rejected at load with the reason', (pattern) => {

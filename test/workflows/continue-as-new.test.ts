@@ -8,12 +8,12 @@
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../src/temporal/data-converter';
 import type { DevServer } from '../../src/temporal/dev-server';
-import { workflowBundle } from '../../src/temporal/worker';
 import type { EntityRef } from '../../src/model/entity';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { suppressUpdate } from '../../workflows/correlator/messages';
 import { eventually } from '../helpers/shared-servers';
-import { startTemporalServer, testLogger } from '../helpers/temporal-env';
+import { startTemporalServer } from '../helpers/temporal-env';
+import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 import { quietSdkLogs, startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';
 import { correlationIds, ruleRef } from './test-rules';
 
@@ -93,5 +93,5 @@ test('continue-as-new under load loses no event, alert, suppression or correlati
 
   // The first run (an update, concurrent signals, continue-as-new) replays deterministically.
   const history = await h.client.workflow.getHandle(workflowId, firstRunId).fetchHistory();
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle(testLogger), dataConverter }, history, workflowId);
+  await Worker.runReplayHistory({ workflowBundle: await vigilWorkflowBundle(), dataConverter }, history, workflowId);
 });

@@ -24,6 +24,7 @@ import { detectionBatchSignal, entityStateQuery, type EntityStateView } from '..
 import { makeRulesDir } from '../helpers/rules-dir';
 import { eventually, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
+import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 import { correlationFiles, detection, sigmaFiles, type TestRuleName } from './test-rules';
 
 /**
@@ -71,6 +72,7 @@ export async function startCorrelatorHarness(prefix: string, address: string): P
       ...createActivities({ logger: testLogger, dryRun: true, responses, client }),
     },
     logger: testLogger,
+    workflowBundle: await vigilWorkflowBundle(),
   });
   const running = workers.run();
 

@@ -22,6 +22,7 @@ import { makeRulesDir } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 import { startVigil, type VigilProcess } from '../helpers/vigil-process';
+import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 import { correlationFiles, detection, sigmaFiles } from './test-rules';
 
 const tenant = uniqueTenant('wftfail');
@@ -97,6 +98,7 @@ test('the workers run activations under the raised sandbox timeout (the SDK read
     tenants: [uniqueTenant('wftopts')],
     activities: { ...createCorrelationActivities(rules.routing), ...createActivities({ logger: testLogger, dryRun: true, responses, client }) },
     logger: testLogger,
+    workflowBundle: await vigilWorkflowBundle(),
   });
   const running = set.run();
   try {

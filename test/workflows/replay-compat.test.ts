@@ -11,10 +11,9 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { payloadConverter } from '../../src/temporal/payload-converter';
-import { workflowBundle } from '../../src/temporal/worker';
 import type { DetectionBatch } from '../../workflows/correlator/messages';
 import { MAX_DETECTIONS_PER_TASK } from '../../workflows/correlator/task-budget';
-import { testLogger } from '../helpers/temporal-env';
+import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 
 const fixture = path.join(__dirname, 'fixtures', 'correlator-unbounded-task.history.json.gz');
 const history = temporal.api.history.v1.History.fromObject(JSON.parse(gunzipSync(readFileSync(fixture)).toString('utf8')));
@@ -31,6 +30,6 @@ test('the fixture is what it claims: one task applied more detections than a tas
 });
 
 test('a history from before the task bounds replays deterministically with the current code', async () => {
-  const bundle = await workflowBundle(testLogger);
+  const bundle = await vigilWorkflowBundle();
   await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, history, 'entity:fixture:host:web-1')).resolves.toBeUndefined();
 });

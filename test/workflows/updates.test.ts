@@ -10,10 +10,9 @@ import { Worker } from '@temporalio/worker';
 import type { EntityRef } from '../../src/model/entity';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { OpenAlerts, RiskScore } from '../../src/temporal/search-attributes';
-import { workflowBundle } from '../../src/temporal/worker';
 import { resetUpdate, suppressUpdate, verdictUpdate, type ResetInput, type SuppressInput, type VerdictInput } from '../../workflows/correlator/messages';
 import { eventually, sharedTemporalAddress } from '../helpers/shared-servers';
-import { testLogger } from '../helpers/temporal-env';
+import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 import { startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';
 import { correlationIds, ruleRef } from './test-rules';
 
@@ -164,7 +163,7 @@ test('rejected updates fail with WorkflowUpdateFailedError naming the field and 
 });
 
 test('the histories these updates wrote replay deterministically with the current workflow code', async () => {
-  const bundle = await workflowBundle(testLogger);
+  const bundle = await vigilWorkflowBundle();
   for (const id of ['verdict-1', 'suppress-1', 'reset-1', 'reject-1']) {
     const handle = h.handle(host(id));
     await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, await handle.fetchHistory(), handle.workflowId);

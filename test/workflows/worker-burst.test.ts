@@ -21,12 +21,12 @@ import type { EntityRef } from '../../src/model/entity';
 import type { RawEvent } from '../../src/model/event';
 import { projectRoot } from '../../src/project-root';
 import { dataConverter } from '../../src/temporal/data-converter';
-import { workflowBundle } from '../../src/temporal/worker';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { entityStateQuery } from '../../workflows/correlator/messages';
 import { eventually, sharedMqttUrl, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 import { startVigil, type VigilProcess } from '../helpers/vigil-process';
+import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 
 const tenant = uniqueTenant('burst');
 const account = '111122223333';
@@ -139,7 +139,7 @@ test('a 10,800-detection burst for one user: the worker stays up, each detection
 }, 400_000);
 
 test('no workflow task of the burst failed in workflow code, and its runs replay deterministically with the current code', async () => {
-  const bundle = await workflowBundle(testLogger);
+  const bundle = await vigilWorkflowBundle();
   const workflowId = correlatorWorkflowId(tenant, { type: 'user', id: alice });
   const executions = client.workflow.list({ query: `WorkflowId = '${workflowId}'` });
   let replayed = 0;
