@@ -11,7 +11,7 @@ import type { DevServer } from '../../src/temporal/dev-server';
 import { workflowBundle } from '../../src/temporal/worker';
 import type { EntityRef } from '../../src/model/entity';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import { suppressUpdate } from '../../workflows/correlator/messages';
+import { suppressUpdate } from '../../src/contracts/correlator/messages';
 import { eventually } from '../helpers/shared-servers';
 import { startTemporalServer, testLogger } from '../helpers/temporal-env';
 import { quietSdkLogs, startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';

@@ -12,7 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { payloadConverter } from '../../src/temporal/payload-converter';
 import { workflowBundle } from '../../src/temporal/worker';
-import type { DetectionBatch } from '../../workflows/correlator/messages';
+import type { DetectionBatch } from '../../src/contracts/correlator/messages';
 import { MAX_DETECTIONS_PER_TASK } from '../../workflows/correlator/task-budget';
 import { testLogger } from '../helpers/temporal-env';
 

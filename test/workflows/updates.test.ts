@@ -11,7 +11,7 @@ import type { EntityRef } from '../../src/model/entity';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { OpenAlerts, RiskScore } from '../../src/temporal/search-attributes';
 import { workflowBundle } from '../../src/temporal/worker';
-import { resetUpdate, suppressUpdate, verdictUpdate, type ResetInput, type SuppressInput, type VerdictInput } from '../../workflows/correlator/messages';
+import { resetUpdate, suppressUpdate, verdictUpdate, type ResetInput, type SuppressInput, type VerdictInput } from '../../src/contracts/correlator/messages';
 import { eventually, sharedTemporalAddress } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 import { startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';
