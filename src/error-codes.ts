@@ -44,7 +44,7 @@ export const errorCodes = {
   VGL_RULE_SET_TOO_LARGE: 'Loading a rule file would take the rule set past a total bound (compiled matcher values or characters of matcher text); the file is rejected (hot reload keeps its previous version).',
   VGL_RULE_TEST_FAILED: 'A rule test event did not match (match.ndjson) or matched (nomatch.ndjson) its rule.',
   VGL_RULE_TEST_MISSING: 'A rule has no test events in the rule tests directory.',
-  VGL_RULE_EVENTS_INPUT: 'The events file given to `vigil rules eval` cannot be read or parsed.',
+  VGL_RULE_EVENTS_INPUT: 'The events file given to `vigil rules eval` cannot be read (missing, broken gzip), or one of its records is not JSON (reported with file:line or element and skipped).',
   // correlation rules
   VGL_RULE_CORRELATION: 'A Sigma correlation rule is invalid (type, rules, group-by, timespan, condition, aliases or generate).',
   // response: playbooks, approvals, actions, chatops

@@ -47,7 +47,9 @@ export function keepSubscribed(client: MqttClient, topics: readonly string[], lo
     client.subscribeAsync([...topics], { qos: 1 }).then(
       (grants) => settle(current, refusals(topics, grants.map((g) => g.qos))),
       (err: unknown) => {
-        const refused = err instanceof ErrorWithSubackPacket ? refusals(topics, err.packet.granted) : [];
+        // mqtt.js also rejects with ErrorWithSubackPacket and no packet (e.g. the connection closed mid-subscribe).
+        const granted = err instanceof ErrorWithSubackPacket ? (err.packet as { granted?: unknown[] } | undefined)?.granted : undefined;
+        const refused = granted ? refusals(topics, granted) : [];
         settle(current, refused.length > 0 ? refused : [`${topics.join(', ')}: ${(err as Error).message}`]);
       },
     );

@@ -19,7 +19,7 @@ import { EntityMapping } from '../../src/ingest/entity-mapping';
 import type { Detection } from '../../src/model/detection';
 import { logsourceOf, type Logsource, type SourceKind } from '../../src/model/source';
 import { loadRuleSet, parseCorrelationRule, ruleSetFromTexts, type CompiledRule, type CompiledRuleSet } from '../../src/sigma';
-import { readEventFile } from '../../src/sigma/event-file';
+import { readEventFile } from '../../src/collect/event-file';
 import { fieldReader, type FieldScalar } from '../../src/sigma/field-reader';
 import { auditExecLines, decodeAudit, falcoExecAlert } from '../helpers/linux-process-events';
 import { scenario } from '../helpers/offline-correlation';

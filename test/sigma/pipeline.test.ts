@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceKind } from '../../src/model/source';
 import { loadRuleSet, type CompiledRuleSet } from '../../src/sigma';
-import { readEventFile } from '../../src/sigma/event-file';
+import { readEventFile } from '../../src/collect/event-file';
 import { auditExecLines, decodeAudit, falcoExecAlert } from '../helpers/linux-process-events';
 import { falcoTraces, placeholdersFile, projectRoot, sigmaHqRules } from './corpus-paths';
 
