@@ -7,13 +7,14 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { ContainmentHolderRequest } from '../src/contracts/playbook/activities';
+import { playbookStatusQuery } from '../src/contracts/playbook/messages';
 import { PlaybookState, TenantId } from '../src/temporal/search-attributes';
-import { playbookStatusQuery } from '../workflows/playbook/messages';
 
 export async function findContainmentHolder(
   client: Client | undefined,
   logger: Logger,
-  request: { tenant: string; target: string; excludeWorkflowId: string },
+  request: ContainmentHolderRequest,
 ): Promise<string | undefined> {
   if (!client) return undefined;
   const tenant = request.tenant.replace(/'/g, "''");

@@ -5,7 +5,8 @@
  * effective dry-run (binding OR global VIGIL_DRY_RUN), the clients, and the undo's `action` name.
  */
 import type { ActionContext } from '../src/response/actions/action';
-import { containmentActions, isReversible, type AnyAction, type ApplyActivityName, type UndoActivityName } from '../src/response/actions/registry';
+import { containmentActions, isReversible, type AnyAction } from '../src/response/actions/registry';
+import type { ContainmentActivities } from '../src/contracts/playbook/activities';
 import type { ContainmentRequest, ContainmentResult, UndoStep } from '../src/response/containment';
 import { iamClient, type AwsIamSettings } from './aws-iam';
 import { notConfigured } from './http-call';
@@ -13,7 +14,6 @@ import { kubernetesClient, type KubernetesSettings } from './kubernetes';
 
 type ApplyActivity = (request: ContainmentRequest, dryRun: boolean) => Promise<ContainmentResult>;
 type RevertActivity = (undo: UndoStep, dryRun: boolean) => Promise<string>;
-export type ContainmentActivities = Record<ApplyActivityName, ApplyActivity> & Record<UndoActivityName, RevertActivity>;
 
 export interface ContainmentDeps {
   /** Global dry-run (VIGIL_DRY_RUN): forces every action to only say what it would do. */

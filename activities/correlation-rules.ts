@@ -1,20 +1,21 @@
 /**
- * The correlator's view of the rule set: the correlation rules its entity evaluates (by group-by
- * ownership, see src/ingest/correlation-routing.ts) and which detection rules stay silent because
- * correlations consume them (`generate: false`). A local activity, so the answer is recorded in history
- * and replays deterministically while the worker's rules hot-reload underneath.
+ * The correlator's rules view (src/contracts/correlator/rules-view.ts) from the worker's current rule routing (a
+ * src/ingest CorrelationRouting, reloaded underneath). A local activity, so the answer is recorded in history and
+ * replays deterministically.
  */
-import type { CorrelationRouting } from '../src/ingest/correlation-routing';
+import type { CorrelatorActivities } from '../src/contracts/correlator/activities';
+import type { CorrelationRulesView } from '../src/contracts/correlator/rules-view';
 import type { EntityRef } from '../src/model/entity';
 import type { CorrelationRule } from '../src/sigma/correlation-rule';
 
-export interface CorrelationRulesView {
+/** What the activity reads of a CorrelationRouting (src/ingest), which sits above activities. */
+export interface RuleRouting {
   version: string;
-  rules: CorrelationRule[];
   silenced: string[];
+  rulesFor(entity: EntityRef): CorrelationRule[];
 }
 
-export function createCorrelationActivities(routing: () => CorrelationRouting) {
+export function createCorrelationActivities(routing: () => RuleRouting): Pick<CorrelatorActivities, 'correlationRulesFor'> {
   return {
     async correlationRulesFor(entity: EntityRef): Promise<CorrelationRulesView> {
       const r = routing();

@@ -5,8 +5,8 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { entityStateQuery } from '../workflows/correlator/messages';
-import type { EntitySnapshot } from './notice';
+import { entityStateQuery } from '../src/contracts/correlator/messages';
+import type { EntitySnapshot } from '../src/contracts/playbook/notice';
 
 const timelineShown = 10;
 

@@ -2,7 +2,8 @@
  * The worker's activities: `createActivities(deps)` closes over the clients, config, logger and the
  * global dry-run switch. Every action returns a one-line summary for the playbook report; containment
  * actions (one per record in src/response/actions, see containment.ts) also return the undo they
- * declare. Workflows import this module with `import type` only.
+ * declare. The workflows proxy them through the interfaces in src/contracts (PlaybookActivities,
+ * CorrelatorActivities) and never import this module.
  *
  * Dry-run, per action: every action takes a `dryRun` argument (a binding's `dryRun` for containment and
  * tickets, `dryRunNotices` for notices and user questions) and then only says what it would do.
@@ -12,8 +13,8 @@
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import type { Alert } from '../src/model/alert';
-import type { PlaybookBinding } from '../src/model/playbook';
+import type { CorrelatorActivities } from '../src/contracts/correlator/activities';
+import type { PlaybookActivities } from '../src/contracts/playbook/activities';
 import { selectBindings, type ResponseConfig } from '../src/response/response-config';
 import type { AwsIamSettings } from './aws-iam';
 import { createContainmentActivities } from './containment';
@@ -21,10 +22,9 @@ import { findContainmentHolder } from './containment-holders';
 import { readEntitySnapshot } from './entity-state';
 import { notConfigured } from './http-call';
 import type { KubernetesSettings } from './kubernetes';
-import type { EntitySnapshot, PlaybookNotice } from './notice';
 import { confirmationBlocks, noticeBlocks } from './slack-blocks';
 import { postSlackIncomingWebhook, postSlackMessage, type SlackConfig } from './slack';
-import { openTicket, type TicketRequest } from './ticket';
+import { openTicket } from './ticket';
 import { postSignedJson } from './webhook';
 
 export interface ActivityDeps {
@@ -44,17 +44,10 @@ export interface ActivityDeps {
   awsIam?: AwsIamSettings;
 }
 
-export type { EntitySnapshot, PlaybookNotice } from './notice';
-export type { TicketRequest } from './ticket';
+/** The worker's activities but the correlation rules view (createCorrelationActivities, correlation-rules.ts). */
+export type VigilActivities = PlaybookActivities & Pick<CorrelatorActivities, 'resolvePlaybooks'>;
 
-export interface UserConfirmationRequest {
-  /** The affected user's identity as the alert names it (identity name or any alias in rules/responses). */
-  user: string;
-  workflowId: string;
-  question: string;
-}
-
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): VigilActivities {
   const { logger } = deps;
   const slack = (): SlackConfig => {
     if (!deps.slack) throw notConfigured('Slack (VIGIL_SLACK_BOT_TOKEN or VIGIL_SLACK_WEBHOOK_URL)');
@@ -63,20 +56,19 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     /** Local activity for the correlator: the playbooks an alert starts (rules/responses bindings). */
-    async resolvePlaybooks(alert: Alert): Promise<PlaybookBinding[]> {
+    async resolvePlaybooks(alert) {
       return selectBindings(deps.responses, alert);
     },
 
-    async readEntityState(correlatorWorkflowId: string, playbook: string): Promise<EntitySnapshot | undefined> {
+    async readEntityState(correlatorWorkflowId, playbook) {
       return readEntitySnapshot(deps.client, logger, correlatorWorkflowId, playbook);
     },
 
-    /** Another running playbook of the tenant that still holds `target`, if any (it inherits the undo). */
-    async findContainmentHolder(request: { tenant: string; target: string; excludeWorkflowId: string }): Promise<string | undefined> {
+    async findContainmentHolder(request) {
       return findContainmentHolder(deps.client, logger, request);
     },
 
-    async notifyWebhook(notice: PlaybookNotice, dryRun: boolean): Promise<string> {
+    async notifyWebhook(notice, dryRun) {
       if (dryRun) return `[dry-run] webhook notice ${notice.kind}`;
       if (!deps.webhookUrl) throw notConfigured('generic webhook URL (VIGIL_WEBHOOK_URL)');
       const { status } = await postSignedJson(deps.webhookUrl, deps.webhookSecret, notice);
@@ -84,7 +76,7 @@ export function createActivities(deps: ActivityDeps) {
       return `webhook notice ${notice.kind} (HTTP ${status})`;
     },
 
-    async notifySlack(notice: PlaybookNotice, dryRun: boolean): Promise<string> {
+    async notifySlack(notice, dryRun) {
       if (dryRun) return `[dry-run] Slack notice ${notice.kind}`;
       const config = slack();
       if (!config.channel) throw notConfigured('Slack channel (VIGIL_SLACK_CHANNEL)');
@@ -92,7 +84,7 @@ export function createActivities(deps: ActivityDeps) {
       return `Slack notice ${notice.kind} to ${posted.channel} (ts ${posted.ts})`;
     },
 
-    async notifySlackWebhook(notice: PlaybookNotice, dryRun: boolean): Promise<string> {
+    async notifySlackWebhook(notice, dryRun) {
       if (dryRun) return `[dry-run] Slack webhook notice ${notice.kind}`;
       const url = slack().incomingWebhookUrl;
       if (!url) throw notConfigured('Slack incoming webhook (VIGIL_SLACK_WEBHOOK_URL)');
@@ -100,8 +92,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** "Did you just do this?" as a Slack DM with two buttons; the answer comes back as userResponseSignal. */
-    /** Returns the person's identity too: chatops answers in that name, which may differ from the alert's spelling. */
-    async askUserToConfirm(request: UserConfirmationRequest, dryRun: boolean): Promise<{ summary: string; identity: string }> {
+    async askUserToConfirm(request, dryRun) {
       const wanted = request.user.toLowerCase();
       const person = [...deps.responses.approvers.values()].find((p) => [p.name, ...p.aliases].some((n) => n.toLowerCase() === wanted));
       if (!person?.chat) throw ApplicationFailure.nonRetryable(`no chat user is mapped to ${request.user} in rules/responses`, 'VGL_ACTION_TARGET');
@@ -110,7 +101,7 @@ export function createActivities(deps: ActivityDeps) {
       return { summary: `asked ${person.name} to confirm (Slack ${posted.channel})`, identity: person.name };
     },
 
-    async openTicket(ticket: TicketRequest, dryRun: boolean): Promise<string> {
+    async openTicket(ticket, dryRun) {
       if (dryRun || deps.dryRun) return `[dry-run] would open ticket "${ticket.title}"`;
       if (!deps.ticketWebhookUrl) throw notConfigured('ticket intake webhook (VIGIL_TICKET_WEBHOOK_URL)');
       return openTicket(deps.ticketWebhookUrl, deps.webhookSecret, ticket);
@@ -119,5 +110,3 @@ export function createActivities(deps: ActivityDeps) {
     ...createContainmentActivities(deps),
   };
 }
-
-export type VigilActivities = ReturnType<typeof createActivities>;

@@ -2,17 +2,10 @@
  * Renders a PlaybookNotice as Slack Block Kit (reference: api.slack.com/reference/block-kit/blocks):
  * a header, the alert's fields, the entity's live risk and latest timeline entries, and for approval
  * requests an actions block whose buttons carry the playbook workflow id. Chatops maps the buttons'
- * action_ids back to decisions, so the ids are exported constants.
+ * action_ids back to decisions (src/contracts/slack-action-ids.ts).
  */
-import type { PlaybookNotice } from './notice';
-
-export const slackActionIds = {
-  approve: 'vigil_approve',
-  deny: 'vigil_deny',
-  falsePositive: 'vigil_false_positive',
-  userConfirmed: 'vigil_user_confirmed',
-  userNotMe: 'vigil_user_not_me',
-} as const;
+import type { PlaybookNotice } from '../src/contracts/playbook/notice';
+import { slackActionIds } from '../src/contracts/slack-action-ids';
 
 export type SlackBlock = Record<string, unknown>;
 

@@ -3,15 +3,8 @@
  * Idempotency-Key so a retried activity does not open two). The intake may answer `{ id, url }`
  * (Jira/ServiceNow automations usually do); the summary names it.
  */
+import type { TicketRequest } from '../src/contracts/playbook/activities';
 import { postSignedJson } from './webhook';
-
-export interface TicketRequest {
-  title: string;
-  body: string;
-  alertId: string;
-  workflowId: string;
-  severity: string;
-}
 
 export async function openTicket(url: string, secret: string | undefined, ticket: TicketRequest): Promise<string> {
   const reply = await postSignedJson(url, secret, ticket, { 'idempotency-key': `vigil-${ticket.workflowId}` });

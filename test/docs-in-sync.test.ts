@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChatopsSettingsSchema } from '../src/chatops/chatops-settings';
 import { ConfigSchema } from '../src/config';
-import { ActionSettingsSchema } from '../src/response/action-settings';
+import { ActionSettingsSchema } from '../activities/action-settings';
 import { errorCodes } from '../src/error-codes';
 import { projectRoot } from '../src/project-root';
 import { containmentActions } from '../src/response/actions/registry';

@@ -12,7 +12,6 @@ import { startTemporalServer } from './helpers/temporal-env';
 import type { DevServer } from '../src/temporal/dev-server';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __vigilTestServers: { temporal: DevServer; mosquitto: Mosquitto; runDir: string } | undefined;
 }
 

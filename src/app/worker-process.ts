@@ -5,9 +5,9 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
+import { loadActionSettings } from '../../activities/action-settings';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import type { Config } from '../config';
-import { loadActionSettings } from '../response/action-settings';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';

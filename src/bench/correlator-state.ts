@@ -14,11 +14,11 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { correlate, raisesOwnAlert } from '../correlation';
 import type { Detection, RuleRef } from '../model/detection';
+import { parseDuration } from '../model/duration';
 import { parseCorrelationRule } from '../sigma/correlation-rule';
 import { payloadPackr } from '../temporal/payload-converter';
 import { correlateOptionsFor, defaultCorrelatorSettings } from '../../workflows/correlator/correlator';
 import { EntityState, emptyCarriedState } from '../../workflows/correlator/entity-state';
-import { parseDuration } from '../../workflows/correlator/duration';
 
 const DETECTIONS = 60_000;
 const BATCH = 100;

@@ -33,7 +33,7 @@ import { connectClient } from '../temporal/client';
 import { startDevServer } from '../temporal/dev-server';
 import { createWorkerSet } from '../temporal/worker';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
-import { entityStateQuery } from '../../workflows/correlator/messages';
+import { entityStateQuery } from '../contracts/correlator/messages';
 
 const TENANT = 'bench';
 const HOSTS = 1000;

@@ -12,13 +12,14 @@ import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
 import { slackSignature, verifySlackSignature } from '../chatops/slack-signature';
 import type { Alert } from '../model/alert';
-import type { PlaybookBinding, PlaybookInput } from '../model/playbook';
+import type { PlaybookBinding } from '../model/playbook';
 import { PlaybookParamsSchema, type PlaybookSpec } from '../response/playbook-spec';
 import { connectClient } from '../temporal/client';
 import { dataConverter } from '../temporal/data-converter';
 import { startDevServer } from '../temporal/dev-server';
 import { workflowBundle } from '../temporal/worker';
-import { decideUpdate, playbookStatusQuery } from '../../workflows/playbook/messages';
+import { decideUpdate, playbookStatusQuery } from '../contracts/playbook/messages';
+import type { playbookWorkflow } from '../../workflows/playbook/playbook';
 
 const PLAYBOOKS = 200;
 const CONCURRENCY = 20;
@@ -87,8 +88,8 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
       const ids = Array.from({ length: PLAYBOOKS }, (_, i) => `playbook:bench:${benchAlert(i).id}`);
       const t0 = performance.now();
       await pool(PLAYBOOKS, CONCURRENCY, async (i) => {
-        const input: PlaybookInput = { alert: benchAlert(i), binding, correlatorWorkflowId: benchAlert(i).correlatorWorkflowId };
-        await client.workflow.start('playbookWorkflow', { workflowId: ids[i]!, taskQueue, args: [input] });
+        const input = { alert: benchAlert(i), binding, correlatorWorkflowId: benchAlert(i).correlatorWorkflowId };
+        await client.workflow.start<typeof playbookWorkflow>('playbookWorkflow', { workflowId: ids[i]!, taskQueue, args: [input] });
       });
       const started = performance.now();
       await pool(PLAYBOOKS, CONCURRENCY, async (i) => {

@@ -22,7 +22,7 @@ import {
   type DecideInput,
   type PlaybookStatus,
   type UserResponse,
-} from '../../workflows/playbook/messages';
+} from '../contracts/playbook/messages';
 
 export const playbookWorkflowType = 'playbookWorkflow';
 /** States in which a run waits for an approver. */

@@ -7,7 +7,7 @@ import type { Alert } from '../model/alert';
 import { EntityTypeSchema } from '../model/entity';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { withClient, writeLine as write } from './cli-io';
-import { entityStateQuery, type EntityStateView } from '../../workflows/correlator/messages';
+import { entityStateQuery, type EntityStateView } from '../contracts/correlator/messages';
 
 /** Alerts of every running correlator that has open ones (visibility query, then a state query each). */
 export async function listAlerts(client: Client, tenant?: string): Promise<Alert[]> {

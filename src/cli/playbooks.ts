@@ -19,7 +19,7 @@ import { VigilError } from '../error-codes';
 import { resolveCliActor, type CliActor } from '../response/cli-operator';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
-import type { PlaybookStatus } from '../../workflows/playbook/messages';
+import type { PlaybookStatus } from '../contracts/playbook/messages';
 import { withClient, writeLine as write } from './cli-io';
 
 function formatStatus(status: PlaybookStatus): string {

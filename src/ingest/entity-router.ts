@@ -20,9 +20,9 @@ import type { EntityRef } from '../model/entity';
 import { payloadSizeBound } from '../temporal/payload-size';
 import { EntityId, EntityType, TenantId } from '../temporal/search-attributes';
 import { correlatorWorkflowId, tenantTaskQueue } from '../temporal/workflow-ids';
-import type { CorrelatorInput } from '../../workflows/correlator/correlator-input';
-import { detectionBatchSignal } from '../../workflows/correlator/messages';
-import { defaultUiBaseUrl } from '../../workflows/correlator/ui-link';
+import type { correlatorWorkflow } from '../../workflows/correlator/correlator';
+import { detectionBatchSignal, type DetectionBatch } from '../contracts/correlator/messages';
+import { defaultUiBaseUrl } from '../contracts/correlator/ui-link';
 
 export interface RouterOptions {
   /** Wait this long for more detections for the same entity before signalling (0 = signal per route() call). */
@@ -203,11 +203,12 @@ export class EntityRouter {
   private async signal(workflowId: string, tenant: string, entity: EntityRef, detections: Detection[]): Promise<void> {
     const hash = createHash('sha256');
     for (const d of detections) hash.update(d.eventId).update('\0');
-    const input: CorrelatorInput = { tenant, entity, uiBaseUrl: this.uiBaseUrl };
-    await this.client.workflow.signalWithStart('correlatorWorkflow', {
+    // Typed by the workflow function (imported as a type only: no workflow code in this process); the type name is
+    // the one in histories and worker registrations.
+    await this.client.workflow.signalWithStart<typeof correlatorWorkflow, [DetectionBatch]>('correlatorWorkflow', {
       workflowId,
       taskQueue: tenantTaskQueue(tenant),
-      args: [input],
+      args: [{ tenant, entity, uiBaseUrl: this.uiBaseUrl }],
       signal: detectionBatchSignal,
       signalArgs: [{ batchId: hash.digest('hex').slice(0, 32), detections }],
       typedSearchAttributes: [

@@ -1,22 +1,14 @@
 /**
- * The contract between correlators and response playbooks. The correlator starts one playbook child
- * per (alert, playbook) and receives a PlaybookReport back by signal when it ends.
- * Owned by the response area; the correlator depends only on the fields below.
+ * What correlators and response playbooks say about a playbook run: the binding that starts it (rules/responses),
+ * its decisions and the PlaybookReport the correlator receives back by signal when it ends. The playbook workflow's
+ * input is in src/contracts/playbook/input.ts. Owned by the response area; the correlator depends only on the
+ * fields below.
  */
-import type { Alert } from './alert';
-
 /** A playbook bound to an alert by rules/responses/*.yml, with its parameters resolved. */
 export interface PlaybookBinding {
   /** Playbook name, e.g. `contain-pod`; also the child workflow id's suffix. */
   playbook: string;
   params: Record<string, unknown>;
-}
-
-export interface PlaybookInput {
-  alert: Alert;
-  binding: PlaybookBinding;
-  /** The correlator to report back to (signalled by workflow id, so it reaches the latest run). */
-  correlatorWorkflowId: string;
 }
 
 export interface Decision {

@@ -1,6 +1,6 @@
 /**
  * Validates the environment variables a zod object schema names (empty strings count as unset); the
- * first problem becomes VGL_CONFIG_INVALID naming the variable. Shared by the response and chatops
+ * first problem becomes VGL_CONFIG_INVALID naming the variable. Shared by the action (activities/) and chatops
  * settings, which keep their variables next to the code that uses them.
  */
 import type { z } from 'zod';

@@ -5,7 +5,7 @@
  * trusts it (it arrives inside PlaybookBinding.params).
  */
 import { z } from 'zod';
-import { parseDuration } from '../../workflows/correlator/duration';
+import { parseDuration } from '../model/duration';
 import { containmentActions, type ContainmentActionName } from './actions/registry';
 import { TargetValueSchema, type TargetValue } from './actions/targets';
 

@@ -24,6 +24,7 @@
 import { z } from 'zod';
 import { VigilError, type Location } from '../error-codes';
 import type { RuleLevel } from '../model/detection';
+import { parseDuration } from '../model/duration';
 
 export const correlationTypes = [
   'event_count',
@@ -80,8 +81,6 @@ export interface CorrelationRule {
   absence: { anchor: string; absent: string[] } | null;
 }
 
-const timespanUnitMs: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 const CorrelationDocSchema = z.object({
   title: z.string().min(1).max(256),
   id: z.string().min(1).optional(),
@@ -94,6 +93,7 @@ const CorrelationDocSchema = z.object({
     type: z.enum(correlationTypes),
     rules: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     'group-by': z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    // Sigma's spelling (an integer and s, m, h, d or w), a subset of the duration grammar that converts it.
     timespan: z
       .string()
       .regex(/^[1-9][0-9]*[smhdw]$/, 'timespan must be a positive integer followed by s, m, h, d or w (e.g. 90m)'),
@@ -173,7 +173,7 @@ export function parseCorrelationRule(
     rules,
     groupBy,
     timespan: c.timespan,
-    timespanMs: Number(c.timespan.slice(0, -1)) * timespanUnitMs[c.timespan.slice(-1)]!,
+    timespanMs: parseDuration(c.timespan),
     condition,
     aliases,
     generate: c.generate ?? false,

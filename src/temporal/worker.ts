@@ -5,8 +5,8 @@
  */
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { createActivities } from '../../activities';
-import type { createCorrelationActivities } from '../../activities/correlation-rules';
+import type { CorrelatorActivities } from '../contracts/correlator/activities';
+import type { PlaybookActivities } from '../contracts/playbook/activities';
 import { compiledPath } from '../project-root';
 import { dataConverter } from './data-converter';
 import { tenantTaskQueue } from './workflow-ids';
@@ -15,7 +15,8 @@ export interface WorkerSetOptions {
   address: string;
   namespace: string;
   tenants: readonly string[];
-  activities: ReturnType<typeof createActivities> & ReturnType<typeof createCorrelationActivities>;
+  /** Every activity the workflows proxy (activities/ createActivities and createCorrelationActivities provide them). */
+  activities: CorrelatorActivities & PlaybookActivities;
   logger: Logger;
   /** Cached workflows per tenant Worker; uncached correlators are replayed from history on their next task. */
   maxCachedWorkflows?: number;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { loadChatopsSettings } from '../../src/chatops/chatops-settings';
 import { loadConfig } from '../../src/config';
 import { VigilError } from '../../src/error-codes';
-import { loadActionSettings } from '../../src/response/action-settings';
+import { loadActionSettings } from '../../activities/action-settings';
 
 /** Each secret variable with the loader that reads it and how a value is put into it. */
 const secretSettings: Array<[string, (value: string) => unknown]> = [

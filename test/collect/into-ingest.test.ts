@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { startIngestRole, type IngestRole } from '../../src/app/ingest-process';
 import { loadConfig } from '../../src/config';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import { entityStateQuery } from '../../workflows/correlator/messages';
+import { entityStateQuery } from '../../src/contracts/correlator/messages';
 import { makeRulesDir } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedMqttUrl, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';

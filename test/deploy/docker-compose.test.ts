@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { ChatopsSettingsSchema, loadChatopsSettings } from '../../src/chatops/chatops-settings';
 import { ConfigSchema, loadConfig } from '../../src/config';
-import { ActionSettingsSchema } from '../../src/response/action-settings';
+import { ActionSettingsSchema } from '../../activities/action-settings';
 import { projectRoot } from '../../src/project-root';
 import { secretVariables } from '../helpers/secret-variables';
 import { runVigil } from '../helpers/vigil-process';

@@ -17,7 +17,7 @@ import { brokerIdentities, collectorUsername, tenantOperatorUsername } from '../
 import { deadLetterTopic } from '../../src/mqtt/topics';
 import { connectClient } from '../../src/temporal/client';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import { entityStateQuery } from '../../workflows/correlator/messages';
+import { entityStateQuery } from '../../src/contracts/correlator/messages';
 import { mosquittoPlace, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { makeRulesDir, podExecEvent } from '../helpers/rules-dir';
 import { eventually, uniqueTenant } from '../helpers/shared-servers';

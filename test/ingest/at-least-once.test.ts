@@ -18,7 +18,7 @@ import { eventsTopic } from '../../src/mqtt/topics';
 import { encodeBatch } from '../../src/mqtt/wire-codec';
 import { payloadConverter } from '../../src/temporal/payload-converter';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import type { DetectionBatch } from '../../workflows/correlator/messages';
+import type { DetectionBatch } from '../../src/contracts/correlator/messages';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';

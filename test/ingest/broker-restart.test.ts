@@ -19,7 +19,7 @@ import { startIngest, type IngestService } from '../../src/ingest/ingest-service
 import { RawArchive } from '../../src/ingest/raw-archive';
 import { payloadConverter } from '../../src/temporal/payload-converter';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import type { DetectionBatch } from '../../workflows/correlator/messages';
+import type { DetectionBatch } from '../../src/contracts/correlator/messages';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, uniqueTenant } from '../helpers/shared-servers';

@@ -8,7 +8,7 @@ import { EntityRouter } from '../../src/ingest/entity-router';
 import type { Detection } from '../../src/model/detection';
 import { payloadConverter } from '../../src/temporal/payload-converter';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import type { DetectionBatch } from '../../workflows/correlator/messages';
+import type { DetectionBatch } from '../../src/contracts/correlator/messages';
 import { sharedClient, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 

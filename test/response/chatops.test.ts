@@ -7,10 +7,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { slackActionIds } from '../../activities/slack-blocks';
+import { slackActionIds } from '../../src/contracts/slack-action-ids';
 import { buildChatopsApp } from '../../src/chatops/app';
 import { slackSignature } from '../../src/chatops/slack-signature';
-import { playbookStatusQuery } from '../../workflows/playbook/messages';
+import { playbookStatusQuery } from '../../src/contracts/playbook/messages';
 import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
 import { bindingFrom, oncallApprovalYaml, podAlert, responseConfig } from './fixtures';
 import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import { playbookStatusQuery } from '../../workflows/playbook/messages';
+import { playbookStatusQuery } from '../../src/contracts/playbook/messages';
 import { runVigilAsync } from '../helpers/vigil-process';
 import { approversYaml, bindingFrom, oncallApprovalYaml, podAlert, responseConfig } from './fixtures';
 import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Alert } from '../../src/model/alert';
 import type { PlaybookBinding } from '../../src/model/playbook';
 import { loadResponseConfig, type ResponseConfig } from '../../src/response/response-config';
-import type { EntityStateView } from '../../workflows/correlator/messages';
+import type { EntityStateView } from '../../src/contracts/correlator/messages';
 
 export const approversYaml = `
 approvers:

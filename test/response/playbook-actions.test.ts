@@ -11,7 +11,7 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { PlaybookReport } from '../../src/model/playbook';
-import { containmentSignal, playbookStatusQuery, userResponseSignal } from '../../workflows/playbook/messages';
+import { containmentSignal, playbookStatusQuery, userResponseSignal } from '../../src/contracts/playbook/messages';
 import { startAwsIamFake, type AwsIamFake } from '../helpers/fakes/aws-iam';
 import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
 import { startKubernetesApiFake, type KubernetesApiFake } from '../helpers/fakes/kubernetes-api';

@@ -6,7 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { PlaybookState } from '../../src/temporal/search-attributes';
-import { decideUpdate, playbookStatusQuery } from '../../workflows/playbook/messages';
+import { decideUpdate, playbookStatusQuery } from '../../src/contracts/playbook/messages';
 import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
 import { bindingFrom, podAlert, responseConfig } from './fixtures';
 import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';

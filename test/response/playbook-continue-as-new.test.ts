@@ -12,9 +12,10 @@ import type { Client } from '@temporalio/client';
 import type { Detection } from '../../src/model/detection';
 import type { PlaybookReport } from '../../src/model/playbook';
 import { correlatorWorkflowId, playbookWorkflowId, tenantTaskQueue } from '../../src/temporal/workflow-ids';
-import type { CorrelatorInput } from '../../workflows/correlator/correlator-input';
-import { detectionBatchSignal, entityStateQuery } from '../../workflows/correlator/messages';
-import { playbookStatusQuery } from '../../workflows/playbook/messages';
+import type { CorrelatorInput } from '../../src/contracts/correlator/input';
+import { detectionBatchSignal, entityStateQuery, type DetectionBatch } from '../../src/contracts/correlator/messages';
+import { playbookStatusQuery } from '../../src/contracts/playbook/messages';
+import type { correlatorWorkflow } from '../../workflows/correlator/correlator';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { approversFor, makeRulesDir, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
@@ -67,7 +68,7 @@ function execDetection(i: number): Detection {
 }
 
 function sendBatch(i: number, input: CorrelatorInput) {
-  return client.workflow.signalWithStart('correlatorWorkflow', {
+  return client.workflow.signalWithStart<typeof correlatorWorkflow, [DetectionBatch]>('correlatorWorkflow', {
     workflowId: correlatorId,
     taskQueue: tenantTaskQueue(tenant),
     args: [input],

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadChatopsSettings } from '../../src/chatops/chatops-settings';
-import { loadActionSettings } from '../../src/response/action-settings';
+import { loadActionSettings } from '../../activities/action-settings';
 
 test('action settings: only configured systems appear; IAM and Kubernetes need both halves', () => {
   expect(loadActionSettings({})).toEqual({});

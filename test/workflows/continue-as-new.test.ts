@@ -10,7 +10,7 @@ import { dataConverter } from '../../src/temporal/data-converter';
 import type { DevServer } from '../../src/temporal/dev-server';
 import type { EntityRef } from '../../src/model/entity';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import { suppressUpdate } from '../../workflows/correlator/messages';
+import { suppressUpdate } from '../../src/contracts/correlator/messages';
 import { eventually } from '../helpers/shared-servers';
 import { startTemporalServer } from '../helpers/temporal-env';
 import { vigilWorkflowBundle } from '../helpers/workflow-bundles';

@@ -19,8 +19,8 @@ import { EntityId, EntityType, TenantId } from '../../src/temporal/search-attrib
 import { createWorkerSet, type WorkerSet } from '../../src/temporal/worker';
 import { correlatorWorkflowId, tenantTaskQueue } from '../../src/temporal/workflow-ids';
 import type { correlatorWorkflow } from '../../workflows/correlator/correlator';
-import type { CorrelatorInput, CorrelatorSettings } from '../../workflows/correlator/correlator-input';
-import { detectionBatchSignal, entityStateQuery, type EntityStateView } from '../../workflows/correlator/messages';
+import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
+import { detectionBatchSignal, entityStateQuery, type EntityStateView } from '../../src/contracts/correlator/messages';
 import { makeRulesDir } from '../helpers/rules-dir';
 import { eventually, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';

@@ -9,7 +9,7 @@ import { EntityRouter } from '../../src/ingest/entity-router';
 import type { EntityRef } from '../../src/model/entity';
 import { AttackTechniques, OpenAlerts, RiskScore, RuleNames } from '../../src/temporal/search-attributes';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import { suppressUpdate, timelineQuery } from '../../workflows/correlator/messages';
+import { suppressUpdate, timelineQuery } from '../../src/contracts/correlator/messages';
 import { eventually, sharedTemporalAddress } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 import { startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';

@@ -9,7 +9,7 @@ import type { Detection } from '../../src/model/detection';
 import { parseCorrelationRule } from '../../src/sigma/correlation-rule';
 import { payloadPackr } from '../../src/temporal/payload-converter';
 import { correlateOptionsFor, defaultCorrelatorSettings } from '../../workflows/correlator/correlator';
-import { parseDuration } from '../../workflows/correlator/duration';
+import { parseDuration } from '../../src/model/duration';
 import { EntityState, emptyCarriedState } from '../../workflows/correlator/entity-state';
 import { ruleRef } from './test-rules';
 

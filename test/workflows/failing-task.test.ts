@@ -16,8 +16,9 @@ import type { EntityRef } from '../../src/model/entity';
 import { loadResponseConfig } from '../../src/response/response-config';
 import { createWorkerSet, ISOLATE_EXECUTION_TIMEOUT } from '../../src/temporal/worker';
 import { correlatorWorkflowId, tenantTaskQueue } from '../../src/temporal/workflow-ids';
-import type { CorrelatorInput } from '../../workflows/correlator/correlator-input';
-import { detectionBatchSignal, entityStateQuery } from '../../workflows/correlator/messages';
+import type { CorrelatorInput } from '../../src/contracts/correlator/input';
+import { detectionBatchSignal, entityStateQuery, type DetectionBatch } from '../../src/contracts/correlator/messages';
+import type { correlatorWorkflow } from '../../workflows/correlator/correlator';
 import { makeRulesDir } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
@@ -50,7 +51,7 @@ afterAll(async () => {
 
 function send(entity: EntityRef, batchId: string, detections: Detection[]) {
   const input: CorrelatorInput = { tenant, entity };
-  return client.workflow.signalWithStart('correlatorWorkflow', {
+  return client.workflow.signalWithStart<typeof correlatorWorkflow, [DetectionBatch]>('correlatorWorkflow', {
     workflowId: correlatorWorkflowId(tenant, entity),
     taskQueue: tenantTaskQueue(tenant),
     args: [input],

@@ -11,7 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { payloadConverter } from '../../src/temporal/payload-converter';
-import type { DetectionBatch } from '../../workflows/correlator/messages';
+import type { DetectionBatch } from '../../src/contracts/correlator/messages';
 import { MAX_DETECTIONS_PER_TASK } from '../../workflows/correlator/task-budget';
 import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 

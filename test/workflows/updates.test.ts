@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import type { EntityRef } from '../../src/model/entity';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { OpenAlerts, RiskScore } from '../../src/temporal/search-attributes';
-import { resetUpdate, suppressUpdate, verdictUpdate, type ResetInput, type SuppressInput, type VerdictInput } from '../../workflows/correlator/messages';
+import { resetUpdate, suppressUpdate, verdictUpdate, type ResetInput, type SuppressInput, type VerdictInput } from '../../src/contracts/correlator/messages';
 import { eventually, sharedTemporalAddress } from '../helpers/shared-servers';
 import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 import { startCorrelatorHarness, type CorrelatorHarness } from './correlator-harness';

@@ -22,7 +22,7 @@ import type { RawEvent } from '../../src/model/event';
 import { projectRoot } from '../../src/project-root';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import { entityStateQuery } from '../../workflows/correlator/messages';
+import { entityStateQuery } from '../../src/contracts/correlator/messages';
 import { eventually, sharedMqttUrl, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 import { startVigil, type VigilProcess } from '../helpers/vigil-process';

@@ -27,22 +27,8 @@ import {
   log,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { CorrelationRulesView } from '../../activities/correlation-rules';
-import { raisesOwnAlert } from '../../src/correlation/alert-policy';
-import { advanceTo, correlate, nextDeadline } from '../../src/correlation/correlate';
-import type { CorrelationHit, LateEvent } from '../../src/correlation/hit';
-import type { CorrelateOptions } from '../../src/correlation/options';
-import type { Alert } from '../../src/model/alert';
-import type { Detection } from '../../src/model/detection';
-import type { EntityRef } from '../../src/model/entity';
-import type { RuleLevel } from '../../src/model/detection';
-import type { PlaybookBinding, PlaybookInput } from '../../src/model/playbook';
-import { AlertId, AttackTechniques, EventCount, OpenAlerts, PlaybookState, RiskScore, RuleId, RuleNames, TenantId } from '../../src/temporal/search-attributes';
-import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
-import { parseDuration } from './duration';
-import type { CorrelatorInput, CorrelatorSettings } from './correlator-input';
-import { EntityState, carriedOrEmpty } from './entity-state';
-import { BOUNDED_TASKS_PATCH, MAX_CARRIED_BACKLOG_BYTES, MAX_CORRELATION_WORK_PER_TASK, MAX_DETECTIONS_PER_TASK } from './task-budget';
+import type { CorrelatorActivities } from '../../src/contracts/correlator/activities';
+import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
 import {
   detectionBatchSignal,
   entityStateQuery,
@@ -51,14 +37,22 @@ import {
   suppressUpdate,
   timelineQuery,
   verdictUpdate,
-} from './messages';
-import { correlatorLink, defaultUiBaseUrl } from './ui-link';
-
-/** The activities the correlator calls; the worker's createActivities() provides them. */
-export interface CorrelatorActivities {
-  resolvePlaybooks(alert: Alert): Promise<PlaybookBinding[]>;
-  correlationRulesFor(entity: EntityRef): Promise<CorrelationRulesView>;
-}
+} from '../../src/contracts/correlator/messages';
+import type { CorrelationRulesView } from '../../src/contracts/correlator/rules-view';
+import { correlatorLink, defaultUiBaseUrl } from '../../src/contracts/correlator/ui-link';
+import type { PlaybookInput } from '../../src/contracts/playbook/input';
+import { raisesOwnAlert } from '../../src/correlation/alert-policy';
+import { advanceTo, correlate, nextDeadline } from '../../src/correlation/correlate';
+import type { CorrelationHit, LateEvent } from '../../src/correlation/hit';
+import type { CorrelateOptions } from '../../src/correlation/options';
+import type { Alert } from '../../src/model/alert';
+import type { Detection, RuleLevel } from '../../src/model/detection';
+import { parseDuration } from '../../src/model/duration';
+import { AlertId, AttackTechniques, EventCount, OpenAlerts, PlaybookState, RiskScore, RuleId, RuleNames, TenantId } from '../../src/temporal/search-attributes';
+import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
+import { playbookWorkflow } from '../playbook/playbook';
+import { EntityState, carriedOrEmpty } from './entity-state';
+import { BOUNDED_TASKS_PATCH, MAX_CARRIED_BACKLOG_BYTES, MAX_CORRELATION_WORK_PER_TASK, MAX_DETECTIONS_PER_TASK } from './task-budget';
 
 const { resolvePlaybooks, correlationRulesFor } = proxyLocalActivities<CorrelatorActivities>({
   startToCloseTimeout: '10s',
@@ -245,7 +239,8 @@ async function startPlaybooks(alert: Alert, correlatorWorkflowId: string): Promi
   for (const binding of bindings) {
     const playbookInput: PlaybookInput = { alert, binding, correlatorWorkflowId };
     try {
-      await startChild('playbookWorkflow', {
+      // Typed by the function (same bundle): its name is the workflow type, `playbookWorkflow`, as in histories.
+      await startChild(playbookWorkflow, {
         workflowId: playbookWorkflowId(alert.id, binding.playbook),
         args: [playbookInput],
         // Playbooks outlive this run: continue-as-new must not terminate a playbook awaiting approval.

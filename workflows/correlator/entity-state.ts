@@ -20,17 +20,7 @@
  * update leaves nothing in history.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { CorrelationHit } from '../../src/correlation/hit';
-import { initialCorrelationState, type CorrelationState } from '../../src/correlation/state';
-import type { ErrorCode } from '../../src/error-codes';
-import type { Alert, AlertEvent } from '../../src/model/alert';
-import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
-import type { EntityRef } from '../../src/model/entity';
-import type { PlaybookReport } from '../../src/model/playbook';
-import { payloadSizeBound } from '../../src/temporal/payload-size';
-import { fingerprint } from './fingerprint';
-import type { CorrelatorSettings } from './correlator-input';
-import { parseDuration } from './duration';
+import type { CarriedState, CorrelatorSettings, KnownRule } from '../../src/contracts/correlator/input';
 import type {
   AnalystAction,
   DetectionBatch,
@@ -38,11 +28,20 @@ import type {
   ResetInput,
   ResetResult,
   RuleSuppression,
-  RuleVerdictCounts,
   SuppressInput,
   TimelineEntry,
   VerdictInput,
-} from './messages';
+} from '../../src/contracts/correlator/messages';
+import type { CorrelationHit } from '../../src/correlation/hit';
+import { initialCorrelationState, type CorrelationState } from '../../src/correlation/state';
+import type { ErrorCode } from '../../src/error-codes';
+import type { Alert, AlertEvent } from '../../src/model/alert';
+import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
+import { parseDuration } from '../../src/model/duration';
+import type { EntityRef } from '../../src/model/entity';
+import type { PlaybookReport } from '../../src/model/playbook';
+import { payloadSizeBound } from '../../src/temporal/payload-size';
+import { fingerprint } from './fingerprint';
 
 const MAX_SEEN_BATCHES = 4096;
 const MAX_SEEN_EVENTS = 10_000;
@@ -59,46 +58,6 @@ const MAX_RECENT_DETECTIONS = 200;
 const levelRank: Record<RuleLevel, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 /** Risk added per matched rule, by level; the score is capped at 100 and decays with `riskHalfLife`. */
 const riskWeight: Record<RuleLevel, number> = { informational: 1, low: 3, medium: 10, high: 25, critical: 50 };
-
-export interface CarriedState {
-  version: 1;
-  riskScore: number;
-  riskUpdatedAt: number;
-  timeline: TimelineEntry[];
-  timelineDropped: number;
-  eventCount: number;
-  /**
-   * seenBatches, seenEvents and the keys of suppressedUntil are fingerprints (fingerprint.ts) of the batch id,
-   * the (event id, rule id) pair and the (rule id, group) pair: 16 chars each however long the ids are.
-   */
-  seenBatches: string[];
-  seenEvents: string[];
-  alerts: Alert[];
-  alertCount: number;
-  /** Open alerts closed to keep at most MAX_OPEN_ALERTS open (an alert storm nobody triages). */
-  overflowClosedAlerts: number;
-  suppressedUntil: Record<string, number>;
-  playbooks: PlaybookReport[];
-  rulesetVersion: string;
-  /** Batches received and not yet applied, oldest first; the head one may be partly applied (those detections removed). */
-  pending: DetectionBatch[];
-  lastActivity: number;
-  /** The correlation core's windows (src/correlation), keyed by correlation rule id. */
-  correlation: CorrelationState;
-  recent: Detection[];
-  /** Detections that arrived behind the watermark: reported, not counted in windows. */
-  lateCount: number;
-  /** Analyst suppressions by rule id; expired ones are pruned by `pruneSuppressions`. */
-  suppressions: Record<string, RuleSuppression>;
-  suppressedAlerts: number;
-  /** Verdict counts by rule id; kept when the rule's alerts are trimmed, so precision covers every verdict. */
-  ruleVerdicts: Record<string, RuleVerdictCounts>;
-  analystActions: AnalystAction[];
-  /** Rules that matched here or that this entity evaluates, by id: what a suppression may name. */
-  knownRules: Record<string, KnownRule>;
-}
-
-export type KnownRule = Pick<RuleRef, 'id' | 'name' | 'title'>;
 
 export function emptyCarriedState(now: number): CarriedState {
   return {

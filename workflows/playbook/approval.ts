@@ -3,10 +3,10 @@
  * and every refusal, and the outcome rule. Quorum 1 means first response wins (approve or deny);
  * quorum N needs N distinct approvers and any single deny vetoes. Deterministic: no I/O, time passed in.
  */
+import type { DecideInput, RefusedDecision } from '../../src/contracts/playbook/messages';
 import type { Decision } from '../../src/model/playbook';
 import { authorizeDecision, type AuthorizationResult } from '../../src/response/authorize';
 import type { PlaybookSpec } from '../../src/response/playbook-spec';
-import type { DecideInput, RefusedDecision } from './messages';
 
 export type ApprovalSpec = NonNullable<PlaybookSpec['approval']>;
 

@@ -1,2 +1,1 @@
 export { playbookWorkflow } from './playbook';
-export * from './messages';

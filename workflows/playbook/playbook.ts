@@ -20,25 +20,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { VigilActivities } from '../../activities';
-import type { EntitySnapshot, NoticeKind, PlaybookNotice } from '../../activities/notice';
-import type { ContainmentRecord, PlaybookInput, PlaybookReport } from '../../src/model/playbook';
-import { alertSubjects, authorizeDecision } from '../../src/response/authorize';
-import {
-  affectedUser,
-  containmentTarget,
-  resolveContainment,
-  undoTarget,
-  type ContainmentRequest,
-  type ContainmentResult,
-  type UndoStep,
-} from '../../src/response/containment';
-import { containmentAction, undoDefinition, type ApplyActivityName, type UndoActivityName } from '../../src/response/actions/registry';
-import type { PlaybookSpec } from '../../src/response/playbook-spec';
-import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
-import { parseDuration } from '../correlator/duration';
-import { playbookReportSignal } from '../correlator/messages';
-import { ApprovalBook } from './approval';
+import { playbookReportSignal } from '../../src/contracts/correlator/messages';
+import type { PlaybookActivities } from '../../src/contracts/playbook/activities';
+import type { PlaybookInput } from '../../src/contracts/playbook/input';
 import {
   approveSignal,
   containmentSignal,
@@ -52,7 +36,24 @@ import {
   type PlaybookStateValue,
   type PlaybookStatus,
   type UserResponse,
-} from './messages';
+} from '../../src/contracts/playbook/messages';
+import type { EntitySnapshot, NoticeKind, PlaybookNotice } from '../../src/contracts/playbook/notice';
+import { parseDuration } from '../../src/model/duration';
+import type { ContainmentRecord, PlaybookReport } from '../../src/model/playbook';
+import { alertSubjects, authorizeDecision } from '../../src/response/authorize';
+import {
+  affectedUser,
+  containmentTarget,
+  resolveContainment,
+  undoTarget,
+  type ContainmentRequest,
+  type ContainmentResult,
+  type UndoStep,
+} from '../../src/response/containment';
+import { containmentAction, undoDefinition, type ApplyActivityName, type UndoActivityName } from '../../src/response/actions/registry';
+import type { PlaybookSpec } from '../../src/response/playbook-spec';
+import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
+import { ApprovalBook } from './approval';
 
 export async function playbookWorkflow(input: PlaybookInput): Promise<PlaybookReport> {
   let run: PlaybookRun;
@@ -92,8 +93,8 @@ class PlaybookRun {
   private readonly workflowId = workflowInfo().workflowId;
   private readonly subjects: string[];
   private readonly approval?: ApprovalBook;
-  private readonly acts: VigilActivities;
-  private readonly lookups: Pick<VigilActivities, 'readEntityState'>;
+  private readonly acts: PlaybookActivities;
+  private readonly lookups: Pick<PlaybookActivities, 'readEntityState'>;
   private state: PlaybookStateValue = 'running';
   private readonly actions: string[] = [];
   private waitUntil?: number;
@@ -116,7 +117,7 @@ class PlaybookRun {
     this.subjects = alertSubjects(input.alert);
     if (this.spec.approval) this.approval = new ApprovalBook(this.spec.approval, this.subjects);
     const retry = this.spec.retry;
-    this.acts = proxyActivities<VigilActivities>({
+    this.acts = proxyActivities<PlaybookActivities>({
       startToCloseTimeout: parseDuration(retry.timeout),
       retry: {
         initialInterval: parseDuration(retry.initialInterval),
@@ -127,7 +128,7 @@ class PlaybookRun {
       },
     });
     // Context for notices is nice to have: two quick tries, then go on without it.
-    this.lookups = proxyActivities<VigilActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 2 } });
+    this.lookups = proxyActivities<PlaybookActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 2 } });
   }
 
   registerHandlers(): void {

@@ -4,7 +4,7 @@
  * already gone counts as deleted, a binding can name another pod, and a dry run sends nothing.
  */
 import type { PlaybookReport } from '../../../src/model/playbook';
-import { playbookStatusQuery } from '../../../workflows/playbook/messages';
+import { playbookStatusQuery } from '../../../src/contracts/playbook/messages';
 import { startKubernetesApiFake, type KubernetesApiFake } from '../../helpers/fakes/kubernetes-api';
 import { bindingFrom, podAlert, responseConfig } from '../fixtures';
 import { startPlaybookHarness, type PlaybookHarness } from '../harness';

@@ -6,7 +6,7 @@
  */
 import { condition, defineQuery, setHandler } from '@temporalio/workflow';
 import type { PlaybookReport } from '../../../src/model/playbook';
-import { entityStateQuery, playbookReportSignal, verdictUpdate, type EntityStateView, type VerdictInput } from '../../../workflows/correlator/messages';
+import { entityStateQuery, playbookReportSignal, verdictUpdate, type EntityStateView, type VerdictInput } from '../../../src/contracts/correlator/messages';
 
 export const standInVerdictsQuery = defineQuery<VerdictInput[]>('standInVerdicts');
 

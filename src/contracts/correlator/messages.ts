@@ -1,12 +1,14 @@
 /**
- * Every message the correlator workflow accepts, defined once and imported by every sender (ingest
- * router, playbooks, CLI, tests). Wire names equal the constant's stem.
+ * Every message the correlator workflow accepts, defined once and imported by the workflow and every sender (ingest
+ * router, playbooks, activities, chatops, CLI, tests). Wire names equal the constant's stem and never change: they
+ * are in workflow histories. defineSignal/defineQuery/defineUpdate only build plain descriptors, so importing them
+ * outside a workflow is safe.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Alert } from '../../src/model/alert';
-import type { Detection } from '../../src/model/detection';
-import type { EntityRef } from '../../src/model/entity';
-import type { PlaybookReport } from '../../src/model/playbook';
+import type { Alert } from '../../model/alert';
+import type { Detection } from '../../model/detection';
+import type { EntityRef } from '../../model/entity';
+import type { PlaybookReport } from '../../model/playbook';
 
 /** A batch of detections for one entity; `batchId` makes redelivery harmless. */
 export interface DetectionBatch {

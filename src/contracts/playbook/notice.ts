@@ -3,8 +3,8 @@
  * incoming webhook, generic signed webhook). It carries the alert's context and the entity's live
  * risk and timeline read from its correlator, so an approver decides without searching.
  */
-import type { Alert } from '../src/model/alert';
-import type { TimelineEntry } from '../workflows/correlator/messages';
+import type { Alert } from '../../model/alert';
+import type { TimelineEntry } from '../correlator/messages';
 
 export interface EntitySnapshot {
   riskScore: number;

@@ -16,10 +16,10 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import type { ActivityDeps } from '../../activities';
-import { SecretSchema } from '../auth/secret-setting';
-import { VigilError } from '../error-codes';
-import { parseEnv } from './parse-env';
+import { SecretSchema } from '../src/auth/secret-setting';
+import { VigilError } from '../src/error-codes';
+import { parseEnv } from '../src/response/parse-env';
+import type { ActivityDeps } from './index';
 
 const url = z.string().url();
 

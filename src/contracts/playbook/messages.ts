@@ -1,14 +1,14 @@
 /**
- * Every message a playbook run accepts, defined once and imported by chatops, the CLI, the HTTP API and
- * tests. Wire names equal the constant's stem. Senders who need to know whether their decision counted
+ * Every message a playbook run accepts, defined once and imported by the workflow, chatops, the CLI, the HTTP API,
+ * activities and tests. Wire names equal the constant's stem and never change: they are in workflow histories. Senders who need to know whether their decision counted
  * use `decideUpdate` (its validator refuses unauthorized, self and duplicate decisions before anything is
  * written to history); the signals are fire-and-forget and a refused one is recorded in `refused`.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ErrorCode } from '../../src/error-codes';
-import type { Decision } from '../../src/model/playbook';
-import type { EntitySnapshot } from '../../activities/notice';
-import type { UndoStep } from '../../src/response/containment';
+import type { ErrorCode } from '../../error-codes';
+import type { Decision } from '../../model/playbook';
+import type { UndoStep } from '../../response/containment';
+import type { EntitySnapshot } from './notice';
 
 export type DecisionChannel = Exclude<Decision['via'], 'default'>;
 

@@ -1,0 +1,15 @@
+/**
+ * The activities the correlator workflow calls, as it proxies them (local activities: their answers are recorded
+ * in history). The worker registers implementations (activities/) under these names; the names are activity type
+ * names in histories and never change.
+ */
+import type { Alert } from '../../model/alert';
+import type { EntityRef } from '../../model/entity';
+import type { PlaybookBinding } from '../../model/playbook';
+import type { CorrelationRulesView } from './rules-view';
+
+export interface CorrelatorActivities {
+  /** The playbooks an alert starts (rules/responses bindings). */
+  resolvePlaybooks: (alert: Alert) => Promise<PlaybookBinding[]>;
+  correlationRulesFor: (entity: EntityRef) => Promise<CorrelationRulesView>;
+}
