@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { startDevStack } from '../app/dev-stack';
 import { startIngestRole } from '../app/ingest-process';
+import { startMetricsEndpoint } from '../app/metrics-endpoint';
 import { startWorkerRole } from '../app/worker-process';
 import { replayScenario } from '../collect/scenario-replay';
 import { loadConfig } from '../config';
@@ -11,6 +12,7 @@ import { VigilError } from '../error-codes';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli-resolver';
 import { connectClient } from '../temporal/client';
 import { startCodecServer } from '../temporal/codec-server';
+import { installTemporalMetrics } from '../temporal/runtime-metrics';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -64,11 +66,19 @@ export function registerStackCommands(program: Command, logger: Logger): void {
     .description('Run correlator and playbook workers for every tenant in VIGIL_TENANTS (needs TEMPORAL_ADDRESS)')
     .action(async () => {
       const config = loadConfig();
-      const workers = await startWorkerRole(config, requireAddress(config.TEMPORAL_ADDRESS), logger);
-      const running = workers.run();
-      await Promise.race([untilSignal(), running]);
-      await workers.shutdown();
-      await running;
+      const address = requireAddress(config.TEMPORAL_ADDRESS);
+      // Before the first NativeConnection: the SDK's core runtime is built once per process.
+      if (config.VIGIL_TEMPORAL_METRICS_LISTEN) installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger);
+      const metrics = await startMetricsEndpoint(config, 'worker', logger);
+      try {
+        const workers = await startWorkerRole(config, address, logger);
+        const running = workers.run();
+        await Promise.race([untilSignal(), running]);
+        await workers.shutdown();
+        await running;
+      } finally {
+        await metrics?.close();
+      }
     });
 
   program
@@ -76,11 +86,18 @@ export function registerStackCommands(program: Command, logger: Logger): void {
     .description('Run the ingest pipeline: MQTT → validate → archive → match → route (needs TEMPORAL_ADDRESS and MQTT_URL)')
     .action(async () => {
       const config = loadConfig();
-      const client = await connectClient(requireAddress(config.TEMPORAL_ADDRESS), config.TEMPORAL_NAMESPACE);
-      const ingest = await startIngestRole(config, requireMqtt(config.MQTT_URL), client, logger);
-      await untilSignal();
-      await ingest.stop();
-      await client.connection.close();
+      const address = requireAddress(config.TEMPORAL_ADDRESS);
+      const mqttUrl = requireMqtt(config.MQTT_URL);
+      const metrics = await startMetricsEndpoint(config, 'ingest', logger);
+      try {
+        const client = await connectClient(address, config.TEMPORAL_NAMESPACE);
+        const ingest = await startIngestRole(config, mqttUrl, client, logger, undefined, metrics?.registry);
+        await untilSignal();
+        await ingest.stop();
+        await client.connection.close();
+      } finally {
+        await metrics?.close();
+      }
     });
 
   program
