@@ -1,5 +1,5 @@
 export default async function globalTeardown(): Promise<void> {
   const servers = globalThis.__vigilTestServers;
   if (!servers) return;
-  await Promise.all([servers.temporal.stop(), servers.mosquitto.stop()]);
+  await Promise.all([servers.temporal?.stop(), servers.mosquitto.stop()]);
 }
