@@ -42,8 +42,8 @@ while [ $# -gt 0 ]; do
     *) die "unknown option '$1' (see the usage at the top of $0)" ;;
   esac
 done
-mkdir -p "$DIR"
-DIR="$(cd "$DIR" && pwd)"
+if [ "$cmd" = start ]; then mkdir -p "$DIR"; fi
+if [ -d "$DIR" ]; then DIR="$(cd "$DIR" && pwd)"; fi
 PGDATA="$DIR/postgres"
 STATE="$DIR/cluster.env"   # written once the cluster exists: its shards, frontend port and password
 SERVER_PID="$DIR/server.pid"
@@ -73,17 +73,15 @@ build() {
 }
 
 # ----------------------------------------------------------------------------------------------- PostgreSQL
-pg_bin() {
-  local dir
-  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
-  if [ -z "$dir" ]; then
-    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then die "PostgreSQL is not installed: apt-get install postgresql"; fi
-    log "installing PostgreSQL (Debian package postgresql)"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-    dir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-  fi
-  echo "$dir"
+# The newest installed PostgreSQL's bin folder (Debian keeps each major version apart); installed on `start`.
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true; }
+
+install_postgres() {
+  if [ -n "$(pg_bin)" ]; then return; fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then die "PostgreSQL is not installed: apt-get install postgresql"; fi
+  log "installing PostgreSQL (Debian package postgresql)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 }
 
 # PostgreSQL refuses to run as root: as root, its commands run as the postgres user the package created.
@@ -113,7 +111,7 @@ free_ports() {
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-pg_running() { [ -d "$PGDATA" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+pg_running() { [ -n "$PG_BIN" ] && [ -d "$PGDATA" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 
 start_postgres() {
   if pg_running; then
@@ -168,7 +166,8 @@ apply_schemas() {
 }
 
 # --------------------------------------------------------------------------------------------------- server
-server_running() { [ -f "$SERVER_PID" ] && kill -0 "$(cat "$SERVER_PID")" 2>/dev/null; }
+# The recorded pid is alive and still our server (not a pid the system has since given to another process).
+server_running() { [ -f "$SERVER_PID" ] && grep -qs temporal-server "/proc/$(cat "$SERVER_PID")/cmdline"; }
 
 write_server_config() {
   local history matching worker m1 m2 m3 m4 http metrics
@@ -315,6 +314,7 @@ load_state() {
 start() {
   local started=$SECONDS fresh=no
   build
+  install_postgres
   PG_BIN="$(pg_bin)"
   if ! load_state; then
     fresh=yes

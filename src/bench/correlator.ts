@@ -1,5 +1,6 @@
 /**
- * Correlation into Temporal, on the dev server `vigil dev` runs (SQLite file, WAL): 1,000 host
+ * Correlation into Temporal, on the dev server `vigil dev` runs (SQLite file, WAL) or, with `vigil bench
+ * --cluster`, also on the production-like cluster of ops/temporal/cluster.sh: 1,000 host
  * correlators on one tenant task queue, an in-process worker, the real router.
  *
  *   batched_*          detections/s from router.route() until every correlator has counted them
@@ -31,6 +32,7 @@ import { projectRoot } from '../project-root';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import { startDevServer } from '../temporal/dev-server';
+import type { TemporalTarget } from '../temporal/local-cluster';
 import { createWorkerSet } from '../temporal/worker';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { entityStateQuery } from '../../workflows/correlator/messages';
@@ -185,16 +187,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-export async function run(logger: Logger): Promise<Record<string, number | string>> {
+/** On `target` (an empty Temporal, e.g. `vigil bench --cluster`'s fresh cluster), or else on a dev server started here. */
+export async function run(logger: Logger, target?: TemporalTarget): Promise<Record<string, number | string>> {
   const quiet = logger.child({}, { level: 'warn' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
-  const server = await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
+  const server = target ? undefined : await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
+  const address = target?.address ?? server!.address;
   const dir = rulesDir();
   const runtime = await startRuleRuntime({ VIGIL_RULES_DIR: dir }, quiet);
   const version = runtime.ruleSet().version;
-  const client = await connectClient(server.address, 'default');
+  const client = await connectClient(address, 'default');
   const workers = await createWorkerSet({
-    address: server.address,
+    address,
     namespace: 'default',
     tenants: [TENANT],
     activities: {
@@ -205,7 +209,7 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     maxCachedWorkflows: 2000,
   });
   const running = workers.run();
-  const figures: Record<string, number | string> = { hosts: HOSTS, temporal: 'dev server, SQLite file (WAL)' };
+  const figures: Record<string, number | string> = { hosts: HOSTS, temporal: target?.label ?? 'dev server, SQLite file (WAL)' };
   const expected = new Map<number, number>();
   try {
     // Warm-up: every correlator exists and is cached; the heap delta is the per-correlator cost.
@@ -278,7 +282,7 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     await running;
     runtime.close();
     await client.connection.close();
-    await server.stop();
+    await server?.stop();
   }
   return figures;
 }
