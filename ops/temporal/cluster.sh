@@ -42,8 +42,7 @@ while [ $# -gt 0 ]; do
     *) die "unknown option '$1' (see the usage at the top of $0)" ;;
   esac
 done
-if [ "$cmd" = start ]; then mkdir -p "$DIR"; fi
-if [ -d "$DIR" ]; then DIR="$(cd "$DIR" && pwd)"; fi
+case "$DIR" in /*) ;; *) DIR="$PWD/$DIR" ;; esac
 PGDATA="$DIR/postgres"
 STATE="$DIR/cluster.env"   # written once the cluster exists: its shards, frontend port and password
 SERVER_PID="$DIR/server.pid"
@@ -313,17 +312,20 @@ load_state() {
 
 start() {
   local started=$SECONDS fresh=no
-  build
-  install_postgres
-  PG_BIN="$(pg_bin)"
+  # Options are checked before anything is built or installed.
   if ! load_state; then
     fresh=yes
     SHARDS="${SHARDS_ARG:-$TEMPORAL_HISTORY_SHARDS}"
-    [[ "$SHARDS" =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive integer, got '$SHARDS'"
+    [[ "$SHARDS" =~ ^[1-9][0-9]{0,4}$ ]] || die "--shards must be a positive integer, got '$SHARDS'"
     FRONTEND_PORT="${PORT_ARG:-7233}"
+    [[ "$FRONTEND_PORT" =~ ^[0-9]{1,5}$ ]] && [ "$FRONTEND_PORT" -le 65535 ] || die "--port must be 0-65535, got '$FRONTEND_PORT'"
     if [ "$FRONTEND_PORT" = 0 ]; then FRONTEND_PORT="$(free_ports 1)"; fi
     PASSWORD="$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
   fi
+  mkdir -p "$DIR"
+  build
+  install_postgres
+  PG_BIN="$(pg_bin)"
   if server_running; then
     log "already running: TEMPORAL_ADDRESS=127.0.0.1:$FRONTEND_PORT"
     echo "TEMPORAL_ADDRESS=127.0.0.1:$FRONTEND_PORT"
