@@ -1,5 +1,5 @@
 /**
- * ops/temporal/cluster.sh without building or starting anything (CI does not run the cluster: see README,
+ * ops/temporal/cluster.sh and `vigil bench --cluster` without building or starting anything (CI does not run the cluster: see README,
  * "Production-like Temporal"): it parses, refuses bad options before any build or install, keeps a
  * cluster's fixed settings (shards, frontend port), and never creates folders it was only asked about.
  */
@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clusterScript } from '../../src/temporal/local-cluster';
+import { runVigil } from '../helpers/vigil-process';
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'vigil-cluster-script-'));
 // An empty cache: any step that reached the build would start `go install` and show up as a timeout.
@@ -67,4 +68,16 @@ test('status, address and destroy of a folder without a cluster say so and creat
   mkdirSync(path.join(other, 'keep'));
   expect(script(['destroy', '--dir', other]).status).toBe(0);
   expect(existsSync(path.join(other, 'keep'))).toBe(true);
+});
+
+test('vigil bench --cluster refuses benchmarks that take no Temporal target and bad run or shard counts', () => {
+  const cases: [string[], RegExp][] = [
+    [['bench', '--cluster', 'sigma'], /VGL_CONFIG_INVALID.*unknown benchmark 'sigma' for --cluster; one of correlator/],
+    [['bench', '--cluster', '--runs', '0'], /VGL_CONFIG_INVALID.*--runs must be a positive integer, got '0'/],
+    [['bench', '--cluster', '--shards', 'x'], /VGL_CONFIG_INVALID.*--shards must be a positive integer, got 'x'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = runVigil(args, {});
+    expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(message)]);
+  }
 });
