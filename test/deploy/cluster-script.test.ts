@@ -1,7 +1,8 @@
 /**
- * ops/temporal/cluster.sh and `vigil bench --cluster` without building or starting anything (CI does not run the cluster: see README,
- * "Production-like Temporal"): it parses, refuses bad options before any build or install, keeps a
- * cluster's fixed settings (shards, frontend port), and never creates folders it was only asked about.
+ * ops/temporal/cluster.sh and `vigil bench --cluster` without building or starting anything (CI does not
+ * run the cluster: see README, "Production-like Temporal"): the script parses, refuses bad options before
+ * any build or install, keeps a cluster's fixed settings (shards, frontend port), and never creates
+ * folders it was only asked about.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
