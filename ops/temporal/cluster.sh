@@ -6,7 +6,7 @@
 #
 # Usage: ops/temporal/cluster.sh build|start|stop|status|address|destroy [--dir DIR] [--port PORT] [--shards N]
 #   build    go install the server and temporal-sql-tool into <cache>/temporal-server/<version>/bin
-#            (VIGIL_CACHE_DIR, default .cache; about 12 minutes the first time, reused afterwards)
+#            (VIGIL_CACHE_DIR, default .cache; about 13 minutes the first time on 2 cores, reused afterwards)
 #   start    build if needed, create the cluster on first use (PostgreSQL data directory, role with a generated
 #            password, databases, schemas), start PostgreSQL and the server, create the namespace and register
 #            Vigil's search attributes; prints TEMPORAL_ADDRESS. Idempotent: a running cluster is left alone.
@@ -36,9 +36,9 @@ DIR="${VIGIL_DATA_DIR:-$ROOT/.vigil}/temporal-cluster"
 PORT_ARG=""; SHARDS_ARG=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --dir) DIR="$2"; shift 2 ;;
-    --port) PORT_ARG="$2"; shift 2 ;;
-    --shards) SHARDS_ARG="$2"; shift 2 ;;
+    --dir) DIR="${2:?--dir needs a folder}"; shift 2 ;;
+    --port) PORT_ARG="${2:?--port needs a number}"; shift 2 ;;
+    --shards) SHARDS_ARG="${2:?--shards needs a number}"; shift 2 ;;
     *) die "unknown option '$1' (see the usage at the top of $0)" ;;
   esac
 done
@@ -53,8 +53,9 @@ build() {
   command -v go >/dev/null || die "Go is needed to build the Temporal server (go install); install Go >= 1.25"
   mkdir -p "$BIN"
   local started=$SECONDS compiled=0 downloaded=0 line out="$BIN/../build.log"
-  log "building Temporal server $VERSION with go install into $BIN (the first build takes about 12 minutes)"
-  # CGO off: pure-Go binaries, as Temporal releases them; also shares compiled packages with the CLI's build.
+  log "building Temporal server $VERSION with go install into $BIN (the first build takes about 13 minutes on 2 cores)"
+  # CGO off: pure-Go binaries, as Temporal releases them. (The Temporal CLI's build cache barely helps: the CLI
+  # pins other versions of shared dependencies, so about 620 packages compile again.)
   # -v names each package as it is compiled: counted for progress, kept in build.log.
   (cd "$BIN" && GOBIN="$BIN" CGO_ENABLED=0 go install -v \
       "go.temporal.io/server/cmd/server@$VERSION" "go.temporal.io/server/cmd/tools/sql@$VERSION") 2>&1 |
