@@ -1,90 +1,66 @@
 /**
- * AWS IAM containment over the IAM query API (POST form body, SigV4, XML replies; reference: IAM API
- * Reference, UpdateAccessKey / ListAccessKeys / PutUserPolicy / DeleteUserPolicy, and "Common Errors").
- * IAM reports throttling as HTTP 400 `Throttling`, so the error code in the XML body decides
- * retryability, not only the status. The endpoint is configurable (tests use a fake speaking the API).
+ * The IAM client actions use (@aws-sdk/client-iam). Credentials are either static (VIGIL_AWS_ACCESS_KEY_ID
+ * …) or the SDK's default chain from @aws-sdk/credential-providers: environment, web identity (EKS IRSA,
+ * refreshed before expiry), SSO and shared profiles, ECS container and EC2 instance roles. The SDK's own
+ * retries are off: Temporal retries the activity, so every attempt is visible in history. IAM reports
+ * throttling as HTTP 400 `Throttling`, so the error code decides retryability, not only the status.
  */
+import type { IAM } from '@aws-sdk/client-iam';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ContainmentResult } from '../src/response/containment';
-import { signV4, type AwsCredentials } from './sigv4';
+import type { ActionClient } from '../src/response/actions/action';
+import { notConfigured } from './http-call';
 
-export interface AwsIamConfig {
-  /** https://iam.amazonaws.com in AWS; IAM is a global service signed for us-east-1. */
-  endpoint: string;
+export interface AwsIamSettings {
+  /** IAM is global; requests are signed for this region (us-east-1 in the aws partition). */
   region: string;
-  credentials: AwsCredentials;
+  /** Overrides the SDK's endpoint for the region (tests point it at a fake speaking the IAM query API). */
+  endpoint?: string;
+  /** Static credentials; absent: the SDK's default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
-
-export const denyAllPolicyName = 'vigil-deny-all';
-const denyAllPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'VigilQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }] });
 
 const retryableCodes = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'ServiceFailure', 'ServiceUnavailable', 'InternalFailure']);
-type IamParams = Record<string, string>;
 
-function xmlValue(xml: string, tag: string): string | undefined {
-  return new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
+interface SdkError extends Error {
+  $metadata?: { httpStatusCode?: number };
+  $fault?: 'client' | 'server';
+  Code?: string;
 }
 
-export class AwsIamActions {
-  constructor(
-    private readonly config: AwsIamConfig,
-    private readonly dryRun: boolean,
-  ) {}
+/** The IAM error code as the API sent it (`NoSuchEntity`); modeled errors carry it in `Code`, others in `name`. */
+const errorCode = (err: SdkError): string => err.Code ?? err.name;
 
-  /** Calls one IAM action; `acceptCodes` lists error codes that count as success (idempotent undo). */
-  private async call(action: string, params: IamParams, acceptCodes: string[] = []): Promise<string> {
-    const body = new URLSearchParams({ Action: action, Version: '2010-05-08', ...params }).toString();
-    const url = new URL(this.config.endpoint);
-    const headers = signV4(
-      { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, region: this.config.region, service: 'iam', now: new Date() },
-      this.config.credentials,
-    );
-    let response: Response;
-    try {
-      response = await fetch(url, { method: 'POST', headers, body });
-    } catch (err) {
-      throw ApplicationFailure.retryable(`IAM ${action}: ${(err as Error).message}`, 'HttpUnreachable');
-    }
-    const xml = await response.text();
-    if (response.ok) return xml;
-    const code = xmlValue(xml, 'Code') ?? `HTTP${response.status}`;
-    if (acceptCodes.includes(code)) return xml;
-    const message = `IAM ${action} → HTTP ${response.status} ${code}: ${xmlValue(xml, 'Message') ?? ''}`;
-    if (response.status >= 500 || retryableCodes.has(code)) throw ApplicationFailure.retryable(message, 'AwsUnavailable');
-    throw ApplicationFailure.nonRetryable(message, 'VGL_ACTION_REJECTED');
-  }
+function classify(err: SdkError, what: string): Error {
+  if (err.name === 'CredentialsProviderError') return notConfigured(`AWS credentials for IAM ${what}: ${err.message}`);
+  const status = err.$metadata?.httpStatusCode;
+  if (status === undefined) return ApplicationFailure.retryable(`IAM ${what}: ${err.message}`, 'HttpUnreachable');
+  const code = errorCode(err);
+  const message = `IAM ${what} → HTTP ${status} ${code}: ${err.message}`;
+  if (status >= 500 || retryableCodes.has(code)) return ApplicationFailure.retryable(message, 'AwsUnavailable');
+  return ApplicationFailure.nonRetryable(message, 'VGL_ACTION_REJECTED');
+}
 
-  private prefix(): string {
-    return this.dryRun ? '[dry-run] ' : '';
-  }
-
-  async setAccessKeyStatus(user: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<{ summary: string; changed: boolean }> {
-    let changed = true;
-    if (!this.dryRun) {
-      const listing = await this.call('ListAccessKeys', { UserName: user });
-      const member = listing.split('<member>').find((m) => xmlValue(m, 'AccessKeyId') === accessKeyId);
-      if (!member) throw ApplicationFailure.nonRetryable(`IAM user ${user} has no access key ${accessKeyId}`, 'VGL_ACTION_TARGET');
-      changed = xmlValue(member, 'Status') !== status;
-      if (changed) await this.call('UpdateAccessKey', { UserName: user, AccessKeyId: accessKeyId, Status: status });
-    }
-    const verb = status === 'Inactive' ? 'deactivated' : 'reactivated';
-    return { summary: `${this.prefix()}${changed ? verb : `left already ${status.toLowerCase()}`} access key ${accessKeyId} of IAM user ${user}`, changed };
-  }
-
-  async deactivateAccessKey(user: string, accessKeyId: string): Promise<ContainmentResult> {
-    const { summary, changed } = await this.setAccessKeyStatus(user, accessKeyId, 'Inactive');
-    // A key someone had already disabled must not be re-enabled by our TTL.
-    return { summary, undo: changed ? { action: 'aws.activateAccessKey', user, accessKeyId } : null, dryRun: this.dryRun };
-  }
-
-  async denyAllUserPolicy(user: string): Promise<ContainmentResult> {
-    // PutUserPolicy replaces a policy of the same name, so a repeat is harmless.
-    if (!this.dryRun) await this.call('PutUserPolicy', { UserName: user, PolicyName: denyAllPolicyName, PolicyDocument: denyAllPolicy });
-    return { summary: `${this.prefix()}attached inline deny-all policy ${denyAllPolicyName} to IAM user ${user}`, undo: { action: 'aws.deleteUserPolicy', user, policyName: denyAllPolicyName }, dryRun: this.dryRun };
-  }
-
-  async deleteUserPolicy(user: string, policyName: string): Promise<string> {
-    if (!this.dryRun) await this.call('DeleteUserPolicy', { UserName: user, PolicyName: policyName }, ['NoSuchEntity']);
-    return `${this.prefix()}removed inline policy ${policyName} from IAM user ${user}`;
-  }
+/**
+ * One client per worker: the credential provider caches and refreshes what it resolves. The SDK is
+ * loaded on first use (as the Kubernetes client is), so CLI commands that never act do not pay for it.
+ */
+export function iamClient(settings: AwsIamSettings): ActionClient<IAM, string> {
+  const { IAM: Client } = require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam');
+  const { fromNodeProviderChain } = require('@aws-sdk/credential-providers') as typeof import('@aws-sdk/credential-providers');
+  const iam = new Client({
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    credentials: settings.credentials ?? fromNodeProviderChain(),
+    maxAttempts: 1,
+  });
+  return {
+    async call(what, fn, accept = []) {
+      try {
+        return await fn(iam);
+      } catch (err) {
+        if (err instanceof Error && accept.includes(errorCode(err as SdkError))) return undefined;
+        throw classify(err as SdkError, what);
+      }
+    },
+  };
 }

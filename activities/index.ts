@@ -1,7 +1,8 @@
 /**
  * The worker's activities: `createActivities(deps)` closes over the clients, config, logger and the
  * global dry-run switch. Every action returns a one-line summary for the playbook report; containment
- * actions also return the undo they declare. Workflows import this module with `import type` only.
+ * actions (one per record in src/response/actions, see containment.ts) also return the undo they
+ * declare. Workflows import this module with `import type` only.
  *
  * Dry-run, per action: every action takes a `dryRun` argument (a binding's `dryRun` for containment and
  * tickets, `dryRunNotices` for notices and user questions) and then only says what it would do.
@@ -13,13 +14,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { Alert } from '../src/model/alert';
 import type { PlaybookBinding } from '../src/model/playbook';
-import type { ContainmentResult } from '../src/response/containment';
 import { selectBindings, type ResponseConfig } from '../src/response/response-config';
-import { AwsIamActions, type AwsIamConfig } from './aws-iam';
+import type { AwsIamSettings } from './aws-iam';
+import { createContainmentActivities } from './containment';
 import { findContainmentHolder } from './containment-holders';
 import { readEntitySnapshot } from './entity-state';
 import { notConfigured } from './http-call';
-import { KubernetesActions, type KubernetesConfig } from './kubernetes';
+import type { KubernetesSettings } from './kubernetes';
 import type { EntitySnapshot, PlaybookNotice } from './notice';
 import { confirmationBlocks, noticeBlocks } from './slack-blocks';
 import { postSlackIncomingWebhook, postSlackMessage, type SlackConfig } from './slack';
@@ -39,8 +40,8 @@ export interface ActivityDeps {
   webhookSecret?: string;
   ticketWebhookUrl?: string;
   slack?: SlackConfig;
-  kubernetes?: KubernetesConfig;
-  awsIam?: AwsIamConfig;
+  kubernetes?: KubernetesSettings;
+  awsIam?: AwsIamSettings;
 }
 
 export type { EntitySnapshot, PlaybookNotice } from './notice';
@@ -53,20 +54,8 @@ export interface UserConfirmationRequest {
   question: string;
 }
 
-type PodRef = { namespace: string; pod: string };
-
 export function createActivities(deps: ActivityDeps) {
   const { logger } = deps;
-  const kubernetes = (dryRun: boolean): KubernetesActions => {
-    if (deps.kubernetes) return new KubernetesActions(deps.kubernetes, dryRun || deps.dryRun);
-    if (dryRun || deps.dryRun) return new KubernetesActions({ apiServerUrl: 'http://kubernetes.invalid', token: '' }, true);
-    throw notConfigured('Kubernetes API server (VIGIL_K8S_API_URL, VIGIL_K8S_TOKEN)');
-  };
-  const iam = (dryRun: boolean): AwsIamActions => {
-    if (deps.awsIam) return new AwsIamActions(deps.awsIam, dryRun || deps.dryRun);
-    if (dryRun || deps.dryRun) return new AwsIamActions({ endpoint: 'http://iam.invalid', region: 'us-east-1', credentials: { accessKeyId: '', secretAccessKey: '' } }, true);
-    throw notConfigured('AWS IAM credentials (VIGIL_AWS_ACCESS_KEY_ID, VIGIL_AWS_SECRET_ACCESS_KEY)');
-  };
   const slack = (): SlackConfig => {
     if (!deps.slack) throw notConfigured('Slack (VIGIL_SLACK_BOT_TOKEN or VIGIL_SLACK_WEBHOOK_URL)');
     return deps.slack;
@@ -127,39 +116,7 @@ export function createActivities(deps: ActivityDeps) {
       return openTicket(deps.ticketWebhookUrl, deps.webhookSecret, ticket);
     },
 
-    async isolatePod(req: PodRef, dryRun: boolean): Promise<ContainmentResult> {
-      return kubernetes(dryRun).isolatePod(req.namespace, req.pod);
-    },
-    async releasePod(req: PodRef & { policyName: string }, dryRun: boolean): Promise<string> {
-      return kubernetes(dryRun).releasePod(req.namespace, req.pod, req.policyName);
-    },
-    async deletePod(req: PodRef, dryRun: boolean): Promise<ContainmentResult> {
-      return kubernetes(dryRun).deletePod(req.namespace, req.pod);
-    },
-    async scaleDeploymentToZero(req: { namespace: string; deployment: string }, dryRun: boolean): Promise<ContainmentResult> {
-      return kubernetes(dryRun).scaleDeploymentToZero(req.namespace, req.deployment);
-    },
-    async restoreDeploymentScale(req: { namespace: string; deployment: string; replicas: number }, dryRun: boolean): Promise<string> {
-      return (await kubernetes(dryRun).scaleDeployment(req.namespace, req.deployment, req.replicas)).summary;
-    },
-    async cordonNode(req: { node: string }, dryRun: boolean): Promise<ContainmentResult> {
-      return kubernetes(dryRun).cordonNode(req.node);
-    },
-    async uncordonNode(req: { node: string }, dryRun: boolean): Promise<string> {
-      return (await kubernetes(dryRun).setNodeUnschedulable(req.node, false)).summary;
-    },
-    async deactivateAccessKey(req: { user: string; accessKeyId: string }, dryRun: boolean): Promise<ContainmentResult> {
-      return iam(dryRun).deactivateAccessKey(req.user, req.accessKeyId);
-    },
-    async activateAccessKey(req: { user: string; accessKeyId: string }, dryRun: boolean): Promise<string> {
-      return (await iam(dryRun).setAccessKeyStatus(req.user, req.accessKeyId, 'Active')).summary;
-    },
-    async denyAllUserPolicy(req: { user: string }, dryRun: boolean): Promise<ContainmentResult> {
-      return iam(dryRun).denyAllUserPolicy(req.user);
-    },
-    async deleteUserPolicy(req: { user: string; policyName: string }, dryRun: boolean): Promise<string> {
-      return iam(dryRun).deleteUserPolicy(req.user, req.policyName);
-    },
+    ...createContainmentActivities(deps),
   };
 }
 

@@ -1,113 +1,116 @@
 /**
- * Kubernetes containment over the API server's REST interface (plain fetch, bearer token). Request
- * shapes follow the Kubernetes API reference: merge-patch (`application/merge-patch+json`) for labels,
- * the scale subresource and node cordoning; POST for NetworkPolicy (201, or 409 AlreadyExists, which
- * makes isolation idempotent); DELETE returning 200 (404 counts as already done).
- * Every action returns the undo it declares; in dry-run nothing is sent and the summary says so.
+ * The Kubernetes client actions use (@kubernetes/client-node). The configuration is loaded for every
+ * action, so what the files say now is what the action uses: a projected service-account token that
+ * the kubelet rotated, a renewed kubeconfig or token file. Within one action the library caches the
+ * token for up to 60 s, as client-go does. Three sources:
+ *   in-cluster  the pod's service account (KUBERNETES_SERVICE_HOST/PORT, token file, cluster CA)
+ *   kubeconfig  a kubeconfig file (CA data or file, client certificates, tokens, exec plugins), one context
+ *   token       a static API server URL and bearer token (a private CA via NODE_EXTRA_CA_CERTS)
+ * Failures are classified for Temporal: 408, 429, 5xx and network errors retry; other refusals are
+ * VGL_ACTION_REJECTED; an unreadable configuration, token or CA file is VGL_ACTION_NOT_CONFIGURED.
  */
-import { createHash } from 'node:crypto';
-import { httpCall } from './http-call';
-import type { ContainmentResult, UndoStep } from '../src/response/containment';
+import { ApplicationFailure } from '@temporalio/common';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ActionClient, KubernetesApis } from '../src/response/actions/action';
+import { notConfigured } from './http-call';
 
-export interface KubernetesConfig {
-  /** e.g. https://10.0.0.1:6443 (no trailing slash). */
-  apiServerUrl: string;
-  token: string;
+type ClientNode = typeof import('@kubernetes/client-node');
+let clientNode: ClientNode | undefined;
+/**
+ * Loaded on first use: the library is about a thousand modules (seconds of start-up), which every CLI
+ * command would otherwise pay, since they all import the worker's activities.
+ */
+const k8sLib = (): ClientNode => (clientNode ??= require('@kubernetes/client-node') as ClientNode);
+
+export type KubernetesSettings =
+  /** `pathPrefix` roots the service-account files (/var/run/secrets/kubernetes.io/serviceaccount/…); tests only. */
+  | { kind: 'in-cluster'; pathPrefix?: string }
+  | { kind: 'kubeconfig'; path: string; context?: string }
+  | { kind: 'token'; apiServerUrl: string; token: string };
+
+function describe(settings: KubernetesSettings): string {
+  switch (settings.kind) {
+    case 'in-cluster':
+      return 'in-cluster service account';
+    case 'kubeconfig':
+      return `kubeconfig ${settings.path}${settings.context ? ` (context ${settings.context})` : ''}`;
+    case 'token':
+      return `API server ${settings.apiServerUrl}`;
+  }
 }
 
-/** The label that marks a quarantined pod; its value ties the pod to its deny-all NetworkPolicy. */
-export const quarantineLabel = 'vigil.dev/quarantine';
-
-/** A label value (≤ 63 chars) unique to the pod, stable across retries and repeats. */
-export function quarantineId(namespace: string, pod: string): string {
-  return createHash('sha256').update(`${namespace}/${pod}`).digest('hex').slice(0, 16);
+function loadKubeConfig(settings: KubernetesSettings): KubeConfig {
+  const config = new (k8sLib().KubeConfig)();
+  switch (settings.kind) {
+    case 'in-cluster':
+      config.loadFromCluster(settings.pathPrefix);
+      break;
+    case 'kubeconfig':
+      config.loadFromFile(settings.path);
+      if (settings.context) config.setCurrentContext(settings.context);
+      break;
+    case 'token':
+      // The library refuses plain http unless told TLS is skipped; there is no TLS to verify on http.
+      config.loadFromClusterAndUser({ name: 'vigil', server: settings.apiServerUrl, skipTLSVerify: settings.apiServerUrl.startsWith('http:') }, { name: 'vigil', token: settings.token });
+      break;
+  }
+  if (!config.getCurrentCluster()) throw new Error(`no cluster for context ${config.getCurrentContext()}`);
+  return config;
 }
 
-export class KubernetesActions {
-  constructor(
-    private readonly config: KubernetesConfig,
-    private readonly dryRun: boolean,
-  ) {}
+const retryableStatuses = new Set([408, 429]);
+const fileErrors = new Set(['ENOENT', 'EACCES', 'EISDIR']);
 
-  private call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, accept?: number[]) {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.config.token}`, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
-    return httpCall({ method, url: `${this.config.apiServerUrl}${path}`, headers, body: body === undefined ? undefined : JSON.stringify(body), accept });
-  }
-
-  private prefix(): string {
-    return this.dryRun ? '[dry-run] ' : '';
-  }
-
-  async isolatePod(namespace: string, pod: string): Promise<ContainmentResult> {
-    const id = quarantineId(namespace, pod);
-    const policyName = `vigil-quarantine-${id}`;
-    const undo: UndoStep = { action: 'k8s.releasePod', namespace, pod, policyName };
-    if (!this.dryRun) {
-      // Label first: the policy selects the label, so a pod is never "isolated" by a policy that selects nothing.
-      await this.call('PATCH', `/api/v1/namespaces/${namespace}/pods/${pod}`, { metadata: { labels: { [quarantineLabel]: id } } });
-      await this.call(
-        'POST',
-        `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`,
-        {
-          apiVersion: 'networking.k8s.io/v1',
-          kind: 'NetworkPolicy',
-          metadata: { name: policyName, labels: { 'app.kubernetes.io/managed-by': 'vigil' } },
-          // No ingress/egress rules with both policy types = deny all traffic to and from the selected pod.
-          spec: { podSelector: { matchLabels: { [quarantineLabel]: id } }, policyTypes: ['Ingress', 'Egress'] },
-        },
-        [409],
-      );
+/** The API server's own words: a `kind: Status` message, or the start of the body. */
+function statusMessage(body: unknown): string {
+  if (typeof body === 'string') {
+    try {
+      return statusMessage(JSON.parse(body));
+    } catch {
+      return body.slice(0, 300);
     }
-    return { summary: `${this.prefix()}isolated pod ${namespace}/${pod} (label ${quarantineLabel}=${id}, NetworkPolicy ${policyName})`, undo, dryRun: this.dryRun };
   }
+  const message = (body as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(body ?? '').slice(0, 300);
+}
 
-  async releasePod(namespace: string, pod: string, policyName: string): Promise<string> {
-    if (!this.dryRun) {
-      await this.call('DELETE', `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/${policyName}`, undefined, [404]);
-      // merge-patch with null removes the label (RFC 7386); the pod may be gone by now.
-      await this.call('PATCH', `/api/v1/namespaces/${namespace}/pods/${pod}`, { metadata: { labels: { [quarantineLabel]: null } } }, [404]);
-    }
-    return `${this.prefix()}released pod ${namespace}/${pod} (deleted NetworkPolicy ${policyName})`;
+function classify(err: unknown, what: string, source: string): Error {
+  const { ApiException, FetchError } = k8sLib();
+  if (err instanceof ApiException) {
+    const message = `Kubernetes ${what} → HTTP ${err.code}: ${statusMessage(err.body)}`;
+    if (err.code >= 500 || retryableStatuses.has(err.code)) return ApplicationFailure.retryable(message, 'HttpUnavailable');
+    return ApplicationFailure.nonRetryable(message, 'VGL_ACTION_REJECTED');
   }
+  if (err instanceof FetchError) return ApplicationFailure.retryable(`Kubernetes ${what} (${source}): ${err.message}`, 'HttpUnreachable');
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && fileErrors.has(code)) return notConfigured(`Kubernetes ${source}: ${(err as Error).message}`);
+  return err as Error;
+}
 
-  async deletePod(namespace: string, pod: string): Promise<ContainmentResult> {
-    if (!this.dryRun) await this.call('DELETE', `/api/v1/namespaces/${namespace}/pods/${pod}`, undefined, [404]);
-    return { summary: `${this.prefix()}deleted pod ${namespace}/${pod}`, undo: null, dryRun: this.dryRun };
+/** A client for one action, from the configuration as it is now (see the header). */
+export function kubernetesClient(settings: KubernetesSettings): ActionClient<KubernetesApis, number> {
+  const source = describe(settings);
+  const { ApiException, AppsV1Api, CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions } = k8sLib();
+  let apis: KubernetesApis;
+  try {
+    const config = loadKubeConfig(settings);
+    apis = {
+      core: config.makeApiClient(CoreV1Api),
+      apps: config.makeApiClient(AppsV1Api),
+      networking: config.makeApiClient(NetworkingV1Api),
+      mergePatch: setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    };
+  } catch (err) {
+    throw notConfigured(`Kubernetes ${source}: ${(err as Error).message}`);
   }
-
-  async scaleDeployment(namespace: string, deployment: string, replicas: number): Promise<{ summary: string; previous: number }> {
-    const path = `/apis/apps/v1/namespaces/${namespace}/deployments/${deployment}/scale`;
-    let previous = 0;
-    if (!this.dryRun) {
-      const scale = JSON.parse((await this.call('GET', path)).text) as { spec?: { replicas?: number } };
-      previous = scale.spec?.replicas ?? 0;
-      await this.call('PATCH', path, { spec: { replicas } });
-    }
-    return { summary: `${this.prefix()}scaled deployment ${namespace}/${deployment} from ${previous} to ${replicas} replicas`, previous };
-  }
-
-  async scaleDeploymentToZero(namespace: string, deployment: string): Promise<ContainmentResult> {
-    const { summary, previous } = await this.scaleDeployment(namespace, deployment, 0);
-    // Already at zero: nothing to restore, and restoring "0" would fight whoever scaled it down.
-    const undo: UndoStep | null = previous > 0 ? { action: 'k8s.restoreDeploymentScale', namespace, deployment, replicas: previous } : null;
-    return { summary, undo, dryRun: this.dryRun };
-  }
-
-  async setNodeUnschedulable(node: string, unschedulable: boolean): Promise<{ summary: string; changed: boolean }> {
-    let changed = true;
-    if (!this.dryRun) {
-      const current = JSON.parse((await this.call('GET', `/api/v1/nodes/${node}`)).text) as { spec?: { unschedulable?: boolean } };
-      changed = (current.spec?.unschedulable ?? false) !== unschedulable;
-      if (changed) await this.call('PATCH', `/api/v1/nodes/${node}`, { spec: { unschedulable } });
-    }
-    const verb = unschedulable ? 'cordoned' : 'uncordoned';
-    return { summary: `${this.prefix()}${changed ? verb : `left already ${verb}`} node ${node}`, changed };
-  }
-
-  async cordonNode(node: string): Promise<ContainmentResult> {
-    const { summary, changed } = await this.setNodeUnschedulable(node, true);
-    // A node an operator had already cordoned must stay cordoned when our TTL ends.
-    return { summary, undo: changed ? { action: 'k8s.uncordonNode', node } : null, dryRun: this.dryRun };
-  }
+  return {
+    async call(what, fn, accept = []) {
+      try {
+        return await fn(apis);
+      } catch (err) {
+        if (err instanceof ApiException && accept.includes(err.code)) return undefined;
+        throw classify(err, what, source);
+      }
+    },
+  };
 }

@@ -5,7 +5,9 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { SecretSchema } from './auth/secret-setting';
 import { VigilError } from './error-codes';
+import { TenantIdSchema } from './model/tenant';
 import { projectRoot } from './project-root';
 import { defaultRuleLimits, type RuleLimits } from './sigma/rule-limits';
 
@@ -29,17 +31,19 @@ export const ConfigSchema = z.object({
   MQTT_URL: z.string().url().optional(),
   MQTT_PORT: port.default(1883),
   MQTT_USERNAME: z.string().optional(),
-  MQTT_PASSWORD: z.string().optional(),
+  MQTT_PASSWORD: SecretSchema.optional(),
   /** MQTT 5 shared-subscription group for ingest; empty disables shared subscriptions (e.g. MQTT 3.1.1 brokers). */
   VIGIL_INGEST_GROUP: z.string().default('vigil-ingest'),
   /** Consuming MQTT connections per ingest process (with a share group): messages in flight at once. */
   VIGIL_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
+  /** Tries per message before ingest dead-letters it: Temporal refusing its detections, or ingest crashing while handling it. */
+  VIGIL_INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(2).max(100).default(5),
   /** Comma-separated tenants this deployment accepts; events for others are dead-lettered. */
   VIGIL_TENANTS: z
     .string()
     .default('acme')
     .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant ids are lowercase [a-z0-9_-], 1-63 chars')).min(1)),
+    .pipe(z.array(TenantIdSchema).min(1)),
   VIGIL_DATA_DIR: z.string().default(path.join(projectRoot, '.vigil')),
   VIGIL_RULES_DIR: z.string().default(path.join(projectRoot, 'rules')),
   /**
@@ -58,6 +62,12 @@ export const ConfigSchema = z.object({
   VIGIL_DRY_RUN: boolish.default(true),
   /** Port of the codec endpoint that renders msgpack payloads as JSON for the Temporal UI. */
   VIGIL_CODEC_PORT: port.default(8234),
+  /** Interface `vigil codec` listens on: loopback unless the UI's browsers reach it from elsewhere. */
+  VIGIL_CODEC_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Bearer token the codec endpoint requires (Temporal CLI `--codec-auth`); unset = no token asked. */
+  VIGIL_CODEC_TOKEN: SecretSchema.optional(),
+  /** Bearer token the API server's audit webhook kubeconfig carries (`vigil collect k8s-audit`). */
+  VIGIL_K8S_AUDIT_TOKEN: SecretSchema.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

@@ -12,11 +12,21 @@ export const errorCodes = {
   // edge collectors
   VGL_COLLECT_INPUT: 'A collector input record (file line, array element) is not an event of the chosen source; it is counted and skipped.',
   VGL_COLLECT_PAYLOAD: 'A Kubernetes audit webhook request is not an audit.k8s.io/v1 EventList JSON body within the size bound (HTTP 400/413).',
+  // ingest
+  VGL_INGEST_SUBSCRIBE: 'The broker refused an ingest subscription or granted it below QoS 1 (check its ACL and shared-subscription support); ingest retries.',
+  VGL_COLLECT_AUTH: 'A Kubernetes audit webhook request carried neither the configured bearer token nor a client certificate signed by --client-ca (HTTP 401).',
+  // codec endpoint
+  VGL_CODEC_AUTH: 'A codec request came from an origin other than the Temporal UI\'s (HTTP 403) or lacked the configured bearer token (HTTP 401).',
+  VGL_CODEC_PAYLOAD: 'A codec request body is not the codec protocol\'s {"payloads":[...]} JSON within the size bound (HTTP 400/413/415).',
   // ingest dead-letter reasons
   VGL_DLQ_TOPIC: 'The MQTT topic does not name a known tenant and source.',
   VGL_DLQ_DECODE: 'The message payload is not valid msgpack.',
   VGL_DLQ_SCHEMA: 'The batch or one of its events does not match the event schema.',
   VGL_DLQ_TENANT: 'The batch claims a tenant other than the one its topic names (the tenant whose collectors the broker lets publish there).',
+  VGL_DLQ_MATCH: 'Matching rules or building the detection threw on this event (a rule engine bug); the event is not archived, the letter holds it.',
+  VGL_DLQ_ROUTE: 'Temporal refused the message\'s detections (invalid argument, precondition, size) VIGIL_INGEST_MAX_ATTEMPTS times; its events are archived.',
+  VGL_DLQ_ATTEMPTS: 'Ingest started handling this redelivered message VIGIL_INGEST_MAX_ATTEMPTS times without finishing (it crashed or was killed each time); not read again.',
+  VGL_DLQ_INTERNAL: 'Handling the message failed in an unexpected way (a bug); the letter holds the message and the error.',
   // Sigma rule loading (file:line:col of the offending node, field = path inside the rule document)
   VGL_RULE_IO: 'A rule file or directory could not be read.',
   VGL_RULE_YAML: 'A rule file is not valid YAML.',
@@ -34,11 +44,11 @@ export const errorCodes = {
   VGL_RULE_SET_TOO_LARGE: 'Loading a rule file would take the rule set past a total bound (compiled matcher values or characters of matcher text); the file is rejected (hot reload keeps its previous version).',
   VGL_RULE_TEST_FAILED: 'A rule test event did not match (match.ndjson) or matched (nomatch.ndjson) its rule.',
   VGL_RULE_TEST_MISSING: 'A rule has no test events in the rule tests directory.',
-  VGL_RULE_EVENTS_INPUT: 'The events file given to `vigil rules eval` cannot be read or parsed.',
+  VGL_RULE_EVENTS_INPUT: 'The events file given to `vigil rules eval` cannot be read (missing, broken gzip), or one of its records is not JSON (reported with file:line or element and skipped).',
   // correlation rules
   VGL_RULE_CORRELATION: 'A Sigma correlation rule is invalid (type, rules, group-by, timespan, condition, aliases or generate).',
   // response: playbooks, approvals, actions, chatops
-  VGL_RESPONSE_CONFIG: 'A rules/responses file (approvers, groups or a playbook binding) is invalid.',
+  VGL_RESPONSE_CONFIG: 'A rules/responses file (approvers, groups, operators or a playbook binding) is invalid.',
   VGL_APPROVAL_UNAUTHORIZED: 'The approver is not in an approver group the playbook currently asks.',
   VGL_APPROVAL_SELF: 'The approver is the subject of the alert and cannot decide their own case.',
   VGL_APPROVAL_DUPLICATE: 'The approver has already decided on this playbook run.',
@@ -50,7 +60,10 @@ export const errorCodes = {
   VGL_CHATOPS_AUTH: 'An HTTP approval API request had a missing or wrong bearer token.',
   VGL_CHATOPS_PAYLOAD: 'A chat or HTTP API request body is malformed (not the documented Slack or JSON shape).',
   VGL_CHATOPS_UNKNOWN_USER: 'The chat user is not mapped to an approver identity in rules/responses.',
-  VGL_PLAYBOOK_NOT_FOUND: 'No playbook run with that workflow id exists.',
+  VGL_CHATOPS_RESPONSE_URL: 'A Slack interactivity payload\'s response_url is not on VIGIL_SLACK_RESPONSE_ORIGINS; the click is refused and nothing is posted.',
+  VGL_OPERATOR_UNKNOWN: 'The OS user running a CLI decision is not in rules/responses `operators`, so it acts as nobody.',
+  VGL_OPERATOR_ACT_AS: 'The OS user running a CLI decision may not act as the identity named by --as (not their identity, not in their actFor).',
+  VGL_PLAYBOOK_NOT_FOUND: 'No playbook run with that workflow id exists among the tenants the caller (token, chat user, operator) serves.',
   VGL_UPDATE_REJECTED: 'A correlator update (verdict, suppress, reset) was rejected: a field is missing or empty, or names no alert or rule of this entity.',
 } as const;
 

@@ -9,6 +9,7 @@ import { ConfigSchema } from '../src/config';
 import { ActionSettingsSchema } from '../src/response/action-settings';
 import { errorCodes } from '../src/error-codes';
 import { projectRoot } from '../src/project-root';
+import { containmentActions } from '../src/response/actions/registry';
 
 const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
 const section = (title: string): string => {
@@ -26,4 +27,10 @@ test('every configuration variable is documented; documented ones are read by a 
   const documented = tableKeys(section('Configuration'));
   const read = [...Object.keys(ConfigSchema.shape), ...Object.keys(ActionSettingsSchema.shape), ...Object.keys(ChatopsSettingsSchema.shape), 'TEMPORAL_CLI', 'VIGIL_CACHE_DIR'];
   expect([...documented].sort()).toEqual([...new Set(read)].sort());
+});
+
+test('the containment action table of rules/responses/README.md lists exactly the registered actions', () => {
+  const responsesReadme = readFileSync(path.join(projectRoot, 'rules/responses/README.md'), 'utf8');
+  const listed = [...responsesReadme.matchAll(/^\| `([a-z0-9]+\.[A-Za-z]+)` \|/gm)].map((m) => m[1]!);
+  expect(listed.sort()).toEqual(containmentActions.map((action) => action.name).sort());
 });

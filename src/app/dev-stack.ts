@@ -40,7 +40,8 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
   };
   try {
     const uiUrl = config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`;
-    const codec = await startCodecServer(config.VIGIL_CODEC_PORT, uiUrl, logger.child({ role: 'codec' }));
+    // No token here: the dev UI calls the codec from the browser and cannot send one (see codec-server.ts).
+    const codec = await startCodecServer({ port: config.VIGIL_CODEC_PORT, host: config.VIGIL_CODEC_HOST, allowedOrigin: new URL(uiUrl).origin, logger: logger.child({ role: 'codec' }) });
     stops.push(codec.close);
     let address = config.TEMPORAL_ADDRESS;
     if (!address) {

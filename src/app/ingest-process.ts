@@ -29,11 +29,13 @@ export async function startIngestRole(config: Config, mqttUrl: string, client: C
     clientId: `vigil-ingest-${hostname()}-${shareGroup || 'solo'}`,
     shareGroup,
     connections: config.VIGIL_INGEST_CONNECTIONS,
+    maxAttempts: config.VIGIL_INGEST_MAX_ATTEMPTS,
     tenants: config.VIGIL_TENANTS,
     rules: runtime.ruleSet,
     builder: runtime.builder,
     router: new EntityRouter(client, logger.child({ role: 'router' }), { uiBaseUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}` }),
     archive,
+    stateDir: path.join(config.VIGIL_DATA_DIR, 'ingest'),
     logger: logger.child({ role: 'ingest' }),
   });
   return {

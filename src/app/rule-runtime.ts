@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { fieldsNeeded } from '../correlation';
 import { ruleLimitsOf, type Config, type RuleLimitConfig } from '../config';
 import { CorrelationRouting } from '../ingest/correlation-routing';
 import { DetectionBuilder } from '../ingest/detection-builder';
+import { DetectionFields } from '../ingest/detection-fields';
 import { EntityMapping } from '../ingest/entity-mapping';
 import { RuleWatcher, type RuleSet } from '../sigma';
 
@@ -37,7 +37,7 @@ export async function startRuleRuntime(config: Pick<Config, 'VIGIL_RULES_DIR'> &
     const ruleSet = watcher.ruleSet;
     if (derived === undefined || derived.version !== ruleSet.version) {
       const routing = new CorrelationRouting(ruleSet.version, ruleSet.correlations, entities);
-      derived = { version: ruleSet.version, routing, builder: new DetectionBuilder(entities, routing, fieldsNeeded(ruleSet.correlations)) };
+      derived = { version: ruleSet.version, routing, builder: new DetectionBuilder(entities, routing, new DetectionFields(ruleSet.correlations, ruleSet.rules)) };
     }
     return derived;
   };

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
+import type { BenchOptions } from '../cli/bench';
 import { createActivities } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import { startRuleRuntime } from '../app/rule-runtime';
@@ -32,7 +33,6 @@ import { projectRoot } from '../project-root';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import { startDevServer } from '../temporal/dev-server';
-import type { TemporalTarget } from '../temporal/local-cluster';
 import { createWorkerSet } from '../temporal/worker';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { entityStateQuery } from '../../workflows/correlator/messages';
@@ -187,8 +187,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** On `target` (an empty Temporal, e.g. `vigil bench --cluster`'s fresh cluster), or else on a dev server started here. */
-export async function run(logger: Logger, target?: TemporalTarget): Promise<Record<string, number | string>> {
+/** On `options.temporal` (an empty Temporal: `vigil bench --cluster`'s fresh cluster), or else on a dev server started here. */
+export async function run(logger: Logger, options?: BenchOptions): Promise<Record<string, number | string>> {
+  const target = options?.temporal;
   const quiet = logger.child({}, { level: 'warn' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const server = target ? undefined : await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
@@ -259,6 +260,7 @@ export async function run(logger: Logger, target?: TemporalTarget): Promise<Reco
       builder: runtime.builder,
       router: new EntityRouter(client, quiet),
       archive,
+      stateDir: path.join(dataDir, 'ingest'),
       logger: quiet,
     });
     const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector', ...loginAs(credentials, collectorUsername(TENANT)) });

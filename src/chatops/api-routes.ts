@@ -1,25 +1,41 @@
 /**
  * The JSON HTTP approval API. Every request carries `Authorization: Bearer <token>`; the token names
  * the caller's approver identity (configured, never taken from the body), so a decision records who
- * made it. Errors are `{ code, message }` with the stable VGL_* code.
+ * made it, and the identity's tenants bound what the caller sees and decides (checked against each run's
+ * TenantId, see playbook-runs.ts). Errors are `{ code, message }` with the stable VGL_* code.
  *   GET  /api/v1/playbooks[?awaiting=true&tenant=acme]
  *   GET  /api/v1/playbooks/:workflowId
  *   POST /api/v1/playbooks/:workflowId/decision     { decision: approve|deny, reason? }
  *   POST /api/v1/playbooks/:workflowId/containment  { command: keep|release, reason? }
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { bearerToken, lookupToken } from '../auth/bearer';
 import { VigilError, type ErrorCode } from '../error-codes';
+import type { ApproverIdentity, ResponseConfig } from '../response/response-config';
 import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus } from './playbook-runs';
 
 export interface ApiRoutesDeps {
   logger: Logger;
   client: Client;
-  /** Bearer token → approver identity. */
-  apiTokens: Map<string, string>;
+  /** Bearer token → the approver identity it authenticates (see apiCallers). */
+  callers: ReadonlyMap<string, ApproverIdentity>;
+}
+
+/**
+ * Resolves VIGIL_API_TOKENS' identities against rules/responses. A token whose identity is not an
+ * approver is refused at start-up: it would carry no tenant scope and could decide nothing.
+ */
+export function apiCallers(tokens: ReadonlyMap<string, string>, responses: ResponseConfig): Map<string, ApproverIdentity> {
+  const callers = new Map<string, ApproverIdentity>();
+  for (const [token, name] of tokens) {
+    const identity = responses.approvers.get(name);
+    if (!identity) throw new VigilError('VGL_CONFIG_INVALID', `"${name}" is not an approver in rules/responses (a token names the identity it decides as)`, { field: 'VIGIL_API_TOKENS' });
+    callers.set(token, identity);
+  }
+  return callers;
 }
 
 const DecisionBodySchema = z.object({ decision: z.enum(['approve', 'deny']), reason: z.string().max(2000).optional() }).strict();
@@ -35,16 +51,6 @@ const statusOf: Partial<Record<ErrorCode, number>> = {
   VGL_CHATOPS_PAYLOAD: 400,
 };
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** Compares digests in constant time against every token, so timing reveals neither match nor prefix. */
-function identityOfToken(tokens: Map<string, string>, presented: string): string | undefined {
-  const wanted = digest(presented);
-  let identity: string | undefined;
-  for (const [token, name] of tokens) if (timingSafeEqual(digest(token), wanted)) identity = name;
-  return identity;
-}
-
 export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): void {
   const { client, logger } = deps;
 
@@ -54,14 +60,9 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     return reply.code(500).send({ message: (err as Error).message });
   };
 
-  const callerOf = (request: FastifyRequest): string | undefined => {
-    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-    return match ? identityOfToken(deps.apiTokens, match[1]!) : undefined;
-  };
-
   app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
-      const caller = callerOf(request);
+      const caller = lookupToken(deps.callers, bearerToken(request.headers.authorization));
       if (!caller) return reply.code(401).send({ code: 'VGL_CHATOPS_AUTH', message: 'missing or unknown bearer token' });
       request.caller = caller;
     });
@@ -69,12 +70,12 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     api.get('/api/v1/playbooks', async (request, reply) => {
       const query = ListQuerySchema.safeParse(request.query);
       if (!query.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', query.error.issues[0]!.message, { field: query.error.issues[0]!.path.join('.') }));
-      return listPlaybookRuns(client, { awaiting: query.data.awaiting === 'true', ...(query.data.tenant ? { tenant: query.data.tenant } : {}) });
+      return listPlaybookRuns(client, { awaiting: query.data.awaiting === 'true', scope: request.caller!.tenants, ...(query.data.tenant ? { tenant: query.data.tenant } : {}) });
     });
 
     api.get<{ Params: { workflowId: string } }>('/api/v1/playbooks/:workflowId', async (request, reply) => {
       try {
-        return await playbookStatus(client, request.params.workflowId);
+        return await playbookStatus(client, request.params.workflowId, request.caller!.tenants);
       } catch (err) {
         return fail(reply, err);
       }
@@ -84,7 +85,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
       const body = DecisionBodySchema.safeParse(request.body);
       if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
       try {
-        return await decidePlaybook(client, request.params.workflowId, { ...body.data, by: request.caller!, via: 'http' });
+        return await decidePlaybook(client, request.params.workflowId, { ...body.data, by: request.caller!.name, via: 'http' }, request.caller!.tenants);
       } catch (err) {
         return fail(reply, err);
       }
@@ -94,7 +95,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
       const body = ContainmentBodySchema.safeParse(request.body);
       if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
       try {
-        await commandContainment(client, request.params.workflowId, { ...body.data, by: request.caller!, via: 'http' });
+        await commandContainment(client, request.params.workflowId, { ...body.data, by: request.caller!.name, via: 'http' }, request.caller!.tenants);
         return reply.code(202).send({ accepted: true });
       } catch (err) {
         return fail(reply, err);
@@ -106,6 +107,6 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
 declare module 'fastify' {
   interface FastifyRequest {
     /** The approver identity the bearer token maps to (set by the API's auth hook). */
-    caller?: string;
+    caller?: ApproverIdentity;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Slack endpoints: the `/vigil` slash command and interactivity (Block Kit buttons). Both verify the
  * signing secret against the raw body before anything else; a missing, forged or stale signature gets
- * 401 and reaches no workflow. Chat users map to approver identities through rules/responses; an
- * unmapped user is told so (VGL_CHATOPS_UNKNOWN_USER) and nothing is sent.
+ * 401 and reaches no workflow. Chat users map to approver identities through rules/responses and act
+ * within that identity's tenants; an unmapped user is told so (VGL_CHATOPS_UNKNOWN_USER) and nothing is
+ * sent. A click's response_url is posted to only on VIGIL_SLACK_RESPONSE_ORIGINS: the signature proves
+ * the request came from Slack's signing key, not that the URL inside it is Slack's.
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,10 +12,9 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { slackActionIds } from '../../activities/slack-blocks';
 import { VigilError } from '../error-codes';
-import { identityOfChatUser, type ResponseConfig } from '../response/response-config';
+import { identityOfChatUser, type ApproverIdentity, type ResponseConfig } from '../response/response-config';
 import { verdictUpdate } from '../../workflows/correlator/messages';
-import { userResponseSignal } from '../../workflows/playbook/messages';
-import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus } from './playbook-runs';
+import { answerUserQuestion, commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus } from './playbook-runs';
 import { verifySlackSignature } from './slack-signature';
 import { parseSlashCommand, slashCommandUsage } from './slash-command';
 
@@ -22,6 +23,8 @@ export interface SlackRoutesDeps {
   client: Client;
   responses: ResponseConfig;
   signingSecret: string;
+  /** Origins (scheme://host[:port]) a response_url may have. */
+  responseOrigins: readonly string[];
 }
 
 const SlashCommandSchema = z.object({ command: z.string(), text: z.string().default(''), user_id: z.string().min(1), user_name: z.string().optional() });
@@ -57,11 +60,22 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
     return new URLSearchParams(rawBody);
   }
 
-  function identityOf(chatUserId: string): string {
+  function identityOf(chatUserId: string): ApproverIdentity {
     const identity = identityOfChatUser(responses, chatUserId);
     if (!identity) throw new VigilError('VGL_CHATOPS_UNKNOWN_USER', `Slack user ${chatUserId} is not mapped to an approver identity`, { field: 'user_id' });
-    return identity.name;
+    return identity;
   }
+
+  /** The payload's JSON, or undefined when it is not JSON (the caller answers 400). */
+  function parsePayload(text: string | null): unknown {
+    try {
+      return JSON.parse(text ?? 'null');
+    } catch {
+      return undefined;
+    }
+  }
+
+  const allowedResponseUrl = (url: string): boolean => deps.responseOrigins.includes(new URL(url).origin);
 
   app.post('/slack/commands', async (request, reply) => {
     const form = verified(request, reply);
@@ -72,21 +86,21 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
     try {
       switch (command.kind) {
         case 'decide': {
-          const by = identityOf(parsed.data.user_id);
-          const status = await decidePlaybook(client, command.workflowId, { decision: command.decision, by, via: 'chat', ...(command.reason ? { reason: command.reason } : {}) });
+          const { name: by, tenants } = identityOf(parsed.data.user_id);
+          const status = await decidePlaybook(client, command.workflowId, { decision: command.decision, by, via: 'chat', ...(command.reason ? { reason: command.reason } : {}) }, tenants);
           return ephemeral(`${command.decision === 'approve' ? 'Approved' : 'Denied'} ${command.workflowId} as ${by}: now ${status.state}`);
         }
         case 'containment': {
-          const by = identityOf(parsed.data.user_id);
-          await commandContainment(client, command.workflowId, { command: command.command, by, via: 'chat', ...(command.reason ? { reason: command.reason } : {}) });
+          const { name: by, tenants } = identityOf(parsed.data.user_id);
+          await commandContainment(client, command.workflowId, { command: command.command, by, via: 'chat', ...(command.reason ? { reason: command.reason } : {}) }, tenants);
           return ephemeral(`Sent "${command.command}" for ${command.workflowId} as ${by}`);
         }
         case 'status': {
-          const status = await playbookStatus(client, command.workflowId);
+          const status = await playbookStatus(client, command.workflowId, identityOf(parsed.data.user_id).tenants);
           return ephemeral(`${status.workflowId}: ${status.state}; decisions: ${status.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ') || 'none'}`);
         }
         case 'list': {
-          const rows = await listPlaybookRuns(client, { awaiting: true, limit: 20 });
+          const rows = await listPlaybookRuns(client, { awaiting: true, limit: 20, scope: identityOf(parsed.data.user_id).tenants });
           return ephemeral(rows.length === 0 ? 'No playbook is waiting for approval.' : rows.map((r) => `• ${r.workflowId} (${r.state}, rule ${r.ruleId})`).join('\n'));
         }
         case 'help':
@@ -100,9 +114,14 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
   app.post('/slack/interactivity', async (request, reply) => {
     const form = verified(request, reply);
     if (!form) return reply;
-    const parsed = BlockActionsSchema.safeParse(JSON.parse(form.get('payload') ?? 'null'));
-    if (!parsed.success) return reply.code(400).send({ code: 'VGL_CHATOPS_PAYLOAD', message: 'not a block_actions payload' });
+    const parsed = BlockActionsSchema.safeParse(parsePayload(form.get('payload')));
+    if (!parsed.success) return reply.code(400).send({ code: 'VGL_CHATOPS_PAYLOAD', message: 'payload is not block_actions JSON' });
     const { user, actions, response_url: responseUrl } = parsed.data;
+    // Refused before anything is decided: a click that would make chatops post elsewhere is not Slack's.
+    if (responseUrl !== undefined && !allowedResponseUrl(responseUrl)) {
+      logger.warn({ origin: new URL(responseUrl).origin, user: user.id }, 'VGL_CHATOPS_RESPONSE_URL: Slack click refused, response_url is not on VIGIL_SLACK_RESPONSE_ORIGINS');
+      return reply.code(400).send({ code: 'VGL_CHATOPS_RESPONSE_URL', message: 'response_url is not on an allowed Slack origin' });
+    }
     const action = actions[0]!;
     // Slack wants the ack within 3 s and retries otherwise (which would re-send the decision), so ack
     // first; the outcome goes to response_url as an ephemeral message (Slack ignores the ack's body here).
@@ -111,7 +130,8 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
       .catch((err: unknown) => describeError(err))
       .then(async (text) => {
         if (!responseUrl) return;
-        await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ephemeral(text), replace_original: false }) });
+        // No redirects: an allowed origin must not bounce the post to an address that is not.
+        await fetch(responseUrl, { method: 'POST', redirect: 'error', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ephemeral(text), replace_original: false }) });
       })
       .catch((err: Error) => logger.warn({ err: err.message }, 'Slack response_url post failed'));
     return reply;
@@ -121,14 +141,14 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
     switch (actionId) {
       case slackActionIds.approve:
       case slackActionIds.deny: {
-        const by = identityOf(chatUserId);
+        const { name: by, tenants } = identityOf(chatUserId);
         const decision = actionId === slackActionIds.approve ? 'approve' : 'deny';
-        const status = await decidePlaybook(client, workflowId, { decision, by, via: 'chat' });
+        const status = await decidePlaybook(client, workflowId, { decision, by, via: 'chat' }, tenants);
         return `${decision === 'approve' ? 'Approved' : 'Denied'} as ${by}: now ${status.state}`;
       }
       case slackActionIds.falsePositive: {
-        const by = identityOf(chatUserId);
-        const status = await decidePlaybook(client, workflowId, { decision: 'deny', by, via: 'chat', reason: 'false positive' });
+        const { name: by, tenants } = identityOf(chatUserId);
+        const status = await decidePlaybook(client, workflowId, { decision: 'deny', by, via: 'chat', reason: 'false positive' }, tenants);
         // The verdict feeds the rule's precision statistics in the correlator.
         await client.workflow.getHandle(status.correlatorWorkflowId).executeUpdate(verdictUpdate, { args: [{ alertId: status.alertId, verdict: 'false_positive', by, note: `from playbook ${workflowId}` }] });
         return `Marked alert ${status.alertId} as a false positive and denied the playbook as ${by}`;
@@ -137,7 +157,7 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
       case slackActionIds.userNotMe: {
         // The affected user need not be an approver: their mapped identity, or their Slack id, answers.
         const by = identityOfChatUser(responses, chatUserId)?.name ?? chatUserId;
-        await client.workflow.getHandle(workflowId).signal(userResponseSignal, { answer: actionId === slackActionIds.userConfirmed ? 'confirmed' : 'not_me', by, via: 'chat' });
+        await answerUserQuestion(client, workflowId, { answer: actionId === slackActionIds.userConfirmed ? 'confirmed' : 'not_me', by, via: 'chat' });
         return 'Thanks, your answer was recorded.';
       }
       default:

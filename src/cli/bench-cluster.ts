@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
-import { clusterSettings, startLocalCluster, type TemporalTarget } from '../temporal/local-cluster';
+import { clusterSettings, startLocalCluster } from '../temporal/local-cluster';
+import type { BenchFigure, BenchOptions } from './bench';
 
 export type Figures = Record<string, number | string>;
-export type TargetBench = { run(logger: Logger, target?: TemporalTarget): Promise<Figures> };
+/** A benchmark that runs on `options.temporal` when given, and returns flat figures (medians are taken per key). */
+export type TargetBench = { run(logger: Logger, options: BenchOptions): Promise<Figures> };
 
 /** The benchmarks that take a Temporal target. */
 export const clusterBenches = ['correlator'];
@@ -49,16 +51,16 @@ export function parseClusterOptions(opts: { runs: string; shards?: string }): { 
   return { runs, shards };
 }
 
-export async function compareOnCluster(bench: TargetBench, options: { runs: number; shards: number }, logger: Logger): Promise<ClusterComparison> {
+export async function compareOnCluster(bench: TargetBench, options: { runs: number; shards: number; quick: boolean }, logger: Logger): Promise<ClusterComparison> {
   const dev: Figures[] = [];
   const cluster: Figures[] = [];
   for (let i = 1; i <= options.runs; i++) {
     logger.info({ run: i, of: options.runs }, 'bench on the dev server');
-    dev.push(await bench.run(logger));
+    dev.push(await bench.run(logger, { quick: options.quick }));
     logger.info({ run: i, of: options.runs, shards: options.shards }, 'bench on a fresh production-like cluster');
     const started = await startLocalCluster({ dir: mkdtempSync(path.join(tmpdir(), 'vigil-bench-cluster-')), shards: options.shards, logger: logger.child({ cluster: i }) });
     try {
-      cluster.push({ cluster_start_s: started.startSeconds, ...(await bench.run(logger, started)) });
+      cluster.push({ cluster_start_s: started.startSeconds, ...(await bench.run(logger, { quick: options.quick, temporal: started })) });
     } finally {
       await started.destroy();
     }
@@ -66,10 +68,19 @@ export async function compareOnCluster(bench: TargetBench, options: { runs: numb
   const [devMedians, clusterMedians] = [combine(dev), combine(cluster)];
   const keys = [...new Set([...Object.keys(devMedians), ...Object.keys(clusterMedians)])];
   return {
-    ...options,
+    runs: options.runs,
+    shards: options.shards,
     figures: Object.fromEntries(keys.map((k) => [k, { dev: devMedians[k] ?? '', cluster: clusterMedians[k] ?? '' }])),
     raw: { dev, cluster },
   };
+}
+
+/** The medians in `vigil bench --out`'s contract: one figure per server, told apart by `load`. */
+export function comparisonFigures(bench: string, result: ClusterComparison): BenchFigure[] {
+  const loads = { dev: `dev server, median of ${result.runs}`, cluster: `cluster with ${result.shards} shards, median of ${result.runs}` };
+  return Object.entries(result.figures).flatMap(([key, values]) =>
+    (['dev', 'cluster'] as const).filter((side) => values[side] !== '').map((side) => ({ name: `${bench}.${key}`, value: values[side], unit: '', load: loads[side] })),
+  );
 }
 
 export function formatComparison(result: ClusterComparison): string {

@@ -1,8 +1,12 @@
 /**
  * `vigil bench` (`npm run bench`): runs every benchmark module in src/bench/ (or those named), prints
  * their figures and writes them to bench-results/<name>.json with the machine they ran on. Speed is
- * measured here, never asserted in tests. `--cluster` compares the dev server with the production-like
- * cluster (bench-cluster.ts).
+ * measured here, never asserted in tests.
+ * Contract for scripts: `--out FILE` also writes every figure of the run as
+ * `{"figures":[{"name","value","unit","load"}]}`; `--quick` asks each module for a smaller workload.
+ * A module returns either such figures or (older modules) a flat record `{key: value}`, which becomes
+ * figures named `<bench>.<key>` without a unit or load. `--cluster` compares the dev server with the
+ * production-like cluster (bench-cluster.ts).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -11,9 +15,40 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
 import { compiledPath, projectRoot } from '../project-root';
-import { clusterBenches, compareOnCluster, formatComparison, parseClusterOptions, type TargetBench } from './bench-cluster';
+import type { TemporalTarget } from '../temporal/local-cluster';
+import { clusterBenches, compareOnCluster, comparisonFigures, formatComparison, parseClusterOptions, type TargetBench } from './bench-cluster';
 
-type BenchModule = { run(logger: Logger): Promise<Record<string, number | string>> };
+/** One measured figure; several may share a name and differ by `load` (the workload: stream, rule set). */
+export interface BenchFigure {
+  readonly name: string;
+  readonly value: number | string;
+  readonly unit: string;
+  readonly load: string;
+}
+
+export interface BenchOptions {
+  /** A smaller workload: a quick check that every figure can be produced, not a measurement to compare. */
+  readonly quick: boolean;
+  /** Run on this Temporal instead of a dev server of the module's own (`--cluster`; modules in clusterBenches). */
+  readonly temporal?: TemporalTarget;
+}
+
+type BenchModule = { run(logger: Logger, options: BenchOptions): Promise<Record<string, number | string> | BenchFigure[]> };
+
+function asFigures(bench: string, result: Record<string, number | string> | BenchFigure[]): BenchFigure[] {
+  if (Array.isArray(result)) return result;
+  return Object.entries(result).map(([key, value]) => ({ name: `${bench}.${key}`, value, unit: '', load: '' }));
+}
+
+function printFigures(name: string, seconds: number, figures: readonly BenchFigure[]): void {
+  process.stdout.write(`\n${name} (${seconds}s)\n`);
+  const label = (f: BenchFigure) => (f.load ? `${f.name} [${f.load}]` : f.name);
+  const width = Math.max(...figures.map((f) => label(f).length));
+  for (const f of figures) {
+    const value = typeof f.value === 'number' ? f.value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : f.value;
+    process.stdout.write(`  ${label(f).padEnd(width)}  ${value}${f.unit ? ` ${f.unit}` : ''}\n`);
+  }
+}
 
 export function registerBenchCommands(program: Command, logger: Logger): void {
   program
@@ -21,10 +56,12 @@ export function registerBenchCommands(program: Command, logger: Logger): void {
     .description('Run benchmarks (all, or those named: ' + benchNames().join(', ') + '); print figures, write bench-results/*.json')
     .argument('[names...]', 'benchmarks to run')
     .option('--json', 'print one JSON object per benchmark instead of a table')
+    .option('--quick', 'smaller workloads (checks the figures can be produced; not for comparison)')
+    .option('--out <file>', 'also write every figure as {"figures":[{"name","value","unit","load"}]}')
     .option('--cluster', `run ${clusterBenches.join(', ')} on the dev server and on a fresh production-like Temporal cluster (ops/temporal/cluster.sh) per run; print medians side by side`)
     .option('--runs <n>', 'with --cluster: runs on each server', '3')
     .option('--shards <n>', 'with --cluster: history shards (default: ops/temporal/settings.env)')
-    .action(async (names: string[], opts: { json?: boolean; cluster?: boolean; runs: string; shards?: string }) => {
+    .action(async (names: string[], opts: { json?: boolean; quick?: boolean; out?: string; cluster?: boolean; runs: string; shards?: string }) => {
       const all = opts.cluster ? clusterBenches : benchNames();
       const chosen = names.length > 0 ? names : all;
       for (const name of chosen) {
@@ -32,38 +69,37 @@ export function registerBenchCommands(program: Command, logger: Logger): void {
       }
       const outDir = path.join(projectRoot, 'bench-results');
       mkdirSync(outDir, { recursive: true });
+      const everything: BenchFigure[] = [];
       if (opts.cluster) {
-        const clusterOptions = parseClusterOptions(opts);
+        const clusterOptions = { ...parseClusterOptions(opts), quick: opts.quick === true };
         for (const name of chosen) {
           const mod = (await import(compiledPath(`src/bench/${name}`))) as TargetBench;
           const comparison = await compareOnCluster(mod, clusterOptions, logger.child({ bench: name }));
+          everything.push(...comparisonFigures(name, comparison));
           const result = { bench: `${name}-cluster`, at: new Date().toISOString(), machine: machine(), ...comparison };
           writeFileSync(path.join(outDir, `${name}-cluster.json`), JSON.stringify(result, null, 2) + '\n');
           process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : `\n${name}: dev server vs cluster, ${formatComparison(comparison)}`);
         }
-        return;
-      }
-      for (const name of chosen) {
-        const mod = (await import(compiledPath(`src/bench/${name}`))) as BenchModule;
-        const started = Date.now();
-        const figures = await mod.run(logger.child({ bench: name }));
-        const result = {
-          bench: name,
-          at: new Date(started).toISOString(),
-          seconds: Math.round((Date.now() - started) / 100) / 10,
-          machine: machine(),
-          figures,
-        };
-        writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
-        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
-        else {
-          process.stdout.write(`\n${name} (${result.seconds}s)\n`);
-          const width = Math.max(...Object.keys(figures).map((k) => k.length));
-          for (const [k, v] of Object.entries(figures)) {
-            process.stdout.write(`  ${k.padEnd(width)}  ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v}\n`);
-          }
+      } else {
+        for (const name of chosen) {
+          const mod = (await import(compiledPath(`src/bench/${name}`))) as BenchModule;
+          const started = Date.now();
+          const figures = asFigures(name, await mod.run(logger.child({ bench: name }), { quick: opts.quick === true }));
+          everything.push(...figures);
+          const result = {
+            bench: name,
+            at: new Date(started).toISOString(),
+            seconds: Math.round((Date.now() - started) / 100) / 10,
+            quick: opts.quick === true,
+            machine: machine(),
+            figures,
+          };
+          writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+          if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+          else printFigures(name, result.seconds, figures);
         }
       }
+      if (opts.out) writeFileSync(opts.out, JSON.stringify({ figures: everything }, null, 2) + '\n');
     });
 }
 

@@ -7,15 +7,17 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { CollectorOutput } from '../collect/collector-output';
 import { EdgeFilter } from '../collect/edge-filter';
 import { FileCollector } from '../collect/file-collector';
-import { startK8sAuditWebhook } from '../collect/k8s-audit-webhook';
+import { checkWebhookAuth, startK8sAuditWebhook } from '../collect/k8s-audit-webhook';
 import { ProcfsPoller } from '../collect/procfs-poller';
+import { connectPublisher } from '../collect/publisher-connection';
 import { SpillQueue } from '../collect/spill-queue';
+import { secretProblem } from '../auth/secret-setting';
 import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
 import { SourceKindSchema, type SourceKind } from '../model/source';
@@ -39,17 +41,29 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
+function readFlagFile(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new VigilError('VGL_CONFIG_INVALID', `cannot read ${flag}: ${(e as Error).message}`, { file, field: flag });
+  }
+}
+
 function tlsFiles(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | undefined {
   if (!certFile && !keyFile) return undefined;
   if (!certFile || !keyFile) throw new VigilError('VGL_CONFIG_INVALID', '--tls-cert and --tls-key go together', { field: certFile ? '--tls-key' : '--tls-cert' });
-  const read = (file: string, flag: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (e) {
-      throw new VigilError('VGL_CONFIG_INVALID', `cannot read ${flag}: ${(e as Error).message}`, { file, field: flag });
-    }
-  };
-  return { cert: read(certFile, '--tls-cert'), key: read(keyFile, '--tls-key') };
+  return { cert: readFlagFile(certFile, '--tls-cert'), key: readFlagFile(keyFile, '--tls-key') };
+}
+
+/** The webhook's credentials: --token-file (overriding VIGIL_K8S_AUDIT_TOKEN) and --client-ca. */
+function webhookAuth(tokenFile: string | undefined, clientCaFile: string | undefined): { token?: string; clientCa?: Buffer } {
+  let token = loadConfig().VIGIL_K8S_AUDIT_TOKEN;
+  if (tokenFile) {
+    token = readFlagFile(tokenFile, '--token-file').toString('utf8').trim();
+    const problem = secretProblem(token);
+    if (problem) throw new VigilError('VGL_CONFIG_INVALID', problem, { file: tokenFile, field: '--token-file' });
+  }
+  return { ...(token ? { token } : {}), ...(clientCaFile ? { clientCa: readFlagFile(clientCaFile, '--client-ca') } : {}) };
 }
 
 /** An AbortSignal that fires on the first SIGINT/SIGTERM. */
@@ -79,17 +93,21 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
   const tenant = config.VIGIL_TENANTS[0]!;
   // Keyed by tenant and source: spilled batches are published on the topic they were collected for.
   const spill = opts.spillDir ? new SpillQueue(path.join(opts.spillDir, tenant, source), positiveInt('--spill-max-mb', opts.spillMaxMb) * 1024 * 1024, logger) : undefined;
-  // Not connectAsync: a collector starts (and buffers) while the broker is unreachable.
-  const client: MqttClient = mqtt.connect(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+  // Not awaited: a collector starts (and buffers) while the broker is unreachable.
+  const client: MqttClient = connectPublisher(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD }, logger);
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   client.on('offline', () => logger.warn({ url: config.MQTT_URL }, 'broker unreachable: buffering events until it is back'));
   const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), ...(edge ? { edge } : {}), ...(spill ? { spill } : {}) }, logger);
+  let failed = true;
   try {
     await run(output);
     await output.flush();
+    failed = false;
   } finally {
     output.close();
-    await client.endAsync();
+    // After a failure, end at once: a graceful end() issued while mqtt.js is still connecting leaves the
+    // socket open (observed: the process lingered ~100 s after a start-up error).
+    await client.endAsync(failed);
   }
   const c = output.counts();
   out(`${source}: published ${c.published} events to tenant ${tenant} (filtered by edge rules ${c.filtered}, malformed ${c.malformed}, spilled ${c.spilled}, dropped ${c.dropped})`);
@@ -128,14 +146,18 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
       .requiredOption('--listen <host:port>', 'address to listen on, e.g. 0.0.0.0:8443')
       .option('--max-body-bytes <n>', 'largest request body accepted', String(32 * 1024 * 1024))
       .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
-      .option('--tls-key <file>', 'PEM private key of --tls-cert'),
-  ).action(async (opts: CommonOptions & { listen: string; maxBodyBytes: string; tlsCert?: string; tlsKey?: string }) => {
+      .option('--tls-key <file>', 'PEM private key of --tls-cert')
+      .option('--token-file <file>', 'file holding the bearer token the API server sends (overrides VIGIL_K8S_AUDIT_TOKEN)')
+      .option('--client-ca <file>', 'PEM CA whose client certificates are accepted (mTLS; needs --tls-cert/--tls-key)'),
+  ).action(async (opts: CommonOptions & { listen: string; maxBodyBytes: string; tlsCert?: string; tlsKey?: string; tokenFile?: string; clientCa?: string }) => {
     const { host, port } = parseListen(opts.listen);
     const maxBodyBytes = positiveInt('--max-body-bytes', opts.maxBodyBytes);
     const tls = tlsFiles(opts.tlsCert, opts.tlsKey);
+    const auth = webhookAuth(opts.tokenFile, opts.clientCa);
+    checkWebhookAuth({ auth, host, logger, ...(tls ? { tls } : {}) });
     await withOutput('k8s_audit', opts, logger, async (output) => {
       const signal = stopSignal();
-      const webhook = await startK8sAuditWebhook({ host, port, maxBodyBytes, output, logger, ...(tls ? { tls } : {}) });
+      const webhook = await startK8sAuditWebhook({ host, port, maxBodyBytes, output, logger, auth, ...(tls ? { tls } : {}) });
       out(`k8s audit webhook listening on ${webhook.url}`);
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await webhook.close();

@@ -2,21 +2,25 @@
  * Playbook commands: decide (`vigil approve|deny`), steer containment (`vigil playbooks keep|release`),
  * read (`vigil playbooks list|show`), and serve chat/HTTP approvals (`vigil chatops`). Decisions go
  * through the playbook's validated update, so a refusal comes back with its VGL_APPROVAL_* code (exit 2).
- * The CLI is for operators who already hold Temporal access; `--as` names the identity recorded.
+ * Decisions and containment commands act as the OS user running the CLI, mapped to an identity by
+ * rules/responses `operators` (see cli-operator.ts) and scoped to that identity's tenants. Reading is for
+ * operators who already hold Temporal access, and is not scoped.
  */
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import { apiCallers } from '../chatops/api-routes';
 import { buildChatopsApp } from '../chatops/app';
 import { loadChatopsSettings } from '../chatops/chatops-settings';
 import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus, type PlaybookRunRow } from '../chatops/playbook-runs';
 import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
+import { resolveCliActor, type CliActor } from '../response/cli-operator';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import type { PlaybookStatus } from '../../workflows/playbook/messages';
 import { withClient, writeLine as write } from './cli-io';
-
 
 function formatStatus(status: PlaybookStatus): string {
   return [
@@ -37,21 +41,34 @@ function formatRow(row: PlaybookRunRow): string {
   return [row.startTime, (row.state ?? '-').padEnd(17), row.tenant ?? '-', row.workflowId, `rule ${row.ruleId ?? '-'}`].join('  ');
 }
 
-function registerDecision(program: Command, decision: 'approve' | 'deny'): void {
+const asOption = ['--as <identity>', 'decide for another approver identity (only one your operators entry lists in actFor)'] as const;
+
+/** The identity this OS user acts as, from VIGIL_RULES_DIR/responses; refused before anything is sent. */
+function cliActor(as: string | undefined, logger: Logger): CliActor {
+  const { config: responses, errors } = loadResponseConfig(path.join(loadConfig().VIGIL_RULES_DIR, 'responses'));
+  for (const err of errors) logger.error({ code: err.code, location: err.location }, err.message);
+  return resolveCliActor(responses, userInfo().username, as);
+}
+
+const actedAs = ({ identity, osUser }: CliActor): string => `${identity.name} (OS user ${osUser})`;
+
+function registerDecision(program: Command, decision: 'approve' | 'deny', logger: Logger): void {
   program
     .command(`${decision} <workflow-id>`)
-    .description(`${decision === 'approve' ? 'Approve' : 'Deny'} a playbook run waiting for approval`)
-    .requiredOption('--as <name>', 'approver identity (as in rules/responses approvers)')
+    .description(`${decision === 'approve' ? 'Approve' : 'Deny'} a playbook run waiting for approval, as your OS user's identity (rules/responses operators)`)
+    .option(...asOption)
     .option('--reason <text>', 'why; recorded with the decision')
-    .action(async (workflowId: string, opts: { as: string; reason?: string }) => {
-      const status = await withClient((client) => decidePlaybook(client, workflowId, { decision, by: opts.as, via: 'cli', ...(opts.reason ? { reason: opts.reason } : {}) }));
-      write(`${decision === 'approve' ? 'approved' : 'denied'} ${workflowId} as ${opts.as}; run is now ${status.state}`);
+    .action(async (workflowId: string, opts: { as?: string; reason?: string }) => {
+      const actor = cliActor(opts.as, logger);
+      const input = { decision, by: actor.identity.name, actor: actor.osUser, via: 'cli' as const, ...(opts.reason ? { reason: opts.reason } : {}) };
+      const status = await withClient((client) => decidePlaybook(client, workflowId, input, actor.identity.tenants));
+      write(`${decision === 'approve' ? 'approved' : 'denied'} ${workflowId} as ${actedAs(actor)}; run is now ${status.state}`);
     });
 }
 
 export function registerPlaybookCommands(program: Command, logger: Logger): void {
-  registerDecision(program, 'approve');
-  registerDecision(program, 'deny');
+  registerDecision(program, 'approve', logger);
+  registerDecision(program, 'deny', logger);
 
   const playbooks = program.command('playbooks').description('Response playbook runs');
   playbooks
@@ -61,7 +78,7 @@ export function registerPlaybookCommands(program: Command, logger: Logger): void
     .option('--tenant <tenant>', 'only this tenant')
     .option('--json', 'one JSON object per line')
     .action(async (opts: { awaiting?: boolean; tenant?: string; json?: boolean }) => {
-      const rows = await withClient((client) => listPlaybookRuns(client, { awaiting: opts.awaiting, ...(opts.tenant ? { tenant: opts.tenant } : {}) }));
+      const rows = await withClient((client) => listPlaybookRuns(client, { awaiting: opts.awaiting, scope: '*', ...(opts.tenant ? { tenant: opts.tenant } : {}) }));
       if (opts.json) for (const row of rows) write(JSON.stringify(row));
       else write(rows.length > 0 ? rows.map(formatRow).join('\n') : opts.awaiting ? 'no playbook is waiting for approval' : 'no playbook runs');
     });
@@ -70,18 +87,20 @@ export function registerPlaybookCommands(program: Command, logger: Logger): void
     .description('Show a playbook run: state, decisions, refusals, actions')
     .option('--json', 'print the status as JSON')
     .action(async (workflowId: string, opts: { json?: boolean }) => {
-      const status = await withClient((client) => playbookStatus(client, workflowId));
+      const status = await withClient((client) => playbookStatus(client, workflowId, '*'));
       write(opts.json ? JSON.stringify(status) : formatStatus(status));
     });
   for (const command of ['keep', 'release'] as const) {
     playbooks
       .command(`${command} <workflow-id>`)
       .description(command === 'keep' ? 'Keep an active containment past its TTL' : 'Release an active containment now (runs its undo)')
-      .requiredOption('--as <name>', 'approver identity')
+      .option(...asOption)
       .option('--reason <text>', 'why')
-      .action(async (workflowId: string, opts: { as: string; reason?: string }) => {
-        await withClient((client) => commandContainment(client, workflowId, { command, by: opts.as, via: 'cli', ...(opts.reason ? { reason: opts.reason } : {}) }));
-        write(`sent ${command} for ${workflowId} as ${opts.as}`);
+      .action(async (workflowId: string, opts: { as?: string; reason?: string }) => {
+        const actor = cliActor(opts.as, logger);
+        const input = { command, by: actor.identity.name, actor: actor.osUser, via: 'cli' as const, ...(opts.reason ? { reason: opts.reason } : {}) };
+        await withClient((client) => commandContainment(client, workflowId, input, actor.identity.tenants));
+        write(`sent ${command} for ${workflowId} as ${actedAs(actor)}`);
       });
   }
 
@@ -96,8 +115,17 @@ export function registerPlaybookCommands(program: Command, logger: Logger): void
       if (!settings.slackSigningSecret && settings.apiTokens.size === 0) {
         throw new VigilError('VGL_CONFIG_INVALID', 'set VIGIL_SLACK_SIGNING_SECRET and/or VIGIL_API_TOKENS, or nobody can approve through chatops', { field: 'VIGIL_API_TOKENS' });
       }
+      // Checked before connecting, so a bad token mapping exits at once (buildChatopsApp checks again).
+      apiCallers(settings.apiTokens, responses);
       const client = await connectClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE);
-      const app = buildChatopsApp({ logger, client, responses, apiTokens: settings.apiTokens, ...(settings.slackSigningSecret ? { slackSigningSecret: settings.slackSigningSecret } : {}) });
+      const app = buildChatopsApp({
+        logger,
+        client,
+        responses,
+        apiTokens: settings.apiTokens,
+        slackResponseOrigins: settings.slackResponseOrigins,
+        ...(settings.slackSigningSecret ? { slackSigningSecret: settings.slackSigningSecret } : {}),
+      });
       const address = await app.listen({ port: settings.port, host: settings.host });
       logger.info({ address }, 'chatops listening');
       // Finish in-flight requests (a decision half-sent would leave the approver guessing), then leave.

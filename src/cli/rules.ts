@@ -2,15 +2,13 @@
  * `vigil rules lint|test|eval`: rule tooling with a stable contract (other tools script against it).
  * Exit codes follow main.ts: 0 success, 1 problems found (lint errors, failing tests), 2 a VGL_* error.
  * Rules load under the same bounds as in ingest (VIGIL_RULE_MAX_* in the environment).
+ * Each subcommand loads its implementation when it runs, so `vigil rules --help` stays cheap.
  */
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadConfig, ruleLimitsOf } from '../config';
 import { VigilError } from '../error-codes';
-import { coverageFormat, rulesCoverage } from './rules-coverage';
-import { evalRules } from './rules-eval';
-import { lintRules, type OutputFormat } from './rules-lint';
-import { testRules } from './rules-test';
+import type { OutputFormat } from './rules-lint';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -34,6 +32,7 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .option('--placeholders <file>', 'placeholder values for the expand modifier (default <rules root>/sigma-config/placeholders.yml)')
     .option('--format <format>', 'text or json (one JSON object per problem)', 'text')
     .action(async (paths: string[], opts: { placeholders?: string; format: string }) => {
+      const { lintRules } = await import('./rules-lint');
       const report = await lintRules(paths, { ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger, limits: limits() }, outputFormat(opts.format), out);
       if (!report.ok) process.exitCode = 1;
     });
@@ -45,6 +44,7 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .option('--tests <dir>', 'tests directory (default <rules root>/tests)')
     .option('--placeholders <file>', 'placeholder values for the expand modifier')
     .action(async (paths: string[], opts: { tests?: string; placeholders?: string }) => {
+      const { testRules } = await import('./rules-test');
       const report = await testRules(paths, { ...(opts.tests ? { testsDir: opts.tests } : {}), ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger, limits: limits() }, out);
       if (!report.ok) process.exitCode = 1;
     });
@@ -53,15 +53,19 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .command('eval')
     .description('Evaluate detection and correlation rules offline over a file of events; NDJSON hits on stdout')
     .requiredOption('--rules <paths...>', 'rule files or directories')
-    .requiredOption('--events <file>', 'NDJSON, JSON array, CloudTrail {"Records":[...]} or k8s EventList; gzip or not')
+    .requiredOption('--events <file>', 'NDJSON, JSON array, CloudTrail {"Records":[...]}, k8s EventList or (--source auditd) a raw audit log; gzip or not; - for stdin')
     .option('--source <source>', 'k8s_audit|cloudtrail|process|auditd|falco|json (auto-detected where possible)')
     .option('--logsource <product/service/category>', 'with --source json: only rules of this logsource')
     .option('--time-field <field>', 'event time field (dotted path) for correlation windows')
     .option('--id-field <field>', 'event id field (dotted path) reported in hits')
     .option('--placeholders <file>', 'placeholder values for the expand modifier')
-    .action(async (opts: { rules: string[]; events: string; source?: string; logsource?: string; timeField?: string; idField?: string; placeholders?: string }) => {
-      const { placeholders, ...rest } = opts;
-      await evalRules({ ...rest, ...(placeholders ? { placeholdersFile: placeholders } : {}), logger, limits: limits() }, out, logger);
+    .option('--rule-cache <dir>', 'keep parsed rule files in this directory (keyed by the rule set contents) so the next load skips YAML parsing')
+    .action(async (opts: { rules: string[]; events: string; source?: string; logsource?: string; timeField?: string; idField?: string; placeholders?: string; ruleCache?: string }) => {
+      const { placeholders, ruleCache, ...rest } = opts;
+      const [{ evalRules }, { LineWriter }] = await Promise.all([import('./rules-eval'), import('./line-writer')]);
+      const writer = new LineWriter(process.stdout);
+      await evalRules({ ...rest, ...(placeholders ? { placeholdersFile: placeholders } : {}), ...(ruleCache ? { cacheDir: ruleCache } : {}), logger, limits: limits() }, writer, logger);
+      await writer.end();
     });
 
   rules
@@ -71,6 +75,7 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
     .option('--format <format>', 'md, json, or navigator (an ATT&CK Navigator layer file, format 4.5)', 'md')
     .option('--placeholders <file>', 'placeholder values for the expand modifier')
     .action(async (paths: string[], opts: { format: string; placeholders?: string }) => {
+      const { coverageFormat, rulesCoverage } = await import('./rules-coverage');
       const report = await rulesCoverage(paths, { ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger }, coverageFormat(opts.format), out);
       if (report.loadErrors.length > 0) process.exitCode = 1;
     });

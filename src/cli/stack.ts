@@ -99,12 +99,19 @@ export function registerStackCommands(program: Command, logger: Logger): void {
 
   program
     .command('codec')
-    .description('Serve the codec endpoint that renders msgpack payloads as JSON in the Temporal UI (VIGIL_CODEC_PORT)')
-    .option('--ui-origin <url>', 'origin of the Temporal UI allowed to call it (CORS)', 'http://localhost:8080')
-    .option('--host <host>', 'interface to listen on', '0.0.0.0')
-    .action(async (opts: { uiOrigin: string; host: string }) => {
+    .description('Serve the codec endpoint that renders msgpack payloads as JSON in the Temporal UI (VIGIL_CODEC_PORT, VIGIL_CODEC_TOKEN)')
+    .option('--ui-origin <url>', 'the one origin (scheme://host[:port]) allowed to call it from a browser (default: TEMPORAL_UI_URL, else http://localhost:8080)')
+    .option('--host <host>', 'interface to listen on (default: VIGIL_CODEC_HOST, 127.0.0.1)')
+    .action(async (opts: { uiOrigin?: string; host?: string }) => {
       const config = loadConfig();
-      const codec = await startCodecServer(config.VIGIL_CODEC_PORT, opts.uiOrigin, logger, opts.host);
+      const codec = await startCodecServer({
+        port: config.VIGIL_CODEC_PORT,
+        host: opts.host ?? config.VIGIL_CODEC_HOST,
+        // TEMPORAL_UI_URL may carry a path (alert links); CORS compares origins only.
+        allowedOrigin: opts.uiOrigin ?? (config.TEMPORAL_UI_URL ? new URL(config.TEMPORAL_UI_URL).origin : 'http://localhost:8080'),
+        ...(config.VIGIL_CODEC_TOKEN ? { token: config.VIGIL_CODEC_TOKEN } : {}),
+        logger,
+      });
       out(`codec endpoint: ${codec.url}`);
       await untilSignal();
       await codec.close();

@@ -8,7 +8,7 @@
  * the SYSCALL record only: a rule selecting only on `key` fires once per audit event, and EXECVE's
  * a0..aN keep meaning argv.
  */
-import { VigilError } from '../error-codes';
+import { VigilError, type ErrorCode } from '../error-codes';
 import { parseAuditLine, type AuditRecord } from './auditd-record';
 import type { LineDecoder, RecordSink } from './record-sink';
 
@@ -22,6 +22,8 @@ export interface AuditdDecoderOptions {
   hostname: string;
   /** Events still waiting for their EOE beyond this many are completed oldest first (bounded memory). */
   maxOpenEvents?: number;
+  /** Code of the issues reported for lines that are not audit records (default VGL_COLLECT_INPUT). */
+  code?: ErrorCode;
 }
 
 export class AuditdDecoder implements LineDecoder {
@@ -40,7 +42,7 @@ export class AuditdDecoder implements LineDecoder {
     if (text.trim() === '') return;
     const record = parseAuditLine(text);
     if (!record) {
-      this.sink.issue(new VigilError('VGL_COLLECT_INPUT', 'not an audit record (expected type=TYPE msg=audit(SECONDS:SERIAL): key=value ...)', { file: this.options.file, line: lineNumber }));
+      this.sink.issue(new VigilError(this.options.code ?? 'VGL_COLLECT_INPUT', 'not an audit record (expected type=TYPE msg=audit(SECONDS:SERIAL): key=value ...)', { file: this.options.file, line: lineNumber }));
       return;
     }
     const key = `${record.node ?? ''}|${record.seconds}:${record.serial}`;

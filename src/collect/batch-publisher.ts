@@ -15,7 +15,12 @@ import type { RawEvent } from '../model/event';
 import type { SourceKind } from '../model/source';
 import { eventsTopic } from '../mqtt/topics';
 import { encodeBatch } from '../mqtt/wire-codec';
+import { isUnrouted, trackUnrouted } from './publisher-connection';
 import type { SpillQueue } from './spill-queue';
+
+/** Back-off while the broker drops batches for want of a subscriber (ingest not subscribed yet). */
+const UNROUTED_RETRY_MS = { first: 200, max: 5000 };
+const UNROUTED = new Error('the broker has no subscriber for the topic (PUBACK 0x10): kept to publish again');
 
 export interface BatchPublisherOptions {
   tenant: string;
@@ -41,6 +46,8 @@ export interface PublisherStats {
   bufferedEvents: number;
   /** Events written to the spill directory (cumulative). */
   spilledEvents: number;
+  /** Batches the broker acknowledged but dropped for want of a subscriber, and that were kept to publish again (MQTT 5). */
+  unroutedBatches: number;
 }
 
 export class BatchPublisher {
@@ -55,9 +62,12 @@ export class BatchPublisher {
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** Set while publishing is paused after an unrouted batch. */
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = UNROUTED_RETRY_MS.first;
   /** Batches read back from the spill, and how to delete their file once acknowledged. */
   private readonly spillLeases = new Map<RawEvent[], () => void>();
-  readonly stats: PublisherStats = { publishedEvents: 0, publishedBatches: 0, droppedEvents: 0, bufferedEvents: 0, spilledEvents: 0 };
+  readonly stats: PublisherStats = { publishedEvents: 0, publishedBatches: 0, droppedEvents: 0, bufferedEvents: 0, spilledEvents: 0, unroutedBatches: 0 };
 
   constructor(
     private readonly client: MqttClient,
@@ -69,6 +79,7 @@ export class BatchPublisher {
     this.maxBatchDelayMs = options.maxBatchDelayMs ?? 200;
     this.maxBufferedEvents = options.maxBufferedEvents ?? 100_000;
     this.maxInFlight = options.maxInFlight ?? 8;
+    trackUnrouted(client);
     client.on('connect', () => this.pump());
     if (options.spill && !options.spill.isEmpty) {
       this.stats.bufferedEvents += options.spill.events; // left over from a previous run
@@ -148,11 +159,12 @@ export class BatchPublisher {
 
   private pump(): void {
     if (this.options.spill) this.refill(this.options.spill);
+    if (this.retryTimer) return;
     while (this.client.connected && this.inFlight < this.maxInFlight && this.inFlight < this.queue.length) {
       const batch = this.queue[this.inFlight]!;
       this.inFlight += 1;
       const payload = encodeBatch({ v: 1, collector: this.options.collector, tenant: this.options.tenant, events: batch });
-      this.client.publish(this.topic, payload, { qos: 1 }, (err) => this.onPublished(batch, err));
+      this.client.publish(this.topic, payload, { qos: 1 }, (err, packet) => this.onPublished(batch, err ?? (isUnrouted(this.client, packet) ? UNROUTED : undefined)));
     }
   }
 
@@ -160,15 +172,17 @@ export class BatchPublisher {
     this.inFlight -= 1;
     const index = this.queue.indexOf(batch);
     if (err) {
-      // Keep it queued; it is resent on reconnect by pump().
-      this.logger.warn({ err: err.message, topic: this.topic }, 'publish failed; will retry');
+      // Keep it queued; it is resent on reconnect by pump(), or after a pause if it went unrouted.
+      if (err !== UNROUTED) this.logger.warn({ err: err.message, topic: this.topic }, 'publish failed; will retry');
       // Invariant: queue[0, inFlight) are the batches awaiting PUBACK; put this one just after them.
       if (index >= 0) {
         this.queue.splice(index, 1);
         this.queue.splice(this.inFlight, 0, batch);
       }
+      if (err === UNROUTED) this.pauseAfterUnrouted();
       return;
     }
+    this.retryDelayMs = UNROUTED_RETRY_MS.first;
     if (index >= 0) this.queue.splice(index, 1);
     this.spillLeases.get(batch)?.();
     this.spillLeases.delete(batch);
@@ -183,7 +197,20 @@ export class BatchPublisher {
     }
   }
 
+  /** Nobody would receive a publish now: wait (growing pauses) instead of resending at once in a loop. */
+  private pauseAfterUnrouted(): void {
+    this.stats.unroutedBatches += 1;
+    if (this.retryTimer) return;
+    this.logger.warn({ topic: this.topic, retryInMs: this.retryDelayMs, unroutedBatches: this.stats.unroutedBatches }, UNROUTED.message);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, this.retryDelayMs);
+    this.retryDelayMs = Math.min(UNROUTED_RETRY_MS.max, this.retryDelayMs * 2);
+  }
+
   close(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
   }
 }

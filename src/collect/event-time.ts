@@ -1,10 +1,12 @@
 /**
  * Event identity and time per source, taken from the record itself (never arrival time) so that
- * correlation windows use when things happened and redelivered records keep their id.
+ * correlation windows use when things happened and redelivered records keep their id. Fields are
+ * read as rules read them (sigma/field-reader.ts): `output_fields.evt.time` is Falco's literal
+ * `evt.time` key; a field with several values gives its first.
  */
 import { createHash } from 'node:crypto';
-import { getPath } from '../model/field-path';
 import type { SourceKind } from '../model/source';
+import { readersBySource } from '../sigma/field-reader';
 
 type Fields = Record<string, unknown>;
 
@@ -18,7 +20,7 @@ export const timeFields: Record<SourceKind, readonly string[]> = {
   json: ['timestamp', 'time', '@timestamp', 'eventTime'],
 };
 
-const idFields: Record<SourceKind, string[]> = {
+const idFields: Record<SourceKind, readonly string[]> = {
   cloudtrail: ['eventID'],
   k8s_audit: ['auditID'],
   process: ['id', 'event_id'],
@@ -27,7 +29,11 @@ const idFields: Record<SourceKind, string[]> = {
   json: ['id', 'event_id', 'eventID'],
 };
 
-function toEpochMs(value: unknown): number | undefined {
+const timeReaders = readersBySource(timeFields);
+const idReaders = readersBySource(idFields);
+
+/** A time value as epoch ms: ISO-8601 text, or seconds, milliseconds or nanoseconds since the epoch. */
+export function epochMsOf(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
     // seconds, milliseconds or nanoseconds since the epoch, told apart by magnitude
     if (value > 1e17) return Math.floor(value / 1e6);
@@ -42,9 +48,9 @@ function toEpochMs(value: unknown): number | undefined {
 }
 
 /** The record's own time, or `fallback` (collection time) when it has none. */
-export function eventTimeOf(source: SourceKind, data: Fields, fallback: number): number {
-  for (const field of timeFields[source]) {
-    const ms = toEpochMs(getPath(data, field));
+export function eventTimeOf(source: SourceKind, data: unknown, fallback: number): number {
+  for (const reader of timeReaders[source]) {
+    const ms = epochMsOf(reader.scalar(data));
     if (ms !== undefined) return ms;
   }
   return fallback;
@@ -52,8 +58,8 @@ export function eventTimeOf(source: SourceKind, data: Fields, fallback: number):
 
 /** The record's own id, or a content hash, so the same record always gets the same id. */
 export function eventIdOf(source: SourceKind, data: Fields): string {
-  for (const field of idFields[source]) {
-    const v = getPath(data, field);
+  for (const reader of idReaders[source]) {
+    const v = reader.scalar(data);
     if ((typeof v === 'string' && v) || typeof v === 'number') return String(v);
   }
   return createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 32);

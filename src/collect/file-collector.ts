@@ -1,23 +1,24 @@
 /**
  * `vigil collect file`: reads event files and directories (gzip or not) and, with `follow`, keeps
  * tailing them for appended lines; directories are re-listed each poll so new files are picked up.
- * JSON documents (CloudTrail `Records`, `EventList`, arrays) are read whole; NDJSON and audit logs
- * line by line. Gzip files are read once: they are finished archives, not growing logs.
+ * JSON documents (CloudTrail `Records`, `EventList`, arrays) and gzip files are streamed record by
+ * record (record-reader.ts); NDJSON and audit logs are tailed line by line. Gzip files are read once:
+ * they are finished archives, not growing logs.
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { abortableSleep } from './abortable-sleep';
 import { VigilError } from '../error-codes';
 import type { SourceKind } from '../model/source';
 import { AuditdDecoder } from './auditd-decoder';
 import { FileTail } from './file-tail';
-import { decodeJsonDocument, JsonLineDecoder } from './json-records';
-import type { LineDecoder, RecordSink } from './record-sink';
+import { checkedRecords, JsonLineDecoder, jsonLayout, type JsonLayout } from './json-records';
+import { readRecords } from './record-reader';
+import type { LineDecoder, RawRecordSink, RecordSink } from './record-sink';
 
-/** Larger files are never parsed as one JSON document (they are NDJSON in practice, and V8 strings are bounded). */
-const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+/** Bytes of a file's start read to tell a JSON document from NDJSON (json-records.ts reads up to 1 Mi characters). */
+const LAYOUT_PROBE_BYTES = 4 * 1024 * 1024;
 
 export interface FileCollectOptions {
   paths: readonly string[];
@@ -33,12 +34,15 @@ export interface FileCollectOptions {
   logger: Logger;
 }
 
-async function isGzipFile(file: string): Promise<boolean> {
+/** Whether the file is gzip, and if not how its JSON is laid out. */
+async function fileKind(file: string): Promise<'gzip' | JsonLayout> {
   const handle = await open(file, 'r');
   try {
-    const magic = Buffer.alloc(2);
-    await handle.read(magic, 0, 2, 0);
-    return magic[0] === 0x1f && magic[1] === 0x8b;
+    const { size } = await handle.stat();
+    const head = Buffer.allocUnsafe(Math.min(size, LAYOUT_PROBE_BYTES));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+    return jsonLayout(head.subarray(0, bytesRead).toString('utf8'), bytesRead < LAYOUT_PROBE_BYTES) ?? 'document';
   } finally {
     await handle.close();
   }
@@ -162,30 +166,31 @@ export class FileCollector {
       this.tails.set(file, tail);
       return;
     }
-    if (await isGzipFile(file)) {
+    const kind = await fileKind(file);
+    if (kind === 'gzip') {
       this.archives.add(file);
-      this.readArchive(file, await readFile(file));
+      await this.readWhole(file);
       return;
     }
-    if (info.size <= MAX_DOCUMENT_BYTES && this.options.source !== 'auditd') {
-      const bytes = await readFile(file);
-      const text = bytes.toString('utf8');
-      if (decodeJsonDocument(text, file, this.options.source, this.sink)) tail.skipTo(bytes.length, text.split('\n').length - 1, info.ino);
+    if (kind === 'document' && this.options.source !== 'auditd') {
+      // Followed afterwards for appended lines; an unreadable document (reported) is not read again as NDJSON.
+      const read = await this.readWhole(file);
+      tail.skipTo(read?.bytes ?? info.size, read?.lines ?? 0, info.ino);
     }
     this.tails.set(file, tail);
   }
 
-  private readArchive(file: string, bytes: Buffer): void {
-    let text: string;
+  /** Streams a whole file (gzip archive or JSON document) into the sink; undefined when it could not be read. */
+  private async readWhole(file: string): Promise<{ bytes: number; lines: number } | undefined> {
+    const format = this.options.source === 'auditd' ? 'auditd' : 'json';
+    const sink: RawRecordSink =
+      format === 'json' ? checkedRecords(file, this.options.source, this.sink) : { record: (data) => this.sink.record(data as Record<string, unknown>), issue: (e) => this.sink.issue(e) };
     try {
-      text = gunzipSync(bytes).toString('utf8');
+      return await readRecords(file, { format, code: 'VGL_COLLECT_INPUT', hostname: this.options.hostname }, sink);
     } catch (e) {
-      this.sink.issue(new VigilError('VGL_COLLECT_INPUT', `gzip: ${(e as Error).message}`, { file }));
-      return;
+      if (!(e instanceof VigilError)) throw e;
+      this.sink.issue(e);
+      return undefined;
     }
-    if (this.options.source !== 'auditd' && decodeJsonDocument(text, file, this.options.source, this.sink)) return;
-    const decoder = this.decoderFor(file);
-    text.split('\n').forEach((line, i) => decoder.line(line, i + 1));
-    decoder.flush();
   }
 }

@@ -3,11 +3,19 @@
  * events as an `audit.k8s.io/v1` EventList (--audit-webhook-config-file). A 200 is sent only after
  * every event of the body is in the publisher's buffer; while that buffer is full the answer is 503,
  * so the API server retries the batch (its webhook backend backs off) instead of Vigil dropping it.
+ *
+ * Only the API server may post: the webhook's kubeconfig carries a bearer token (`user.token`) or a
+ * client certificate (`user.client-certificate`), and a request without the configured token or a
+ * certificate signed by the configured CA gets 401 before its body is read. There is no way to run it
+ * without a credential: anything that can reach the port could otherwise inject audit events (or hide
+ * an attack in a flood of forged ones), and a token costs one line in the kubeconfig.
  * Reference: kubernetes.io/docs/tasks/debug/debug-cluster/audit/#webhook-backend
  */
-import Fastify, { type FastifyError } from 'fastify';
+import { TLSSocket } from 'node:tls';
+import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { bearerToken, sameSecret } from '../auth/bearer';
 import { VigilError } from '../error-codes';
 import type { CollectorOutput } from './collector-output';
 import { checkRecord } from './source-records';
@@ -27,6 +35,11 @@ export interface K8sAuditWebhookOptions {
   logger: Logger;
   /** Serve HTTPS with this PEM certificate and key (API servers usually reach webhooks over TLS). */
   tls?: { cert: Buffer; key: Buffer };
+  /**
+   * Who may post; at least one is required. `token`: the bearer token of the webhook kubeconfig.
+   * `clientCa`: PEM CA(s) whose client certificates are accepted (mTLS; needs `tls`).
+   */
+  auth: { token?: string; clientCa?: Buffer };
 }
 
 export interface K8sAuditWebhook {
@@ -52,12 +65,46 @@ function eventsOf(body: unknown): Record<string, unknown>[] {
   });
 }
 
+const loopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+/** Refuses a webhook nobody could authenticate to; the CLI calls it before connecting to the broker. */
+export function checkWebhookAuth(options: Pick<K8sAuditWebhookOptions, 'auth' | 'tls' | 'host' | 'logger'>): void {
+  const { auth, tls, host, logger } = options;
+  if (!auth.token && !auth.clientCa) {
+    throw new VigilError('VGL_CONFIG_INVALID', 'the audit webhook needs a credential: a bearer token (VIGIL_K8S_AUDIT_TOKEN or --token-file) and/or a client CA (--client-ca)', { field: 'VIGIL_K8S_AUDIT_TOKEN' });
+  }
+  if (auth.clientCa && !tls) throw new VigilError('VGL_CONFIG_INVALID', 'client certificates need TLS: give --tls-cert and --tls-key too', { field: '--client-ca' });
+  if (auth.token && !tls && !loopback(host)) logger.warn({ host }, 'k8s audit webhook on plain HTTP: its bearer token crosses the network in clear; serve TLS (--tls-cert/--tls-key)');
+}
+
+/** The TLS options: with a client CA, certificates are requested and verified, and the verdict checked per request. */
+function httpsOptions(options: K8sAuditWebhookOptions) {
+  if (!options.tls) return null;
+  if (!options.auth.clientCa) return options.tls;
+  // rejectUnauthorized: false lets a token-only client finish the handshake; the onRequest hook then
+  // accepts the connection only if `authorized` (certificate verified against `ca`) or the token matches.
+  return { ...options.tls, ca: options.auth.clientCa, requestCert: true, rejectUnauthorized: false };
+}
+
 export async function startK8sAuditWebhook(options: K8sAuditWebhookOptions): Promise<K8sAuditWebhook> {
-  const { output, logger } = options;
+  const { output, logger, auth } = options;
+  checkWebhookAuth(options);
   const app = Fastify({
     bodyLimit: options.maxBodyBytes ?? 32 * 1024 * 1024,
     loggerInstance: logger.child({ component: 'k8s-audit-webhook' }),
-    https: options.tls ?? null,
+    https: httpsOptions(options),
+  });
+  const authenticated = (request: FastifyRequest): boolean => {
+    const socket = request.raw.socket;
+    if (auth.clientCa && socket instanceof TLSSocket && socket.authorized) return true;
+    const presented = bearerToken(request.headers.authorization);
+    return auth.token !== undefined && presented !== undefined && sameSecret(presented, auth.token);
+  };
+  // onRequest runs before the body is read: an unauthenticated sender costs no parsing.
+  app.addHook('onRequest', async (request, reply) => {
+    if (authenticated(request)) return;
+    logger.warn({ remote: request.ip, url: request.url }, 'VGL_COLLECT_AUTH: audit webhook request without a valid token or client certificate refused');
+    return reply.code(401).header('www-authenticate', 'Bearer').send(rejection(new VigilError('VGL_COLLECT_AUTH', 'no valid bearer token or client certificate')));
   });
   app.setErrorHandler((err: FastifyError, _request, reply) => {
     // Body parsing failures (bad JSON, too large, wrong content type) arrive here with their status.

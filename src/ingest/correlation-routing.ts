@@ -5,11 +5,12 @@
  * (a source IP, a bucket name) or by nothing runs in a generic keyed correlator, `group` entity
  * `{correlation id}|{group values}`, that the router adds to every detection it concerns.
  * A correlation over another correlation (a chain) runs where the correlation it consumes runs.
+ * Group values come from Detection.fields, the values the correlator groups by, so a detection is routed to the
+ * keyed correlator of exactly the group it lands in.
  */
 import { aliasedField } from '../correlation/plan';
 import type { Detection } from '../model/detection';
 import type { EntityRef, EntityType } from '../model/entity';
-import { getPath } from '../model/field-path';
 import type { CorrelationRule } from '../sigma/correlation-rule';
 import type { EntityMapping } from './entity-mapping';
 
@@ -80,14 +81,14 @@ export class CorrelationRouting {
   }
 
   /** The generic keyed correlators a detection must also reach (one per group-owned correlation it feeds). */
-  groupEntities(detection: Detection, event: Record<string, unknown>): EntityRef[] {
+  groupEntities(detection: Detection): EntityRef[] {
     const out: EntityRef[] = [];
     for (const rule of detection.rules) {
       const consumers = [...(this.groupConsumers.get(rule.id) ?? []), ...(rule.name ? (this.groupConsumers.get(rule.name) ?? []) : [])];
       for (const c of consumers) {
         const ref = c.rules.includes(rule.id) ? rule.id : rule.name!;
-        const values = c.groupBy.map((name) => getPath(event, aliasedField(c, name, ref)));
-        if (values.some((v) => v === undefined || v === null || typeof v === 'object')) continue;
+        const values = c.groupBy.map((name) => detection.fields[aliasedField(c, name, ref)]);
+        if (values.some((v) => v === undefined || v === null)) continue;
         const id = [c.id, ...values.map(String)].join(GROUP_SEPARATOR);
         if (!out.some((e) => e.id === id)) out.push({ type: 'group', id });
       }

@@ -1,13 +1,15 @@
 /**
  * Turns a raw event that matched rules into a Detection: the part of it correlation and analysts
  * need (entities, a few summary fields, the fields correlations group by or aggregate). Runs only
- * for matched events, so it is off the hot path of non-matching traffic.
+ * for matched events, so it is off the hot path of non-matching traffic. Every field is read with
+ * the matcher's field readers (sigma/field-reader.ts): arrays and pipeline mappings included.
  */
 import type { RawEvent } from '../model/event';
 import type { Detection, RuleRef } from '../model/detection';
-import { getPath } from '../model/field-path';
 import type { SourceKind } from '../model/source';
+import { readersBySource, type FieldReader, type FieldScalar } from '../sigma/field-reader';
 import type { CorrelationRouting } from './correlation-routing';
+import { boundedScalar, type DetectionFieldValues, type DetectionFields } from './detection-fields';
 import type { EntityMapping } from './entity-mapping';
 
 /** Fields shown in timelines and alerts per source, besides what correlations need. */
@@ -20,32 +22,31 @@ const summaryFields: Record<SourceKind, string[]> = {
   json: [],
 };
 
-const MAX_FIELD_CHARS = 512;
+const summaryReaders = readersBySource(summaryFields);
 
-type Scalar = string | number | boolean | null;
-
-function toScalar(value: unknown): Scalar | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (typeof value === 'string') return value.length > MAX_FIELD_CHARS ? value.slice(0, MAX_FIELD_CHARS) : value;
-  if (Array.isArray(value)) return value.length === 0 ? undefined : toScalar(value.length === 1 ? value[0] : value.map(String).join(','));
-  return undefined;
+/** A summary field shows all its values (`sourceIPs` "a,b"); correlations use one (DetectionFields). */
+function displayValue(reader: FieldReader, event: unknown): FieldScalar | undefined {
+  const values = reader.values(event);
+  const shown = values.filter((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean');
+  if (shown.length === 0) return values.includes(null) ? null : undefined;
+  return boundedScalar(shown.length === 1 ? (shown[0] as FieldScalar) : shown.map(String).join(','));
 }
 
 export class DetectionBuilder {
   constructor(
     private readonly entities: EntityMapping,
     private readonly routing: CorrelationRouting,
-    /** Extra dotted paths correlations need (group-by, value and alias fields). */
-    private readonly correlationFields: readonly string[],
+    /** The fields correlations group by or aggregate, read as the matched rules read them. */
+    private readonly correlationFields: DetectionFields,
   ) {}
 
   build(tenant: string, source: SourceKind, event: RawEvent, rules: RuleRef[], rulesetVersion: string): Detection {
-    const fields: Record<string, Scalar> = {};
-    for (const path of [...summaryFields[source], ...this.correlationFields]) {
-      const v = toScalar(getPath(event.data, path));
-      if (v !== undefined) fields[path] = v;
+    const shown: DetectionFieldValues = {};
+    for (const reader of summaryReaders[source]) {
+      const v = displayValue(reader, event.data);
+      if (v !== undefined) shown[reader.field] = v;
     }
+    const summary = summarize(source, shown);
     const detection: Detection = {
       eventId: event.id,
       tenant,
@@ -53,16 +54,17 @@ export class DetectionBuilder {
       time: event.time,
       rules,
       entities: this.entities.extract(source, event.data),
-      fields,
-      summary: summarize(source, fields),
+      // Correlation values replace shown ones: a group-by on `sourceIPs` needs one address, not the list.
+      fields: this.correlationFields.read(source, event.data, rules, shown),
+      summary,
       rulesetVersion,
     };
-    detection.entities.push(...this.routing.groupEntities(detection, event.data));
+    detection.entities.push(...this.routing.groupEntities(detection));
     return detection;
   }
 }
 
-function summarize(source: SourceKind, fields: Record<string, Scalar>): string {
+function summarize(source: SourceKind, fields: DetectionFieldValues): string {
   return summaryFields[source]
     .map((f) => fields[f])
     .filter((v) => v !== undefined && v !== null && v !== '')

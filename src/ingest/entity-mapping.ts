@@ -1,7 +1,10 @@
 /**
  * Entity extraction: which entities (host, user, pod...) an event concerns, from the per-source
- * mapping in rules/entities/*.yml. Templates are compiled once at load; extraction is a few field
- * lookups per detection (it runs only for events that matched a rule).
+ * mapping in rules/entities/*.yml. Templates are compiled once at load into field readers of the
+ * source (sigma/field-reader.ts: the matcher's reading, through arrays and the source's pipeline);
+ * extraction is a few field reads per detection (it runs only for events that matched a rule).
+ * An id part takes the field's one value (FieldReader.scalar: the first); a `when` condition holds
+ * when any of the field's values equals it, as a Sigma selection on a list does.
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
@@ -9,7 +12,7 @@ import { z } from 'zod';
 import { VigilError } from '../error-codes';
 import { EntityTypeSchema, type EntityRef, type EntityType } from '../model/entity';
 import { SourceKindSchema, type SourceKind } from '../model/source';
-import { getPath } from '../model/field-path';
+import { sourceFieldReader, type FieldReader } from '../sigma/field-reader';
 
 const MappingSchema = z.object({
   type: EntityTypeSchema,
@@ -19,22 +22,22 @@ const MappingSchema = z.object({
 });
 const FileSchema = z.partialRecord(SourceKindSchema, z.array(MappingSchema));
 
-type Part = { literal: string } | { field: string };
+type Part = { literal: string } | { reader: FieldReader };
 
 interface CompiledMapping {
   type: EntityType;
   parts: Part[];
-  when: Array<[string, string | number | boolean]>;
+  when: Array<[FieldReader, string | number | boolean]>;
   fields: string[];
 }
 
-function compileTemplate(template: string): Part[] {
+function compileTemplate(source: SourceKind, template: string): Part[] {
   const parts: Part[] = [];
   const re = /\{([^}]+)\}/g;
   let last = 0;
   for (let m = re.exec(template); m; m = re.exec(template)) {
     if (m.index > last) parts.push({ literal: template.slice(last, m.index) });
-    parts.push({ field: m[1]! });
+    parts.push({ reader: sourceFieldReader(source, m[1]!) });
     last = m.index + m[0].length;
   }
   if (last < template.length) parts.push({ literal: template.slice(last) });
@@ -64,8 +67,8 @@ export class EntityMapping {
     for (const [source, mappings] of Object.entries(parsed.data) as Array<[SourceKind, z.infer<typeof MappingSchema>[]]>) {
       bySource[source] = mappings.map((m) => ({
         type: m.type,
-        parts: compileTemplate(m.id),
-        when: Object.entries(m.when ?? {}),
+        parts: compileTemplate(source, m.id),
+        when: Object.entries(m.when ?? {}).map(([field, value]) => [sourceFieldReader(source, field), value]),
         fields: m.fields,
       }));
     }
@@ -73,10 +76,10 @@ export class EntityMapping {
   }
 
   /** The entities an event concerns, de-duplicated, in mapping order. */
-  extract(source: SourceKind, event: Record<string, unknown>): EntityRef[] {
+  extract(source: SourceKind, event: unknown): EntityRef[] {
     const out: EntityRef[] = [];
     for (const m of this.bySource[source] ?? []) {
-      if (!m.when.every(([field, value]) => getPath(event, field) === value)) continue;
+      if (!m.when.every(([reader, value]) => reader.values(event).includes(value))) continue;
       let id = '';
       let complete = true;
       for (const part of m.parts) {
@@ -84,8 +87,8 @@ export class EntityMapping {
           id += part.literal;
           continue;
         }
-        const v = getPath(event, part.field);
-        if (v === undefined || v === null || v === '' || typeof v === 'object') {
+        const v = part.reader.scalar(event);
+        if (v === undefined || v === null || v === '') {
           complete = false;
           break;
         }

@@ -12,6 +12,8 @@
  * **Invariant**: a PUBACK is sent only for a message received on the current connection; after a
  * reconnect, messages of the old one are redelivered by the broker (persistent session) and handled again
  * (correlators de-duplicate), never acknowledged with an id the new session may have reused.
+ * **Invariant** (the caller's): `handle` settles for every message and rejects only while stopping; a
+ * message whose handling never settles would hold every later PUBACK of its connection.
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -28,7 +30,7 @@ type SendPacket = (packet: { cmd: 'puback'; messageId: number; reasonCode?: numb
 export function handleWithOrderedAcks(
   client: MqttClient,
   handle: (packet: IPublishPacket) => Promise<void>,
-  options: { maxInFlight: number; logger: Logger },
+  options: { maxInFlight: number; logger: Logger; onAcknowledged?: () => void },
 ): void {
   let window: InFlight[] = [];
   let held: Array<() => void> = [];
@@ -37,7 +39,9 @@ export function handleWithOrderedAcks(
   const release = (): void => {
     while (window.length > 0 && window[0]!.done) {
       const head = window.shift()!;
-      if (head.messageId !== undefined) sendPacket({ cmd: 'puback', messageId: head.messageId, reasonCode: 0 });
+      if (head.messageId === undefined) continue;
+      sendPacket({ cmd: 'puback', messageId: head.messageId, reasonCode: 0 });
+      options.onAcknowledged?.();
     }
     // Back-pressure: mqtt.js reads the next packet only when a held callback runs.
     while (held.length > 0 && window.length < options.maxInFlight) held.shift()!();
@@ -62,8 +66,9 @@ export function handleWithOrderedAcks(
         if (current === window) release();
       },
       (err: unknown) => {
-        // Left unacknowledged: it (and every later message) is redelivered after the next reconnect.
-        options.logger.error({ err, topic: publish.topic }, 'ingest failed on a message; not acknowledged');
+        // `handle` rejects only while ingest stops: left unacknowledged, the broker redelivers it (and
+        // every later message of this connection) to the next ingest.
+        options.logger.warn({ err: (err as Error).message, topic: publish.topic }, 'ingest stopping: message left unacknowledged');
       },
     );
     const proceed = (): void => callback(SKIP_MQTT_ACK);

@@ -4,27 +4,13 @@
  * claims another tenant is misrouted or forged, so it is dead-lettered to the topic's tenant (whose
  * operators see it) as VGL_DLQ_TENANT and acknowledged, never accepted under either tenant.
  */
-import type { DeadLetterPublisher } from './dead-letter';
 
-export interface TenantClaimContext {
-  deadLetters: DeadLetterPublisher;
-  /** The MQTT topic the batch arrived on, and the tenant it names. */
-  topic: string;
-  topicTenant: string;
-  receivedAt: number;
-  payload: Buffer;
-}
-
-/** True when the batch claims a different tenant and has been dead-lettered: the caller stops there. */
-export async function rejectForeignTenantClaim(batch: { tenant?: string | undefined }, context: TenantClaimContext): Promise<boolean> {
-  if (batch.tenant === undefined || batch.tenant === context.topicTenant) return false;
-  await context.deadLetters.publish(context.topicTenant, {
+/** Why the batch must be rejected, or undefined when its claim (if any) is the topic's tenant. */
+export function foreignTenantClaim(batch: { tenant?: string | undefined }, topic: string, topicTenant: string): { code: 'VGL_DLQ_TENANT'; reason: string; field: string } | undefined {
+  if (batch.tenant === undefined || batch.tenant === topicTenant) return undefined;
+  return {
     code: 'VGL_DLQ_TENANT',
-    reason: `batch claims tenant '${batch.tenant}' but arrived on ${context.topic}, where only tenant '${context.topicTenant}' may publish`,
+    reason: `batch claims tenant '${batch.tenant}' but arrived on ${topic}, where only tenant '${topicTenant}' may publish`,
     field: 'tenant',
-    topic: context.topic,
-    receivedAt: context.receivedAt,
-    payloadBase64: context.payload.toString('base64'),
-  });
-  return true;
+  };
 }

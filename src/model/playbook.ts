@@ -21,7 +21,10 @@ export interface PlaybookInput {
 
 export interface Decision {
   decision: 'approve' | 'deny';
+  /** The approver identity the decision counts as. */
   by: string;
+  /** Who physically acted, when the channel tells: the OS user for CLI decisions (`by` may be someone they act for). */
+  actor?: string;
   reason?: string;
   /** Epoch ms. */
   at: number;

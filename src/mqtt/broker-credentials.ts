@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { secretProblem } from '../auth/secret-setting';
 import { VigilError, type Location } from '../error-codes';
 import type { BrokerIdentity } from './broker-policy';
 
@@ -16,14 +17,12 @@ export interface BrokerCredential {
   password: string;
 }
 
-const MIN_SECRET_LENGTH = 16;
-const MIN_DISTINCT_CHARS = 8;
-// Words only (no short patterns), so a random base64url secret practically never trips it.
-const PLACEHOLDER = /change.?me|replace|placeholder|example|password|secret|x{6,}/i;
-
-/** 256 random bits, base64url: safe unquoted in env files, shells and compose. */
+/** 256 random bits, base64url: safe unquoted in env files, shells and compose; redrawn in the rare case the shared secret check would refuse it. */
 export function generateSecret(): string {
-  return randomBytes(32).toString('base64url');
+  for (;;) {
+    const secret = randomBytes(32).toString('base64url');
+    if (secretProblem(secret) === undefined) return secret;
+  }
 }
 
 /** Fresh random secrets for `identities`, e.g. an embedded broker's per-run credentials. */
@@ -38,19 +37,10 @@ export function loginAs(credentials: readonly BrokerCredential[], username: stri
   return { username, password: credential.password };
 }
 
-/** Throws VGL_CONFIG_INVALID for a secret that is short, repetitive, contains whitespace or reads like a placeholder. */
+/** Throws VGL_CONFIG_INVALID for a secret the shared check refuses (short, repetitive, a placeholder) or that contains whitespace (env files). */
 export function checkSecret(secret: string, where: Location): void {
-  const problem =
-    secret.length < MIN_SECRET_LENGTH
-      ? `is shorter than ${MIN_SECRET_LENGTH} characters`
-      : /\s/.test(secret)
-        ? 'contains whitespace'
-        : new Set(secret).size < MIN_DISTINCT_CHARS
-          ? `has fewer than ${MIN_DISTINCT_CHARS} distinct characters`
-          : PLACEHOLDER.test(secret)
-            ? 'looks like a placeholder'
-            : undefined;
-  if (problem) throw new VigilError('VGL_CONFIG_INVALID', `the broker password ${problem}: use a long random secret (or --generate)`, where);
+  const problem = /\s/.test(secret) ? 'contains whitespace' : secretProblem(secret);
+  if (problem) throw new VigilError('VGL_CONFIG_INVALID', `the broker password is refused: ${problem} (or use --generate)`, where);
 }
 
 export function credentialFile(dir: string, username: string): string {

@@ -12,6 +12,9 @@ import type { BrokerCredential } from './broker-credentials';
 import { grantsFor, isAllowed, type Grant } from './broker-policy';
 import { hashPassword, verifyPassword } from './password-hash';
 
+/** See the `concurrency` comment in startEmbeddedBroker. */
+const MAX_PENDING_DELIVERIES = 10_000;
+
 export interface EmbeddedBroker {
   url: string;
   port: number;
@@ -44,6 +47,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   };
 
   const broker = await Aedes.createBroker({
+    // aedes delivers through one queue with `concurrency` slots, and a delivery to a subscriber whose socket
+    // is full holds its slot until the socket drains. Ingest stops reading while its acknowledgement window is
+    // full (back-pressure), so with aedes's default of 100 slots every other publish queued behind it, the
+    // dead letters ingest itself was waiting for included: a deadlock that only the dead-letter timeout
+    // broke (soak bench: dead letters timing out after 10 s). A publisher's PUBACK waits for its deliveries, so pending deliveries
+    // are bounded by the publishers' in-flight windows (collectors: 8-16 each); this bound is far above that.
+    concurrency: MAX_PENDING_DELIVERIES,
     authenticate: (client, username, password, done) => {
       const account = username === undefined ? undefined : accounts.get(username);
       if (!account || !password) {

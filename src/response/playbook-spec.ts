@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../../workflows/correlator/duration';
+import { containmentActions, type ContainmentActionName } from './actions/registry';
+import { TargetValueSchema, type TargetValue } from './actions/targets';
 
 /** The same duration syntax as correlator settings (one parser, used again by the playbook workflow). */
 const DurationSchema = z.string().refine(
@@ -19,26 +21,13 @@ const DurationSchema = z.string().refine(
   { message: 'expected a duration such as 90s, 15m, 1h, 2d' },
 );
 
-/** A value taken from the alert: a literal, or an event field / group value (first non-empty wins). */
-export const TargetValueSchema = z.union([
-  z.string().min(1),
-  z.object({ field: z.string().min(1) }).strict(),
-]);
-export type TargetValue = z.infer<typeof TargetValueSchema>;
-
 /**
- * Containment actions. Each one declares its undo at run time (the activity returns it), except
- * `k8s.deletePod`, which cannot be undone. Targets default to what the alert's entity names.
+ * Containment steps: `action` names a record in actions/registry.ts, the other keys are its params.
+ * Targets default to what the alert's entity names; each action declares its undo (or why it has none).
  */
-export const ContainmentStepSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('k8s.isolatePod'), namespace: TargetValueSchema.optional(), pod: TargetValueSchema.optional() }).strict(),
-  z.object({ action: z.literal('k8s.deletePod'), namespace: TargetValueSchema.optional(), pod: TargetValueSchema.optional() }).strict(),
-  z.object({ action: z.literal('k8s.scaleDeployment'), namespace: TargetValueSchema.optional(), deployment: TargetValueSchema }).strict(),
-  z.object({ action: z.literal('k8s.cordonNode'), node: TargetValueSchema.optional() }).strict(),
-  z.object({ action: z.literal('aws.deactivateAccessKey'), user: TargetValueSchema.optional(), accessKeyId: TargetValueSchema.optional() }).strict(),
-  z.object({ action: z.literal('aws.denyAllUserPolicy'), user: TargetValueSchema.optional() }).strict(),
-]);
-export type ContainmentStep = z.infer<typeof ContainmentStepSchema>;
+const stepSchemas = containmentActions.map((action) => z.object({ action: z.literal(action.name), ...action.params }).strict());
+export const ContainmentStepSchema = z.discriminatedUnion('action', stepSchemas as [(typeof stepSchemas)[number], ...(typeof stepSchemas)[number][]]);
+export type ContainmentStep = { action: ContainmentActionName } & Record<string, TargetValue | undefined>;
 
 export const NotifyChannelSchema = z.enum(['webhook', 'slack', 'slack_webhook']);
 export type NotifyChannel = z.infer<typeof NotifyChannelSchema>;

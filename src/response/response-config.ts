@@ -1,8 +1,9 @@
 /**
- * rules/responses/*.yml: who may approve (identities, their chat ids and aliases, groups) and which
- * playbooks run for which alerts (bindings with parameters). Every file may hold any of the three
- * top-level keys; files are merged. A broken binding is reported with file:line:col and skipped while
- * the others load (habit 4); the worker logs the errors at start.
+ * rules/responses/*.yml: who may approve (identities with the tenants they serve, their chat ids and
+ * aliases, groups), which OS users the CLI maps to which identities (operators), and which playbooks run
+ * for which alerts (bindings with parameters). Every file may hold any of the four top-level keys; files
+ * are merged. A broken binding or operator is reported with file:line:col and skipped while the others
+ * load (habit 4); the worker logs the errors at start.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import type { RuleLevel } from '../model/detection';
 import type { PlaybookBinding } from '../model/playbook';
 import { SourceKindSchema } from '../model/source';
 import { PlaybookParamsSchema, type PlaybookSpec, type ResolvedApproverGroup } from './playbook-spec';
+import { TenantScopeSchema, type TenantScope } from './tenant-scope';
 
 const ruleLevels: RuleLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
@@ -23,6 +25,18 @@ const ApproverSchema = z
     chat: z.string().min(1).optional(),
     /** Other names of the same person in alerts (e-mail, IAM user, ARN): used to refuse self-approval. */
     aliases: z.array(z.string().min(1)).default([]),
+    /** Tenants whose playbook runs this identity may see and decide (and its tokens, chat user, operators). */
+    tenants: TenantScopeSchema,
+  })
+  .strict();
+
+/** An OS user of the machine `vigil approve|deny` runs on, and whom they may decide as. */
+const OperatorSchema = z
+  .object({
+    /** The approver identity their decisions are made as. */
+    identity: z.string().min(1),
+    /** Other identities they may name with --as (a shared on-call shell, a bot acting for people). */
+    actFor: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
@@ -45,8 +59,9 @@ const BindingSchema = z
 
 const FileSchema = z
   .object({
-    approvers: z.record(z.string(), ApproverSchema.prefault({})).default({}),
+    approvers: z.record(z.string(), ApproverSchema).default({}),
     groups: z.record(z.string(), z.array(z.string().min(1))).default({}),
+    operators: z.record(z.string(), OperatorSchema).default({}),
     bindings: z.array(z.unknown()).default([]),
   })
   .strict();
@@ -55,6 +70,12 @@ export interface ApproverIdentity {
   name: string;
   chat?: string;
   aliases: string[];
+  tenants: TenantScope;
+}
+
+export interface Operator {
+  identity: string;
+  actFor: string[];
 }
 
 export interface ResponseBinding {
@@ -66,6 +87,8 @@ export interface ResponseBinding {
 export interface ResponseConfig {
   approvers: Map<string, ApproverIdentity>;
   groups: Map<string, string[]>;
+  /** OS user name → the identities the CLI decides as for them. */
+  operators: Map<string, Operator>;
   bindings: ResponseBinding[];
 }
 
@@ -135,7 +158,7 @@ function resolveGroups(config: ResponseConfig, names: string[]): ResolvedApprove
 /** Loads every `*.yml`/`*.yaml` in `dir` (sorted, so merge order is stable). */
 export function loadResponseConfig(dir: string): LoadedResponseConfig {
   const errors: VigilError[] = [];
-  const config: ResponseConfig = { approvers: new Map(), groups: new Map(), bindings: [] };
+  const config: ResponseConfig = { approvers: new Map(), groups: new Map(), operators: new Map(), bindings: [] };
   const files = readdirSync(dir)
     .filter((name) => /\.ya?ml$/.test(name))
     .sort()
@@ -145,9 +168,20 @@ export function loadResponseConfig(dir: string): LoadedResponseConfig {
   // Identities and groups first: bindings in any file may name groups from any other.
   for (const parsed of files) {
     for (const [name, approver] of Object.entries(parsed.data.approvers)) {
-      config.approvers.set(name, { name, aliases: approver.aliases, ...(approver.chat ? { chat: approver.chat } : {}) });
+      config.approvers.set(name, { name, aliases: approver.aliases, tenants: approver.tenants, ...(approver.chat ? { chat: approver.chat } : {}) });
     }
     for (const [name, members] of Object.entries(parsed.data.groups)) config.groups.set(name, members);
+  }
+  for (const parsed of files) {
+    for (const [osUser, operator] of Object.entries(parsed.data.operators)) {
+      const unknown = [operator.identity, ...operator.actFor].find((name) => !config.approvers.has(name));
+      if (unknown !== undefined) {
+        const field = unknown === operator.identity ? 'identity' : 'actFor';
+        errors.push(new VigilError('VGL_RESPONSE_CONFIG', `operator "${osUser}" names unknown approver "${unknown}"`, locate(parsed, ['operators', osUser, field])));
+        continue;
+      }
+      config.operators.set(osUser, operator);
+    }
   }
   for (const parsed of files) {
     parsed.data.bindings.forEach((raw, index) => {

@@ -2,8 +2,9 @@
  * Aho-Corasick automaton over literal strings: one left-to-right pass over a value reports every
  * pattern occurrence, whatever the number of patterns. The rule index uses it to find, per field,
  * which substring requirements a value satisfies.
- * **Invariant**: after build(), `dense` holds the complete transition function for ASCII and `goto`
- * for other characters; a character absent from every pattern leads back to the root.
+ * **Invariant**: after build(), `dense` holds the complete transition function for ASCII (each state's
+ * row is its failure state's row with its own trie edges on top); other characters follow `goto`
+ * (trie edges only) and failure links, as in the textbook automaton.
  */
 export class LiteralAutomaton {
   private readonly goto: Map<number, number>[] = [new Map()];
@@ -34,7 +35,7 @@ export class LiteralAutomaton {
     return id;
   }
 
-  /** Computes failure links breadth-first and turns `goto` into a full transition function. */
+  /** Computes failure links breadth-first and the dense ASCII transition table. */
   build(): void {
     const queue: number[] = [];
     for (const s of this.goto[0]!.values()) queue.push(s);
@@ -51,16 +52,20 @@ export class LiteralAutomaton {
         this.fail[child] = target !== undefined && target !== child ? target : 0;
       }
     }
-    // Complete the transitions: each state gets its failure state's moves it lacks (BFS order ensures those are complete).
-    const order = [0, ...queue];
-    for (const state of order) {
-      if (state === 0) continue;
-      for (const [c, target] of this.goto[this.fail[state]!]!) if (!this.goto[state]!.has(c)) this.goto[state]!.set(c, target);
+    // Rows in breadth-first order: a failure state is shallower, so its row is complete before it is copied.
+    const dense = new Int32Array(this.goto.length * 128);
+    for (const state of [0, ...queue]) {
+      if (state !== 0) dense.copyWithin(state * 128, this.fail[state]! * 128, this.fail[state]! * 128 + 128);
+      for (const [c, target] of this.goto[state]!) if (c < 128) dense[state * 128 + c] = target;
     }
-    this.dense = new Int32Array(this.goto.length * 128);
-    this.goto.forEach((moves, state) => {
-      for (const [c, target] of moves) if (c < 128) this.dense[state * 128 + c] = target;
-    });
+    this.dense = dense;
+  }
+
+  /** The move on a non-ASCII character: the trie edge of the state or of its nearest failure state. */
+  private nonAscii(from: number, c: number): number {
+    let state = from;
+    while (state !== 0 && !this.goto[state]!.has(c)) state = this.fail[state]!;
+    return this.goto[state]!.get(c) ?? 0;
   }
 
   /**
@@ -73,7 +78,7 @@ export class LiteralAutomaton {
     let state = 0;
     for (let i = 0; i < value.length; i++) {
       const c = value.charCodeAt(i);
-      state = c < 128 ? dense[state * 128 + c]! : (this.goto[state]!.get(c) ?? this.goto[0]!.get(c) ?? 0);
+      state = c < 128 ? dense[state * 128 + c]! : this.nonAscii(state, c);
       const out = this.output[state]!;
       for (let k = 0; k < out.length; k++) {
         hits[n++] = out[k]!;

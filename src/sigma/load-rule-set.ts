@@ -13,7 +13,8 @@ import { FieldTable } from './event-view';
 import type { PlaceholderValues } from './modifiers/expand';
 import { loadPlaceholderConfig } from './placeholder-config';
 import { discoverRuleFiles, findAncestorWith, isRulesRoot } from './rule-files';
-import { compileRuleFile, readRuleFile, type RuleFile } from './rule-file';
+import { RuleCache } from './rule-cache';
+import { compileRuleFile, readRuleSource, type RuleFile } from './rule-file';
 import { addSizes, defaultRuleLimits, noSize, SizeBudget, type CompiledSize, type RuleLimits } from './rule-limits';
 import { linkRuleSet } from './rule-set-builder';
 import type { CompiledRuleSet } from './rule-set';
@@ -28,6 +29,8 @@ export interface LoadOptions {
   readonly logger?: Logger;
   /** Loading bounds; unset ones take defaultRuleLimits (the VIGIL_RULE_MAX_* defaults). */
   readonly limits?: Partial<RuleLimits>;
+  /** Directory of the parsed-rule cache (rule-cache.ts); unset: every file is parsed. */
+  readonly cacheDir?: string;
 }
 
 export function resolveLimits(options: LoadOptions): RuleLimits {
@@ -60,13 +63,29 @@ export async function loadRuleSet(paths: string[], options: LoadOptions = {}): P
   }
   const limits = resolveLimits(options);
   const base = { fields: new FieldTable(), placeholders: placeholders.placeholders, limits };
+  const sources: ({ text: string } | RuleFile)[] = [];
+  for (const file of found.files) sources.push(await readRuleSource(file, { limits }));
+  const texts = sources.flatMap((s) => ('text' in s ? [s.text] : []));
+  const cache = options.cacheDir === undefined ? undefined : RuleCache.open(options.cacheDir, texts, placeholders.text, limits);
   const files: RuleFile[] = [];
-  for (const file of found.files) files.push(await readRuleFile(file, withBudget(base, files)));
+  found.files.forEach((file, i) => {
+    const source = sources[i]!;
+    files.push('text' in source ? compileRuleFile(file, source.text, withBudget(base, files), cache?.source) : source);
+  });
+  const unwritten = cache?.write();
+  if (unwritten) options.logger?.warn({ err: unwritten, cacheDir: options.cacheDir }, 'rule cache not written');
   for (const f of files) errors.push(...f.errors);
   const linked = linkRuleSet(files.filter((f) => f.contentHash !== ''), placeholders.text);
   errors.push(...linked.errors);
   options.logger?.info(
-    { files: files.length, rules: linked.ruleSet.rules.length, correlations: linked.ruleSet.correlations.length, errors: errors.length, version: linked.ruleSet.version },
+    {
+      files: files.length,
+      rules: linked.ruleSet.rules.length,
+      correlations: linked.ruleSet.correlations.length,
+      errors: errors.length,
+      version: linked.ruleSet.version,
+      ruleCache: cache === undefined ? 'off' : cache.hit ? 'hit' : 'miss',
+    },
     'sigma rule set loaded',
   );
   return { ruleSet: linked.ruleSet, errors };

@@ -12,12 +12,12 @@ import {
   type RuleMetadata,
   type SigmaDocument,
 } from './rule';
-import type { RuleLimits } from './rule-limits';
-import { parseYamlDocuments, type YamlDocument } from './yaml-document';
+import type { YamlDocument, YamlParse } from './yaml-document';
 
-/** Throws RuleFileRejected when the file is past a per-file bound (documents, YAML nodes). */
-export function readSigmaDocuments(text: string, file: string, limits: RuleLimits): { documents: SigmaDocument[]; errors: RuleError[] } {
-  const { documents: yamlDocs, errors } = parseYamlDocuments(text, file, limits);
+/** The Sigma documents of a parsed file; a document that is not one is reported in `errors`. */
+export function readSigmaDocuments(yaml: YamlParse, file: string): { documents: SigmaDocument[]; errors: RuleError[] } {
+  const { documents: yamlDocs } = yaml;
+  const errors = [...yaml.errors];
   const documents: SigmaDocument[] = [];
   for (const doc of yamlDocs) {
     try {

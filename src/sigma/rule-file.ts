@@ -12,6 +12,10 @@ import { RuleError, type Locate } from './errors';
 import { readSigmaDocuments } from './rule-document';
 import { noSize, RuleFileRejected, type CompiledSize } from './rule-limits';
 import { readRuleText } from './rule-text';
+import { parseYamlDocuments, type YamlParse } from './yaml-document';
+
+/** How a file's text becomes YAML documents: parsed, or taken from the rule cache (rule-cache.ts). */
+export type YamlSource = (text: string, file: string, limits: CompileOptions['limits']) => YamlParse;
 
 /** A correlation rule with where it was written, so link-time errors (unknown references) can point at it. */
 export interface LocatedCorrelation {
@@ -31,13 +35,14 @@ export interface RuleFile {
   readonly size: CompiledSize;
 }
 
-export function compileRuleFile(file: string, text: string, options: CompileOptions): RuleFile {
+/** Throws nothing for bad input: a file past a per-file bound (parse throws RuleFileRejected) loads nothing. */
+export function compileRuleFile(file: string, text: string, options: CompileOptions, yaml: YamlSource = parseYamlDocuments): RuleFile {
   const problems: VigilError[] = [];
   const rules: CompiledRule[] = [];
   const filters: CompiledFilter[] = [];
   const correlations: LocatedCorrelation[] = [];
   try {
-    const { documents, errors } = readSigmaDocuments(text, file, options.limits);
+    const { documents, errors } = readSigmaDocuments(yaml(text, file, options.limits), file);
     problems.push(...errors);
     for (const doc of documents) {
       try {
@@ -66,16 +71,20 @@ export function compileRuleFile(file: string, text: string, options: CompileOpti
   };
 }
 
-/** Reads (within the byte bound, checked before reading) and compiles one rule file. */
-export async function readRuleFile(file: string, options: CompileOptions): Promise<RuleFile> {
-  let text: string;
+/** Reads a rule file within the byte bound (checked before reading); a file that cannot be is an empty RuleFile. */
+export async function readRuleSource(file: string, options: Pick<CompileOptions, 'limits'>): Promise<{ text: string } | RuleFile> {
   try {
-    text = await readRuleText(file, options.limits);
+    return { text: await readRuleText(file, options.limits) };
   } catch (e) {
     if (!(e instanceof RuleError)) throw e;
     return emptyRuleFile(file, [e]);
   }
-  return compileRuleFile(file, text, options);
+}
+
+/** Reads and compiles one rule file. */
+export async function readRuleFile(file: string, options: CompileOptions): Promise<RuleFile> {
+  const source = await readRuleSource(file, options);
+  return 'text' in source ? compileRuleFile(file, source.text, options) : source;
 }
 
 /** A file of which nothing is in use (rejected, unreadable, or not compiled yet). */

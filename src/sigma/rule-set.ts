@@ -4,7 +4,7 @@
  * The version is a content hash of the rule files in use; it is stamped on every alert.
  */
 import type { RuleRef } from '../model/detection';
-import { sourceKinds, type Logsource, type SourceKind } from '../model/source';
+import type { Logsource, SourceKind } from '../model/source';
 import type { CompiledRule } from './compile';
 import type { CorrelationRule } from './correlation-rule';
 import { evaluateCondition } from './matcher';
@@ -33,14 +33,23 @@ export class CompiledRuleSet implements RuleSet {
     readonly version: string,
     readonly rules: readonly CompiledRule[],
     readonly correlations: readonly CorrelationRule[],
-  ) {
-    for (const source of sourceKinds) {
-      this.bySource.set(source, new RuleIndex(rules.filter((r) => ruleAppliesToSource(r.logsource, source))));
+  ) {}
+
+  /**
+   * The index of a source's rules, built on first use: a process that sees one source (`vigil rules
+   * eval`, an edge collector) never pays for the others'.
+   */
+  private indexFor(source: SourceKind): RuleIndex {
+    let index = this.bySource.get(source);
+    if (!index) {
+      index = new RuleIndex(this.rules.filter((r) => ruleAppliesToSource(r.logsource, source)));
+      this.bySource.set(source, index);
     }
+    return index;
   }
 
   match(event: unknown, source: SourceKind): RuleRef[] {
-    return this.run(this.bySource.get(source)!, event).map((r) => r.ref);
+    return this.run(this.indexFor(source), event).map((r) => r.ref);
   }
 
   /** The compiled rules the event matches under a selector (`vigil rules eval --source json`). */
@@ -56,12 +65,12 @@ export class CompiledRuleSet implements RuleSet {
 
   /** The compiled rules the event matches for a source (for tooling that needs more than the RuleRef). */
   matchRules(event: unknown, source: SourceKind): CompiledRule[] {
-    return this.run(this.bySource.get(source)!, event);
+    return this.run(this.indexFor(source), event);
   }
 
   /** How many of a source's rules are reachable only through the literal index (for benchmarks and lint output). */
   indexStats(source: SourceKind): { rules: number; indexed: number } {
-    const index = this.bySource.get(source)!;
+    const index = this.indexFor(source);
     return { rules: index.rules.length, indexed: index.indexedCount };
   }
 

@@ -17,6 +17,12 @@ export interface YamlDocument {
   readonly locate: Locate;
 }
 
+/** What parsing a file gives: its documents and the syntax errors of those that did not parse. */
+export interface YamlParse {
+  readonly documents: YamlDocument[];
+  readonly errors: RuleError[];
+}
+
 /**
  * The lexer tokens counted as YAML nodes: each scalar (plain ones arrive as a SCALAR marker, then
  * their text), alias and flow collection, and each `-` list item and `:` map entry (which stand for
@@ -29,7 +35,7 @@ export function parseYamlDocuments(
   text: string,
   file: string,
   limits: Pick<RuleLimits, 'maxDocuments' | 'maxYamlNodes'>,
-): { documents: YamlDocument[]; errors: RuleError[] } {
+): YamlParse {
   const lineCounter = new LineCounter();
   const parser = new Parser(lineCounter.addNewLine);
   const tooLarge = (bound: 'maxDocuments' | 'maxYamlNodes', what: string, offset: number) =>
@@ -105,4 +111,28 @@ function locator(doc: Document, file: string, lineCounter: LineCounter): Locate 
     if (start !== undefined) Object.assign(loc, lineCounter.linePos(start));
     return loc;
   };
+}
+
+/**
+ * Documents whose values were parsed before (the rule cache): nodes are located only when a location
+ * is read, by parsing `text` again, so a cached file costs no YAML parsing unless one of its rules has
+ * an error to report. **Invariant**: `values` are what parseYamlDocuments(text) gives.
+ */
+export function documentsFromValues(text: string, file: string, limits: Pick<RuleLimits, 'maxDocuments' | 'maxYamlNodes'>, values: readonly { index: number; value: unknown }[]): YamlDocument[] {
+  let parsed: YamlDocument[] | undefined;
+  const locateIn = (index: number): Locate => (path) => {
+    let resolved: Location | undefined;
+    const resolve = (): Location => (resolved ??= (parsed ??= parseYamlDocuments(text, file, limits).documents).find((d) => d.index === index)?.locate(path) ?? { file });
+    return {
+      file,
+      field: path.join('.') || undefined,
+      get line() {
+        return resolve().line;
+      },
+      get col() {
+        return resolve().col;
+      },
+    };
+  };
+  return values.map(({ index, value }) => ({ index, value, locate: locateIn(index) }));
 }

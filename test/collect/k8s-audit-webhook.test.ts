@@ -1,6 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:https';
+/**
+ * The k8s audit webhook collector on real HTTP(S) and a real broker: what it publishes, how it refuses
+ * bad bodies and back-pressures, and that nothing is accepted without the API server's credential (a
+ * bearer token, or a client certificate from --client-ca: real mTLS with certificates made here).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -11,7 +16,8 @@ import { startK8sAuditWebhook, type K8sAuditWebhook } from '../../src/collect/k8
 import { projectRoot } from '../../src/project-root';
 import { freePort } from '../helpers/mosquitto';
 import { sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
-import { startVigil } from '../helpers/vigil-process';
+import { runVigil, startVigil } from '../helpers/vigil-process';
+import { makeTestPki, type TestPki } from '../helpers/test-pki';
 import { subscribeEvents, type PublishedEvents } from './published-events';
 
 const traces = path.join(projectRoot, 'test', 'corpus', 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
@@ -19,9 +25,28 @@ const logger = pino({ level: 'silent' });
 const trace = (name: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(traces, name), 'utf8')) as Record<string, unknown>;
 const eventList = (items: unknown[]): Record<string, unknown> => ({ apiVersion: 'audit.k8s.io/v1', kind: 'EventList', metadata: {}, items });
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${url}/audit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+/** The bearer token the API server's kubeconfig carries in these tests. */
+const token = randomBytes(32).toString('hex');
+
+async function post(url: string, body: unknown, bearer: string | null = token): Promise<{ status: number; json: Record<string, unknown> }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }) };
+  const res = await fetch(`${url}/audit`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** A POST over HTTPS trusting `ca`, optionally presenting a client certificate and a bearer token. */
+function postTls(url: string, body: unknown, options: RequestOptions & { bearer?: string }): Promise<{ status: number; json: Record<string, unknown> }> {
+  const { bearer, ...tls } = options;
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) };
+    const req = request(`${url}/audit`, { method: 'POST', ...tls, headers }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 describe('k8s audit webhook', () => {
@@ -36,7 +61,7 @@ describe('k8s audit webhook', () => {
     sub = await subscribeEvents(tenant);
     client = await mqtt.connectAsync(sharedMqttUrl());
     output = new CollectorOutput(client, { tenant, source: 'k8s_audit', collector: 'test', maxBatchDelayMs: 20 }, logger);
-    webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, maxBodyBytes: 256 * 1024, output, logger });
+    webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, maxBodyBytes: 256 * 1024, output, logger, auth: { token } });
   });
 
   afterEach(async () => {
@@ -69,6 +94,18 @@ describe('k8s audit webhook', () => {
     expect(output.counts().accepted).toBe(0);
   });
 
+  test.each([
+    ['no credential', null],
+    ['a wrong token', randomBytes(32).toString('hex')],
+    ['a token that only shares a prefix', token.slice(0, 40)],
+  ])('%s: 401 VGL_COLLECT_AUTH before the body is even read, and nothing is published', async (_what, bearer) => {
+    // A forged EventList that would be valid: only the credential decides.
+    const forged = await post(webhook.url, eventList([trace('exec_pod.json')]), bearer);
+    expect(forged).toEqual({ status: 401, json: expect.objectContaining({ code: 'VGL_COLLECT_AUTH' }) });
+    expect((await post(webhook.url, 'not even json', bearer)).status).toBe(401);
+    expect(output.counts().accepted).toBe(0);
+  });
+
   test('a body over the size bound: 413', async () => {
     const big = eventList(Array.from({ length: 200 }, () => trace('create_nginx_pod_privileged.json')));
     const res = await post(webhook.url, big);
@@ -80,7 +117,7 @@ describe('k8s audit webhook', () => {
 test('broker unreachable and buffer full: 503 so the API server retries the batch, instead of dropping events', async () => {
   const unreachable = mqtt.connect(`mqtt://127.0.0.1:${await freePort()}`, { reconnectPeriod: 1000 });
   const output = new CollectorOutput(unreachable, { tenant: 'acme', source: 'k8s_audit', collector: 'test', maxBufferedEvents: 4 }, logger);
-  const webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, output, logger });
+  const webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, output, logger, auth: { token } });
   try {
     const batch = eventList([trace('create_deployment.json'), trace('exec_pod.json'), trace('delete_secret.json')]);
     expect((await post(webhook.url, batch)).status).toBe(200);
@@ -99,7 +136,7 @@ test('with edge rules only matching events are published (privileged pod yes, pl
   const client = await mqtt.connectAsync(sharedMqttUrl());
   const edge = await EdgeFilter.load(path.join(projectRoot, 'rules', 'sigma', 'kubernetes'), 'k8s_audit', logger);
   const output = new CollectorOutput(client, { tenant, source: 'k8s_audit', collector: 'test', maxBatchDelayMs: 20, edge }, logger);
-  const webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, output, logger });
+  const webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, output, logger, auth: { token } });
   try {
     const privileged = trace('create_nginx_pod_privileged.json');
     const res = await post(webhook.url, eventList([trace('create_deployment.json'), privileged]));
@@ -115,17 +152,46 @@ test('with edge rules only matching events are published (privileged pod yes, pl
   }
 });
 
+test('without a token or a client CA the webhook does not start', async () => {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${await freePort()}`, { reconnectPeriod: 0 });
+  const output = new CollectorOutput(client, { tenant: 'acme', source: 'k8s_audit', collector: 'test' }, logger);
+  try {
+    await expect(startK8sAuditWebhook({ host: '127.0.0.1', port: 0, output, logger, auth: {} })).rejects.toMatchObject({ code: 'VGL_CONFIG_INVALID' });
+  } finally {
+    output.close();
+    await client.endAsync(true);
+  }
+  const run = runVigil(['collect', 'k8s-audit', '--listen', '127.0.0.1:0'], { MQTT_URL: sharedMqttUrl(), VIGIL_K8S_AUDIT_TOKEN: '' });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toMatch(/^VGL_CONFIG_INVALID: field VIGIL_K8S_AUDIT_TOKEN: .*--client-ca/);
+  const placeholder = runVigil(['collect', 'k8s-audit', '--listen', '127.0.0.1:0'], { MQTT_URL: sharedMqttUrl(), VIGIL_K8S_AUDIT_TOKEN: 'changeme-changeme-changeme' });
+  expect(placeholder.status).toBe(2);
+  expect(placeholder.stderr).toMatch(/^VGL_CONFIG_INVALID: field VIGIL_K8S_AUDIT_TOKEN: looks like a placeholder/);
+  const tokenFile = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-token-')), 'token');
+  writeFileSync(tokenFile, 'xxxxxxxxxxxxxxxxxxxxxxxx\n');
+  const fromFile = runVigil(['collect', 'k8s-audit', '--listen', '127.0.0.1:0', '--token-file', tokenFile], { MQTT_URL: sharedMqttUrl() });
+  expect(fromFile.status).toBe(2);
+  expect(fromFile.stderr).toMatch(/^VGL_CONFIG_INVALID: .*field --token-file: /);
+  const caWithoutTls = runVigil(['collect', 'k8s-audit', '--listen', '127.0.0.1:0', '--client-ca', tokenFile], { MQTT_URL: sharedMqttUrl() });
+  expect(caWithoutTls.status).toBe(2);
+  expect(caWithoutTls.stderr).toMatch(/^VGL_CONFIG_INVALID: field --client-ca: .*--tls-cert/);
+});
+
 test('`vigil collect k8s-audit --listen` serves the webhook until SIGTERM, then reports what it published', async () => {
   const tenant = uniqueTenant('hookcli');
   const sub = await subscribeEvents(tenant);
   const port = await freePort();
-  const vigil = startVigil(['collect', 'k8s-audit', '--listen', `127.0.0.1:${port}`, '--tenant', tenant], { MQTT_URL: sharedMqttUrl(), VIGIL_TENANTS: tenant });
+  // The token from a file (kept out of argv and env), as a Secret volume would provide it.
+  const tokenFile = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-token-')), 'token');
+  writeFileSync(tokenFile, `${token}\n`);
+  const vigil = startVigil(['collect', 'k8s-audit', '--listen', `127.0.0.1:${port}`, '--tenant', tenant, '--token-file', tokenFile], { MQTT_URL: sharedMqttUrl(), VIGIL_TENANTS: tenant });
   try {
     const deadline = Date.now() + 30_000;
     while (!vigil.output().includes('listening on')) {
       if (Date.now() > deadline || vigil.child.exitCode !== null) throw new Error(`webhook did not start: ${vigil.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    expect((await post(`http://127.0.0.1:${port}`, eventList([trace('exec_pod.json')]), null)).status).toBe(401);
     const res = await post(`http://127.0.0.1:${port}`, eventList([trace('exec_pod.json')]));
     expect(res.status).toBe(200);
     await sub.until((e) => e.length === 1);
@@ -137,33 +203,79 @@ test('`vigil collect k8s-audit --listen` serves the webhook until SIGTERM, then 
   expect(vigil.output()).toContain(`k8s_audit: published 1 events to tenant ${tenant}`);
 });
 
-test('over HTTPS with --tls-cert/--tls-key, as API servers usually call webhooks', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vigil-tls-'));
-  const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
-  expect(made.status).toBe(0);
-  const tenant = uniqueTenant('hooktls');
-  const sub = await subscribeEvents(tenant);
-  const client = await mqtt.connectAsync(sharedMqttUrl());
-  const output = new CollectorOutput(client, { tenant, source: 'k8s_audit', collector: 'test', maxBatchDelayMs: 20 }, logger);
-  const webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, output, logger, tls: { cert: readFileSync(cert), key: readFileSync(key) } });
-  try {
-    expect(webhook.url).toMatch(/^https:/);
-    const body = JSON.stringify(eventList([trace('exec_pod.json')]));
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${webhook.url}/`, { method: 'POST', ca: readFileSync(cert), headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    expect(status).toBe(200);
-    await sub.until((e) => e.length === 1);
-  } finally {
-    await webhook.close();
-    output.close();
-    await client.endAsync();
-    await sub.close();
+describe('over HTTPS, as API servers call webhooks', () => {
+  let pki: TestPki;
+  beforeAll(() => {
+    pki = makeTestPki();
+  });
+
+  async function withTlsWebhook(auth: { token?: string; clientCa?: Buffer }, run: (url: string, published: () => number) => Promise<void>): Promise<void> {
+    const tenant = uniqueTenant('hooktls');
+    const sub = await subscribeEvents(tenant);
+    const client = await mqtt.connectAsync(sharedMqttUrl());
+    const output = new CollectorOutput(client, { tenant, source: 'k8s_audit', collector: 'test', maxBatchDelayMs: 20 }, logger);
+    const webhook = await startK8sAuditWebhook({ host: '127.0.0.1', port: 0, output, logger, tls: { cert: pki.server.cert, key: pki.server.key }, auth });
+    try {
+      expect(webhook.url).toMatch(/^https:/);
+      await run(webhook.url, () => output.counts().accepted);
+      await sub.until((e) => e.length === output.counts().published);
+    } finally {
+      await webhook.close();
+      output.close();
+      await client.endAsync();
+      await sub.close();
+    }
   }
+
+  test('bearer token over TLS', async () => {
+    await withTlsWebhook({ token }, async (url) => {
+      expect((await postTls(url, eventList([trace('exec_pod.json')]), { ca: pki.ca.cert })).status).toBe(401);
+      expect((await postTls(url, eventList([trace('exec_pod.json')]), { ca: pki.ca.cert, bearer: token })).status).toBe(200);
+    });
+  });
+
+  test('mTLS with --client-ca: the API server\'s certificate is accepted; none, or one from another CA, gets 401', async () => {
+    await withTlsWebhook({ clientCa: pki.ca.cert }, async (url, accepted) => {
+      const body = eventList([trace('exec_pod.json')]);
+      const none = await postTls(url, body, { ca: pki.ca.cert });
+      expect(none).toEqual({ status: 401, json: expect.objectContaining({ code: 'VGL_COLLECT_AUTH' }) });
+      const rogue = await postTls(url, body, { ca: pki.ca.cert, cert: pki.rogueClient.cert, key: pki.rogueClient.key });
+      expect(rogue.status).toBe(401);
+      // Only a client certificate is configured: a bearer token (of any value) opens nothing.
+      expect((await postTls(url, body, { ca: pki.ca.cert, bearer: token })).status).toBe(401);
+      expect(accepted()).toBe(0);
+      const apiServer = await postTls(url, body, { ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key });
+      expect(apiServer).toEqual({ status: 200, json: { received: 1, published: 1 } });
+    });
+  });
+
+  test('with both configured, either credential is enough', async () => {
+    await withTlsWebhook({ token, clientCa: pki.ca.cert }, async (url) => {
+      const body = eventList([trace('exec_pod.json')]);
+      expect((await postTls(url, body, { ca: pki.ca.cert, bearer: token })).status).toBe(200);
+      expect((await postTls(url, body, { ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key })).status).toBe(200);
+      expect((await postTls(url, body, { ca: pki.ca.cert, cert: pki.rogueClient.cert, key: pki.rogueClient.key })).status).toBe(401);
+    });
+  });
+
+  test('`vigil collect k8s-audit --client-ca` serves mTLS', async () => {
+    const tenant = uniqueTenant('hookmtls');
+    const sub = await subscribeEvents(tenant);
+    const port = await freePort();
+    const args = ['collect', 'k8s-audit', '--listen', `127.0.0.1:${port}`, '--tenant', tenant, '--tls-cert', pki.server.certFile, '--tls-key', pki.server.keyFile, '--client-ca', pki.ca.certFile];
+    const vigil = startVigil(args, { MQTT_URL: sharedMqttUrl(), VIGIL_TENANTS: tenant });
+    try {
+      while (!vigil.output().includes('listening on')) {
+        if (vigil.child.exitCode !== null) throw new Error(`webhook did not start: ${vigil.output()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const body = eventList([trace('exec_pod.json')]);
+      expect((await postTls(`https://127.0.0.1:${port}`, body, { ca: pki.ca.cert })).status).toBe(401);
+      expect((await postTls(`https://127.0.0.1:${port}`, body, { ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key })).status).toBe(200);
+      await sub.until((e) => e.length === 1);
+    } finally {
+      await vigil.stop();
+      await sub.close();
+    }
+  });
 });

@@ -1,8 +1,10 @@
 /**
  * docker-compose.yml cannot run here (no Docker engine), so it is checked against the code: every
  * service has a pinned image, Vigil services run commands the CLI has, set only env vars the config
- * schema reads, and point at services that exist on the ports those services listen on.
+ * schema reads, take every secret from the operator (compose refuses to start without it), and point
+ * at services that exist on the ports those services listen on.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import { ConfigSchema, loadConfig } from '../../src/config';
 import { ActionSettingsSchema } from '../../src/response/action-settings';
 import { projectRoot } from '../../src/project-root';
 import { clusterSettings } from '../../src/temporal/local-cluster';
+import { secretVariables } from '../helpers/secret-variables';
 import { runVigil } from '../helpers/vigil-process';
 
 interface Service {
@@ -25,7 +28,36 @@ interface Service {
   ports?: string[];
 }
 
-const compose = parse(readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+interface Compose {
+  services: Record<string, Service>;
+}
+
+/**
+ * Compose's variable interpolation (reference: docs.docker.com/compose/how-tos/environment-variables/
+ * variable-interpolation): `${VAR}`, `${VAR:-default}`, `${VAR:?error}` (unset or empty is an error), `$$`.
+ */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:-|:\?)([^}]*))?\}/g, (whole, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+    if (whole === '$$') return '$';
+    const value = env[name!];
+    if (value) return value;
+    if (op === ':?') throw new Error(`required variable ${name} is missing a value: ${arg}`);
+    return op === ':-' ? arg! : '';
+  });
+}
+
+const composeText = readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
+const raw = parse(composeText, { merge: true }) as Compose;
+/** What the operator puts in .env: a real value for every secret compose asks for. */
+const operatorEnv: Record<string, string> = {
+  VIGIL_API_TOKENS: `alice=${randomBytes(32).toString('hex')}`,
+  VIGIL_SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
+  VIGIL_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+  VIGIL_CODEC_TOKEN: randomBytes(32).toString('hex'),
+  VIGIL_K8S_AUDIT_TOKEN: randomBytes(32).toString('hex'),
+  MQTT_PASSWORD: randomBytes(24).toString('hex'),
+};
+const compose = parse(interpolate(composeText, operatorEnv), { merge: true }) as Compose;
 const services = compose.services;
 const vigilServices = Object.entries(services).filter(([name]) => name.startsWith('vigil-'));
 
@@ -42,6 +74,22 @@ test('Vigil services set only env vars the config schema reads, and values the s
     for (const key of Object.keys(svc.environment ?? {})) expect([name, key, known.has(key)]).toEqual([name, key, true]);
     expect(() => loadConfig(svc.environment ?? {})).not.toThrow();
     expect(() => loadChatopsSettings(svc.environment ?? {})).not.toThrow();
+  }
+});
+
+test('no secret is in the file: each one is `${VAR:?…}`, so compose refuses to start until the operator sets it', () => {
+  let secretsSet = 0;
+  for (const [name, svc] of Object.entries(raw.services).filter(([n]) => n.startsWith('vigil-'))) {
+    for (const variable of secretVariables) {
+      const value = svc.environment?.[variable];
+      if (value === undefined) continue;
+      secretsSet += 1;
+      expect([name, variable, value]).toEqual([name, variable, expect.stringMatching(new RegExp(`^\\$\\{${variable}:\\?.+\\}$`))]);
+    }
+  }
+  expect(secretsSet).toBeGreaterThan(0);
+  for (const variable of secretVariables.filter((v) => composeText.includes(`\${${v}:?`))) {
+    expect(() => interpolate(composeText, { ...operatorEnv, [variable]: '' })).toThrow(new RegExp(`required variable ${variable} `));
   }
 });
 

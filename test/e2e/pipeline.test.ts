@@ -6,7 +6,7 @@
  * the middle of the stream loses no event.
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -18,7 +18,7 @@ import { correlatorWorkflowId, playbookWorkflowId } from '../../src/temporal/wor
 import { entityStateQuery } from '../../workflows/correlator/messages';
 import { playbookStatusQuery } from '../../workflows/playbook/messages';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
-import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
+import { approversFor, makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedMqttUrl, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 import { runVigil, startVigil, type VigilProcess } from '../helpers/vigil-process';
@@ -37,6 +37,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   const rulesDir = makeRulesDir({ 'pod-exec.yml': podExecRule });
+  approversFor(rulesDir, tenant);
   webhook = await startHttpReceiver();
   env = {
     TEMPORAL_ADDRESS: sharedTemporalAddress(),
@@ -112,13 +113,14 @@ test('events flow from MQTT to the correlator, a playbook waits for approval, ap
   expect((JSON.parse(shown.stdout) as { eventCount: number }).eventCount).toBeGreaterThanOrEqual(3);
   expect(runVigil(['entity', 'show', tenant, 'spaceship', 'x'], env).status).toBe(2);
 
-  const approve = runVigil(['approve', playbookId, '--as', 'alice', '--reason', 'confirmed malicious'], env);
+  // The OS user running the tests is mapped to alice in the rules folder's operators.
+  const approve = runVigil(['approve', playbookId, '--reason', 'confirmed malicious'], env);
   expect(approve.stderr).toBe('');
   expect(approve.status).toBe(0);
 
   const report = (await playbook.result()) as PlaybookReport;
   expect(report.outcome).toBe('completed');
-  expect(report.decisions).toEqual([expect.objectContaining({ decision: 'approve', by: 'alice', via: 'cli' })]);
+  expect(report.decisions).toEqual([expect.objectContaining({ decision: 'approve', by: 'alice', actor: userInfo().username, via: 'cli' })]);
   expect(report.actions.join('\n')).toMatch(/dry-run/i);
   const after = await eventually(async () => {
     const s = await client.workflow.getHandle(podWorkflowId).query(entityStateQuery);

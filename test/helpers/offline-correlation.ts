@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { correlateOffline, fieldsNeeded, type CorrelationHit } from '../../src/correlation';
+import { correlateOffline, type CorrelationHit } from '../../src/correlation';
+import { DetectionFields } from '../../src/ingest/detection-fields';
 import type { Detection } from '../../src/model/detection';
-import { getPath } from '../../src/model/field-path';
 import type { SourceKind } from '../../src/model/source';
 import type { CompiledRuleSet } from '../../src/sigma';
 
@@ -20,15 +20,11 @@ export interface Replayed {
 }
 
 export function detect(ruleSet: CompiledRuleSet, events: Replayed[]): Detection[] {
-  const fields = fieldsNeeded(ruleSet.correlations);
+  const fields = new DetectionFields(ruleSet.correlations, ruleSet.rules);
   return events.flatMap((e, i) => {
     const rules = ruleSet.match(e.data, e.source);
     if (rules.length === 0) return [];
-    const picked: Detection['fields'] = {};
-    for (const f of fields) {
-      const v = getPath(e.data, f);
-      if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) picked[f] = v as string | number | boolean | null;
-    }
+    const picked = fields.read(e.source, e.data, rules);
     return [{ eventId: `ev${i}`, tenant: 'acme', source: e.source, time: e.time, rules, entities: [], fields: picked, summary: '', rulesetVersion: ruleSet.version }];
   });
 }

@@ -4,7 +4,7 @@
  * shipped rule pack changes.
  */
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/project-root';
 
@@ -16,6 +16,26 @@ export function makeRulesDir(sigmaFiles: Record<string, string>, correlationFile
     for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, sub, name), text);
   }
   return dir;
+}
+
+/**
+ * Scopes the shipped approvers (and their groups) to `tenant`, and maps the OS user running the tests to
+ * alice, who may also act for carol: what an operator configures before deciding with `vigil approve`.
+ */
+export function approversFor(rulesDir: string, tenant: string): void {
+  writeFileSync(
+    path.join(rulesDir, 'responses', 'approvers.yml'),
+    `approvers:
+  alice: { chat: U01ALICE, tenants: [${tenant}] }
+  bob: { chat: U02BOB, tenants: [${tenant}] }
+  carol: { chat: U03CAROL, tenants: [${tenant}] }
+groups:
+  secops-oncall: [alice, bob]
+  secops-leads: [carol]
+operators:
+  ${JSON.stringify(userInfo().username)}: { identity: alice, actFor: [carol] }
+`,
+  );
 }
 
 /** A high-level k8s rule (tagged attack.execution, so the quarantine-pod playbook binds to it). */

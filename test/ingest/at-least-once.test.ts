@@ -25,10 +25,12 @@ import { testLogger } from '../helpers/temporal-env';
 
 let runtime: RuleRuntime;
 let archive: RawArchive;
+let stateDir: string;
 
 beforeAll(async () => {
   runtime = await startRuleRuntime({ VIGIL_RULES_DIR: makeRulesDir({ 'pod-exec.yml': podExecRule }) }, testLogger);
   archive = new RawArchive(mkdtempSync(path.join(tmpdir(), 'vigil-alo-')));
+  stateDir = mkdtempSync(path.join(tmpdir(), 'vigil-alo-state-'));
 });
 afterAll(async () => {
   runtime.close();
@@ -45,6 +47,7 @@ function ingestWith(tenant: string, shared: boolean, client: Client, router?: En
     builder: runtime.builder,
     router: router ?? new EntityRouter(client, testLogger),
     archive,
+    stateDir,
     logger: testLogger,
   });
 }

@@ -69,9 +69,9 @@ test('without --generate, missing credentials are an error naming the files to w
 });
 
 test.each([
-  ['short', 'Zq8#rT1!', /shorter than 16 characters/],
+  ['short', 'Zq8#rT1!', /too short: a secret needs at least 16 characters/],
   ['placeholder', 'replace-with-a-long-random-token', /looks like a placeholder/],
-  ['repetitive', 'abababababababababababab', /fewer than 8 distinct characters/],
+  ['repetitive', 'abababababababababababab', /repeated pattern/],
 ])('a %s password in a credentials file is refused with its file and line', (_kind, password, message) => {
   const out = freshOut();
   runVigil(['broker', 'config', '--out', out, '--generate', '--dynsec-plugin', '/opt/dynsec.so'], env);

@@ -37,3 +37,16 @@ test('refuses to start without a Slack signing secret or API tokens (exit 2, VGL
   expect(run.status).toBe(2);
   expect(run.stderr).toMatch(/^VGL_CONFIG_INVALID: field VIGIL_API_TOKENS: /);
 });
+
+test.each([
+  // What docker-compose.yml used to ship: it passed validation, and then anyone who read the file could approve.
+  [{ VIGIL_SLACK_SIGNING_SECRET: 'replace-with-the-slack-app-signing-secret' }, 'VIGIL_SLACK_SIGNING_SECRET', /placeholder/],
+  [{ VIGIL_API_TOKENS: 'oncall=replace-with-a-long-random-token' }, 'VIGIL_API_TOKENS', /placeholder/],
+  // A token must name an approver of rules/responses: the identity is what scopes it to tenants.
+  [{ VIGIL_API_TOKENS: 'oncall=5f0c6b1e8d2a47e39b1c0a7d6e4f2b8c' }, 'VIGIL_API_TOKENS', /"oncall" is not an approver/],
+])('refuses to start with %j (exit 2, VGL_CONFIG_INVALID naming the variable)', (env, variable, reason) => {
+  const run = runVigil(['chatops'], { TEMPORAL_ADDRESS: sharedTemporalAddress(), ...env });
+  expect(run.status).toBe(2);
+  expect(run.stderr).toMatch(new RegExp(`^VGL_CONFIG_INVALID: field ${variable}: `));
+  expect(run.stderr).toMatch(reason);
+});

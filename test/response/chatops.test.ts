@@ -1,7 +1,9 @@
 /**
  * The chatops server against real playbook runs on a real Temporal dev server: Slack buttons and the
  * slash command with signed requests, forged and stale signatures refused with 401 and nothing sent to
- * the workflow, the JSON API with bearer tokens, and identities mapped from chat users.
+ * the workflow, the JSON API with bearer tokens, identities mapped from chat users, every caller scoped
+ * to its tenants (checked against the run's TenantId, not only in lists), and response_url posts only
+ * to Slack's origins.
  */
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -10,26 +12,20 @@ import { buildChatopsApp } from '../../src/chatops/app';
 import { slackSignature } from '../../src/chatops/slack-signature';
 import { playbookStatusQuery } from '../../workflows/playbook/messages';
 import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
-import { bindingFrom, podAlert, responseConfig } from './fixtures';
+import { bindingFrom, oncallApprovalYaml, podAlert, responseConfig } from './fixtures';
 import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';
 import { standInVerdictsQuery } from './workflows/correlator-stand-in';
 
 const signingSecret = '8f742231b10e8888abcd99yyyzzz85a5';
-const bindingsYaml = `
-bindings:
-  - playbook: approve-me
-    match: {}
-    params:
-      notify: []
-      approval: { groups: [oncall], timeout: 1h }
-      containment: []
-`;
+const bindingsYaml = oncallApprovalYaml('approve-me');
 const responses = responseConfig(bindingsYaml);
 
 let harness: PlaybookHarness;
 let app: FastifyInstance;
 let baseUrl: string;
 let responseUrls: HttpFake;
+/** Stands for an internal service a forged response_url would aim at: it must never receive anything. */
+let internal: HttpFake;
 
 /**
  * A real request to the listening app. (fastify's inject() pulls an ESM-only `cookie` build that jest's
@@ -49,12 +45,14 @@ async function call(request: { method: 'GET' | 'POST'; url: string; headers?: Re
 beforeAll(async () => {
   harness = await startPlaybookHarness('chatops');
   responseUrls = await startHttpFake(() => ({ status: 200, body: 'ok' }));
+  internal = await startHttpFake(() => ({ status: 200, body: 'ok' }));
   app = buildChatopsApp({
     logger: pino({ level: 'silent' }),
-    client: harness.env.client,
+    client: harness.client,
     responses,
     slackSigningSecret: signingSecret,
-    apiTokens: new Map([['tok-alice', 'alice'], ['tok-carol', 'carol']]),
+    slackResponseOrigins: [responseUrls.url],
+    apiTokens: new Map([['tok-alice', 'alice'], ['tok-carol', 'carol'], ['tok-gina', 'gina'], ['tok-sam', 'sam']]),
   });
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
@@ -62,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await responseUrls?.close();
+  await internal?.close();
   await harness?.teardown();
 });
 
@@ -76,13 +75,30 @@ function signedForm(body: string, options: { timestamp?: number; secret?: string
   };
 }
 
-function buttonBody(actionId: string, workflowId: string, userId: string): string {
-  const payload = { type: 'block_actions', user: { id: userId, username: userId }, actions: [{ action_id: actionId, block_id: 'vigil_decision', value: workflowId, type: 'button' }], response_url: `${responseUrls.url}/actions/${workflowId}` };
+function buttonBody(actionId: string, workflowId: string, userId: string, responseUrl = `${responseUrls.url}/actions/${workflowId}`): string {
+  const payload = { type: 'block_actions', user: { id: userId, username: userId }, actions: [{ action_id: actionId, block_id: 'vigil_decision', value: workflowId, type: 'button' }], response_url: responseUrl };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
+/** The outcome chatops posted to the allowed response_url for `workflowId` (it follows Slack's ack). */
+async function feedbackFor(workflowId: string): Promise<{ text: string }> {
+  for (;;) {
+    const posted = responseUrls.requests.find((r) => r.path === `/actions/${workflowId}`);
+    if (posted) return JSON.parse(posted.body) as { text: string };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function untouched(workflowId: string, signalsAndUpdatesBefore: number): Promise<void> {
+  const status = await harness.client.workflow.getHandle(workflowId).query(playbookStatusQuery);
+  expect(status.state).toBe('awaiting_approval');
+  expect(status.decisions).toEqual([]);
+  expect(status.refused).toEqual([]);
+  expect(await historySignalsAndUpdates(workflowId)).toBe(signalsAndUpdatesBefore);
+}
+
 async function historySignalsAndUpdates(workflowId: string): Promise<number> {
-  const history = await harness.env.client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await harness.client.workflow.getHandle(workflowId).fetchHistory();
   return history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes).length;
 }
 
@@ -169,14 +185,14 @@ test('False-positive button denies the playbook and sends a false_positive verdi
     expect((await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(body), payload: body })).statusCode).toBe(200);
     expect((await handle.result()).decisions).toEqual([expect.objectContaining({ decision: 'deny', by: 'alice', reason: 'false positive' })]);
     // The verdict follows the deny (the button is handled after Slack's ack).
-    const correlator = harness.env.client.workflow.getHandle(alert.correlatorWorkflowId);
+    const correlator = harness.client.workflow.getHandle(alert.correlatorWorkflowId);
     let verdicts = await correlator.query(standInVerdictsQuery);
     while (verdicts.length === 0) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       verdicts = await correlator.query(standInVerdictsQuery);
     }
     expect(verdicts).toEqual([expect.objectContaining({ alertId: alert.id, verdict: 'false_positive', by: 'alice' })]);
-    await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).terminate('test done');
+    await harness.client.workflow.getHandle(alert.correlatorWorkflowId).terminate('test done');
   });
 });
 
@@ -244,5 +260,94 @@ bindings:
     });
   } finally {
     await slack.close();
+  }
+});
+
+test('JSON API tokens are scoped to their tenants: another tenant\'s run is not listed, not readable, not decidable', async () => {
+  const alert = podAlert(); // tenant acme
+  await withWorker(async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(bindingsYaml, 'approve-me'));
+    await waitForState(handle, 'awaiting_approval');
+    const id = encodeURIComponent(handle.workflowId);
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const listed = async (token: string, query = 'awaiting=true') =>
+      ((await call({ method: 'GET', url: `/api/v1/playbooks?${query}`, headers: as(token) })).json() as Array<{ workflowId: string }>).map((r) => r.workflowId);
+    // Visibility is eventually consistent: wait until an in-scope caller sees the run, then compare.
+    while (!(await listed('tok-alice')).includes(handle.workflowId)) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await listed('tok-sam')).toContain(handle.workflowId);
+    expect(await listed('tok-gina')).not.toContain(handle.workflowId);
+    expect(await listed('tok-gina', 'awaiting=true&tenant=acme')).toEqual([]);
+
+    const before = await historySignalsAndUpdates(handle.workflowId);
+    // gina is in the oncall group this run asks, so only her tenant scope stands between her and a decision.
+    for (const request of [
+      { method: 'GET' as const, url: `/api/v1/playbooks/${id}` },
+      { method: 'POST' as const, url: `/api/v1/playbooks/${id}/decision`, payload: { decision: 'approve' } },
+      { method: 'POST' as const, url: `/api/v1/playbooks/${id}/containment`, payload: { command: 'release' } },
+    ]) {
+      const response = await call({ ...request, headers: as('tok-gina') });
+      expect([request.url, response.statusCode, response.json().code]).toEqual([request.url, 404, 'VGL_PLAYBOOK_NOT_FOUND']);
+    }
+    await untouched(handle.workflowId, before);
+
+    const sam = await call({ method: 'GET', url: `/api/v1/playbooks/${id}`, headers: as('tok-sam') });
+    expect(sam.statusCode).toBe(200);
+    const alice = await call({ method: 'POST', url: `/api/v1/playbooks/${id}/decision`, headers: as('tok-alice'), payload: { decision: 'approve' } });
+    expect(alice.statusCode).toBe(200);
+    expect((await handle.result()).decisions).toEqual([expect.objectContaining({ by: 'alice', via: 'http' })]);
+  });
+});
+
+test('Slack users are scoped to their identity\'s tenants: buttons and /vigil reach no run of another tenant', async () => {
+  const alert = podAlert(); // tenant acme
+  await withWorker(async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(bindingsYaml, 'approve-me'));
+    await waitForState(handle, 'awaiting_approval');
+    const before = await historySignalsAndUpdates(handle.workflowId);
+    const slash = async (text: string, userId: string) => {
+      const form = new URLSearchParams({ command: '/vigil', text, user_id: userId }).toString();
+      return (await call({ method: 'POST', url: '/slack/commands', headers: signedForm(form), payload: form })).json().text as string;
+    };
+    expect(await slash(`approve ${handle.workflowId}`, 'U05GINA')).toMatch(/^VGL_PLAYBOOK_NOT_FOUND: /);
+    expect(await slash(`release ${handle.workflowId}`, 'U05GINA')).toMatch(/^VGL_PLAYBOOK_NOT_FOUND: /);
+    expect(await slash(`status ${handle.workflowId}`, 'U05GINA')).toMatch(/^VGL_PLAYBOOK_NOT_FOUND: /);
+    expect(await slash(`status ${handle.workflowId}`, 'U99NOBODY')).toMatch(/^VGL_CHATOPS_UNKNOWN_USER: /);
+    while (!(await slash('list', 'U01ALICE')).includes(handle.workflowId)) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await slash('list', 'U05GINA')).not.toContain(handle.workflowId);
+
+    const button = buttonBody(slackActionIds.approve, handle.workflowId, 'U05GINA');
+    expect((await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(button), payload: button })).statusCode).toBe(200);
+    expect((await feedbackFor(handle.workflowId)).text).toMatch(/^VGL_PLAYBOOK_NOT_FOUND: /);
+    await untouched(handle.workflowId, before);
+    await handle.terminate('test done');
+  });
+});
+
+test('a signed click whose response_url is not on Slack\'s origins is refused (400) and nothing is posted or decided', async () => {
+  const alert = podAlert();
+  await withWorker(async () => {
+    const handle = await harness.startPlaybook(alert, bindingFrom(bindingsYaml, 'approve-me'));
+    await waitForState(handle, 'awaiting_approval');
+    const before = await historySignalsAndUpdates(handle.workflowId);
+    for (const target of [`${internal.url}/admin/reset`, 'http://169.254.169.254/latest/meta-data/', `${responseUrls.url.replace('http:', 'https:')}/actions/x`]) {
+      const body = buttonBody(slackActionIds.approve, handle.workflowId, 'U01ALICE', target);
+      const response = await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(body), payload: body });
+      expect([target, response.statusCode, response.json().code]).toEqual([target, 400, 'VGL_CHATOPS_RESPONSE_URL']);
+    }
+    await untouched(handle.workflowId, before);
+    // An allowed click afterwards is handled and answered; the internal server still has nothing.
+    const allowed = buttonBody(slackActionIds.approve, handle.workflowId, 'U01ALICE');
+    expect((await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(allowed), payload: allowed })).statusCode).toBe(200);
+    expect((await feedbackFor(handle.workflowId)).text).toBe('Approved as alice: now awaiting_approval');
+    expect(internal.requests).toEqual([]);
+    await handle.result();
+  });
+});
+
+test('a signed interactivity payload that is not JSON is 400 VGL_CHATOPS_PAYLOAD', async () => {
+  for (const payload of ['not json', '{"type":"block_actions",', '']) {
+    const body = new URLSearchParams({ payload }).toString();
+    const response = await call({ method: 'POST', url: '/slack/interactivity', headers: signedForm(body), payload: body });
+    expect([payload, response.statusCode, response.json().code]).toEqual([payload, 400, 'VGL_CHATOPS_PAYLOAD']);
   }
 });

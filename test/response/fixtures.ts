@@ -9,13 +9,28 @@ import type { EntityStateView } from '../../workflows/correlator/messages';
 
 export const approversYaml = `
 approvers:
-  alice: { chat: U01ALICE, aliases: [alice@example.com] }
-  bob: { chat: U02BOB }
-  carol: { chat: U03CAROL }
-  mallory: { chat: U04MALLORY, aliases: [arn:aws:iam::111122223333:user/mallory, mal@example.com] }
+  alice: { chat: U01ALICE, aliases: [alice@example.com], tenants: [acme] }
+  bob: { chat: U02BOB, tenants: [acme] }
+  carol: { chat: U03CAROL, tenants: [acme] }
+  mallory: { chat: U04MALLORY, aliases: [arn:aws:iam::111122223333:user/mallory, mal@example.com], tenants: [acme] }
+  # On call in the same group, but for another tenant: the group would let her decide, her scope must not.
+  gina: { chat: U05GINA, tenants: [globex] }
+  # A global SOC analyst who may see every tenant.
+  sam: { chat: U06SAM, tenants: ['*'] }
 groups:
-  oncall: [alice, bob, mallory]
+  oncall: [alice, bob, mallory, gina, sam]
   leads: [carol]
+`;
+
+/** A binding that only waits for one approval of the oncall group (no notices, no containment). */
+export const oncallApprovalYaml = (playbook: string): string => `
+bindings:
+  - playbook: ${playbook}
+    match: {}
+    params:
+      notify: []
+      approval: { groups: [oncall], timeout: 1h }
+      containment: []
 `;
 
 /** Loads approvers plus `bindingsYaml` and fails the test on any config error. */

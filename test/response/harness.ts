@@ -1,24 +1,31 @@
 /**
  * Shared plumbing for playbook tests: one real Temporal dev server and one workflow bundle per test
- * file, a fresh Worker per test with real activities, the correlator stand-in, and a state wait.
+ * file, a fresh Worker per test with real activities, the correlator stand-in, and a state wait. Worker
+ * and client use Vigil's data converter (msgpack), as production does, so CLI processes can talk to the
+ * runs too.
  */
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { Alert } from '../../src/model/alert';
 import type { PlaybookBinding } from '../../src/model/playbook';
+import { dataConverter } from '../../src/temporal/data-converter';
 import type { EntityStateView } from '../../workflows/correlator/messages';
 import { playbookStatusQuery, type PlaybookStateValue } from '../../workflows/playbook/messages';
 import type { playbookWorkflow } from '../../workflows/playbook/playbook';
-import { startTemporalEnv } from '../helpers/temporal-env';
+import { startTemporalServer } from '../helpers/temporal-env';
 import { entityView } from './fixtures';
 import { correlatorStandIn } from './workflows/correlator-stand-in';
 
 export interface PlaybookHarness {
   env: TestWorkflowEnvironment;
+  /** A client of the harness server with Vigil's data converter (use it, not env.client). */
+  client: Client;
+  /** host:port of the harness's Temporal server, for CLI processes. */
+  address: string;
   /** Runs `fn` while a worker with activities built from `deps` polls the harness task queue. */
   withWorker<T>(deps: Omit<ActivityDeps, 'logger' | 'client'>, fn: () => Promise<T>): Promise<T>;
   /**
@@ -32,28 +39,32 @@ export interface PlaybookHarness {
 }
 
 export async function startPlaybookHarness(taskQueue: string): Promise<PlaybookHarness> {
-  const env = await startTemporalEnv();
+  const { env, address } = await startTemporalServer();
+  const client = new Client({ connection: env.connection, dataConverter });
   const bundle: WorkflowBundleWithSourceMap = await bundleWorkflowCode({
     workflowsPath: path.join(__dirname, 'workflows/index.ts'),
+    payloadConverterPath: dataConverter.payloadConverterPath,
     logger: new DefaultLogger('WARN'),
   });
   return {
     env,
+    client,
+    address,
     async withWorker(deps, fn) {
-      const activities = createActivities({ logger: pino({ level: 'silent' }), client: env.client, ...deps });
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+      const activities = createActivities({ logger: pino({ level: 'silent' }), client, ...deps });
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, dataConverter });
       return worker.runUntil(fn());
     },
     async startPlaybook(alert, binding, view = entityView(alert), reportsToWaitFor = 1) {
-      await env.client.workflow.start(correlatorStandIn, { workflowId: alert.correlatorWorkflowId, taskQueue, args: [view, reportsToWaitFor] });
-      return env.client.workflow.start<typeof playbookWorkflow>('playbookWorkflow', {
+      await client.workflow.start(correlatorStandIn, { workflowId: alert.correlatorWorkflowId, taskQueue, args: [view, reportsToWaitFor] });
+      return client.workflow.start<typeof playbookWorkflow>('playbookWorkflow', {
         workflowId: `playbook:${binding.playbook}:${alert.id}`,
         taskQueue,
         args: [{ alert, binding, correlatorWorkflowId: alert.correlatorWorkflowId }],
       });
     },
     async replay(handle) {
-      await Worker.runReplayHistory({ workflowBundle: bundle }, await handle.fetchHistory(), handle.workflowId);
+      await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, await handle.fetchHistory(), handle.workflowId);
     },
     teardown: () => env.teardown(),
   };

@@ -1,9 +1,13 @@
 /**
- * Playbook actions against real HTTP fakes of the Kubernetes API, AWS IAM, Slack and a ticket intake,
- * on a real Temporal dev server: containment with TTL and reverse-order undo, retries that become
- * visible in history, a non-retryable refusal, IAM over SigV4, Slack Block Kit buttons, "did you just
- * do this?", repeat-offender TTL escalation, an analyst keeping a containment, tickets.
+ * Playbook actions against real HTTP fakes of the Kubernetes API (HTTPS with a private CA, reached
+ * through a kubeconfig), AWS IAM, Slack and a ticket intake, on a real Temporal dev server: containment
+ * with TTL and reverse-order undo, retries that become visible in history, a non-retryable refusal, IAM
+ * over SigV4, Slack Block Kit buttons, "did you just do this?", repeat-offender TTL escalation, an
+ * analyst keeping a containment, tickets.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { PlaybookReport } from '../../src/model/playbook';
@@ -12,6 +16,7 @@ import { startAwsIamFake, type AwsIamFake } from '../helpers/fakes/aws-iam';
 import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
 import { startKubernetesApiFake, type KubernetesApiFake } from '../helpers/fakes/kubernetes-api';
 import { startSlackApiFake, type SlackApiFake } from '../helpers/fakes/slack-api';
+import { makeTestCa } from '../helpers/test-ca';
 import { bindingFrom, entityView, podAlert, responseConfig } from './fixtures';
 import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';
 
@@ -21,11 +26,22 @@ let k8s: KubernetesApiFake;
 let iam: AwsIamFake;
 let slack: SlackApiFake;
 let tickets: HttpFake;
+let kubeconfig: string;
 
 beforeAll(async () => {
   harness = await startPlaybookHarness('playbook-actions');
-  k8s = await startKubernetesApiFake('k8s-token', { pods: new Map(), networkPolicies: new Map(), deploymentReplicas: new Map(), nodesUnschedulable: new Map() });
-  iam = await startAwsIamFake(awsCredentials, { accessKeys: new Map(), userPolicies: new Map() });
+  const ca = makeTestCa();
+  k8s = await startKubernetesApiFake('k8s-token', { pods: new Map(), networkPolicies: new Map(), deploymentReplicas: new Map(), nodesUnschedulable: new Map() }, { cert: ca.serverCert, key: ca.serverKey });
+  kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-kube-')), 'config');
+  writeFileSync(kubeconfig, JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'fake', cluster: { server: k8s.url, 'certificate-authority-data': Buffer.from(ca.caCert).toString('base64') } }],
+    users: [{ name: 'vigil', user: { token: 'k8s-token' } }],
+    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'vigil' } }],
+    'current-context': 'fake',
+  }));
+  iam = await startAwsIamFake([awsCredentials], { accessKeys: new Map(), userPolicies: new Map() });
   slack = await startSlackApiFake('xoxb-test', ['C0SECOPS', 'U04MALLORY']);
   tickets = await startHttpFake(() => ({ status: 201, body: { id: 'SEC-42', url: 'https://tickets.example/SEC-42' } }));
 });
@@ -40,7 +56,7 @@ function withWorker<T>(bindingsYaml: string, fn: () => Promise<T>, slackChannel 
     {
       dryRun: false,
       responses: responseConfig(bindingsYaml),
-      kubernetes: { apiServerUrl: k8s.url, token: 'k8s-token' },
+      kubernetes: { kind: 'kubeconfig', path: kubeconfig },
       awsIam: { endpoint: `${iam.url}/`, region: 'us-east-1', credentials: awsCredentials },
       slack: { apiUrl: slack.apiUrl, botToken: 'xoxb-test', channel: slackChannel, incomingWebhookUrl: slack.incomingWebhookUrl },
       ticketWebhookUrl: `${tickets.url}/intake`,
@@ -145,7 +161,7 @@ test('a non-retryable failure (HTTP 403) fails the playbook after one attempt an
     expect((cause as ActivityFailure).cause).toBeInstanceOf(ApplicationFailure);
     expect(((cause as ActivityFailure).cause as ApplicationFailure).type).toBe('VGL_ACTION_REJECTED');
     expect(((cause as ActivityFailure).cause as ApplicationFailure).nonRetryable).toBe(true);
-    const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+    const reports: PlaybookReport[] = await harness.client.workflow.getHandle(alert.correlatorWorkflowId).result();
     expect(reports).toEqual([expect.objectContaining({ outcome: 'failed' })]);
     expect(reports[0]!.actions[reports[0]!.actions.length - 1]).toMatch(/^failed: .*HTTP 403/);
   });
@@ -310,7 +326,7 @@ test('repeat offender: the TTL doubles per earlier containment the correlator re
   expect(report.containment).toEqual(expect.objectContaining({ ttlMs: 3 * 3_600_000, keptBy: 'alice', revertedAt: expect.any(Number) }));
   expect(report.actions).toContain('containment released by bob via http');
   expect(k8s.cluster.pods.get('shop/repeat-1')!.labels).toEqual({});
-  const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+  const reports: PlaybookReport[] = await harness.client.workflow.getHandle(alert.correlatorWorkflowId).result();
   expect(reports).toEqual([report]);
 });
 
@@ -319,7 +335,7 @@ test('two runs contain the same node: the first to let go hands its undo to the 
   const yaml = noApprovalBinding('[{ action: k8s.cordonNode, node: node-shared }]');
   const visiblyContained = async (workflowId: string) => {
     // The hand-over looks holders up through visibility, which lags the run by a moment.
-    while ((await harness.env.client.workflow.count(`WorkflowId = '${workflowId}' AND PlaybookState = 'contained'`)).count === 0) {
+    while ((await harness.client.workflow.count(`WorkflowId = '${workflowId}' AND PlaybookState = 'contained'`)).count === 0) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
@@ -357,7 +373,7 @@ test('cancelling a contained run reverts what it holds before it ends, and repor
     await handle.cancel();
     const failure = await handle.result().catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const reports: PlaybookReport[] = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+    const reports: PlaybookReport[] = await harness.client.workflow.getHandle(alert.correlatorWorkflowId).result();
     expect(reports[0]).toEqual(expect.objectContaining({ outcome: 'failed', containment: expect.objectContaining({ revertedAt: expect.any(Number) }) }));
     expect(reports[0]!.actions).toEqual(expect.arrayContaining([expect.stringMatching(/^released pod shop\/cancel-1/)]));
   });

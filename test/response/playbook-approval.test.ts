@@ -47,14 +47,14 @@ test('approve: an on-call approver approves, containment runs (dry-run), the cor
   await withWorker(async () => {
     const handle = await startPlaybook(alert, bindingFrom(bindings('1h'), 'quarantine-pod'));
     await waitForState(handle, 'awaiting_approval');
-    const listed = await harness.env.client.workflow.count(`PlaybookState = 'awaiting_approval' AND AlertId = '${alert.id}'`);
+    const listed = await harness.client.workflow.count(`PlaybookState = 'awaiting_approval' AND AlertId = '${alert.id}'`);
     const status = await handle.executeUpdate(decideUpdate, { args: [{ decision: 'approve', by: 'alice', reason: 'confirmed shell', via: 'cli' }] });
     expect(status.decisions).toEqual([expect.objectContaining({ decision: 'approve', by: 'alice', via: 'cli', reason: 'confirmed shell' })]);
 
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     expect(report.actions).toContainEqual(expect.stringMatching(/^\[dry-run\] isolated pod shop\/web-7d9f /));
-    const reports = await harness.env.client.workflow.getHandle(alert.correlatorWorkflowId).result();
+    const reports = await harness.client.workflow.getHandle(alert.correlatorWorkflowId).result();
     expect(reports).toEqual([report]);
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(PlaybookState)).toBe('completed');
@@ -94,7 +94,7 @@ test('timeout → escalation to the next group → the declared default (deny), 
     const kinds = webhook.requests.map((r) => JSON.parse(r.body)).filter((n) => n.alert.id === alert.id).map((n) => n.kind);
     expect(kinds).toEqual(['approval_request', 'escalation', 'decided']);
     const escalation = webhook.requests.map((r) => JSON.parse(r.body)).find((n) => n.alert.id === alert.id && n.kind === 'escalation');
-    expect(escalation.asked).toEqual(expect.objectContaining({ groups: ['oncall', 'leads'], mentions: ['U01ALICE', 'U02BOB', 'U04MALLORY', 'U03CAROL'] }));
+    expect(escalation.asked).toEqual(expect.objectContaining({ groups: ['oncall', 'leads'], mentions: ['U01ALICE', 'U02BOB', 'U04MALLORY', 'U05GINA', 'U06SAM', 'U03CAROL'] }));
     const history = await handle.fetchHistory();
     const timers = history.events!.filter((e) => e.timerStartedEventAttributes);
     expect(timers).toHaveLength(2);

@@ -16,7 +16,7 @@ import type { CorrelatorInput } from '../../workflows/correlator/correlator-inpu
 import { detectionBatchSignal, entityStateQuery } from '../../workflows/correlator/messages';
 import { playbookStatusQuery } from '../../workflows/playbook/messages';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
-import { makeRulesDir, podExecRule } from '../helpers/rules-dir';
+import { approversFor, makeRulesDir, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { runVigil, startVigil, type VigilProcess } from '../helpers/vigil-process';
 
@@ -33,11 +33,13 @@ let cliEnv: Record<string, string>;
 beforeAll(async () => {
   webhook = await startHttpReceiver();
   client = await sharedClient();
-  cliEnv = { TEMPORAL_ADDRESS: sharedTemporalAddress() };
+  const rulesDir = makeRulesDir({ 'pod-exec.yml': podExecRule });
+  approversFor(rulesDir, tenant);
+  cliEnv = { TEMPORAL_ADDRESS: sharedTemporalAddress(), VIGIL_RULES_DIR: rulesDir };
   worker = startVigil(['worker'], {
     TEMPORAL_ADDRESS: sharedTemporalAddress(),
     VIGIL_TENANTS: tenant,
-    VIGIL_RULES_DIR: makeRulesDir({ 'pod-exec.yml': podExecRule }),
+    VIGIL_RULES_DIR: rulesDir,
     VIGIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'vigil-pbcan-')),
     VIGIL_WEBHOOK_URL: webhook.url,
     VIGIL_DRY_RUN: 'false',
@@ -106,7 +108,7 @@ test('the correlator continues-as-new while its playbook waits; the playbook com
   const refused = runVigil(['deny', playbook.workflowId, '--as', 'carol'], cliEnv);
   expect(refused.status).toBe(2);
   expect(refused.stderr).toMatch(/^VGL_APPROVAL_UNAUTHORIZED: /);
-  const approved = runVigil(['approve', playbook.workflowId, '--as', 'alice', '--reason', 'after continue-as-new'], cliEnv);
+  const approved = runVigil(['approve', playbook.workflowId, '--reason', 'after continue-as-new'], cliEnv);
   expect(approved.stderr).toBe('');
   expect(approved.stdout).toMatch(/^approved playbook:quarantine-pod:/);
   const report = (await playbook.result()) as PlaybookReport;

@@ -35,6 +35,27 @@ test.each([
   expect(config.bindings.map((b) => b.playbook)).toEqual(['fine']);
 });
 
+test('approvers must say which tenants they serve; operators must name known identities', () => {
+  const unscoped = loadDir({ 'approvers.yml': 'approvers:\n  alice: { chat: U1 }\n' });
+  expect(unscoped.errors).toEqual([expect.objectContaining({ code: 'VGL_RESPONSE_CONFIG', location: expect.objectContaining({ line: 2, field: 'approvers.alice.tenants' }) })]);
+  const badTenant = loadDir({ 'approvers.yml': "approvers:\n  alice: { tenants: ['Acme Corp'] }\n" });
+  expect(badTenant.errors[0]!.location.field).toBe('approvers.alice.tenants.0');
+
+  const { config, errors } = loadDir({
+    'approvers.yml': approversYaml,
+    'operators.yml': 'operators:\n  jdoe: { identity: alice }\n  ops-bot: { identity: bob, actFor: [carol] }\n  ghost: { identity: nobody }\n  lost: { identity: alice, actFor: [nobody] }\n',
+  });
+  expect(errors.map((e) => [e.code, e.location.field, e.location.line])).toEqual([
+    ['VGL_RESPONSE_CONFIG', 'operators.ghost.identity', 4],
+    ['VGL_RESPONSE_CONFIG', 'operators.lost.actFor', 5],
+  ]);
+  expect(config.operators.get('jdoe')).toEqual({ identity: 'alice', actFor: [] });
+  expect(config.operators.get('ops-bot')).toEqual({ identity: 'bob', actFor: ['carol'] });
+  expect(config.operators.has('ghost')).toBe(false);
+  expect(config.approvers.get('gina')!.tenants).toEqual(['globex']);
+  expect(config.approvers.get('sam')!.tenants).toBe('*');
+});
+
 test('YAML syntax errors name the position', () => {
   const { errors } = loadDir({ 'bad.yml': 'bindings:\n  - playbook: x\n   match: [' });
   expect(errors[0]!.code).toBe('VGL_RESPONSE_CONFIG');

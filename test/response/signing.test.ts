@@ -1,24 +1,26 @@
-/** Request signing: AWS SigV4 against AWS's published example, Slack v0 signatures, slash command parsing. */
-import { signV4 } from '../../activities/sigv4';
+/** Request signing: the IAM fake's SigV4 check against AWS's published example, Slack v0 signatures, slash command parsing. */
+import { verifySigV4 } from '../helpers/fakes/aws-iam';
 import { slackSignature, verifySlackSignature } from '../../src/chatops/slack-signature';
 import { parseSlashCommand } from '../../src/chatops/slash-command';
 
-test('SigV4 reproduces the AWS General Reference example (IAM ListUsers, 2015-08-30)', () => {
-  const headers = signV4(
-    {
-      method: 'GET',
-      url: new URL('https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08'),
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-      body: '',
-      region: 'us-east-1',
-      service: 'iam',
-      now: new Date('2015-08-30T12:36:00Z'),
+test('the IAM fake\'s SigV4 check accepts the AWS General Reference example (IAM ListUsers, 2015-08-30) and nothing altered', async () => {
+  const credentials = [{ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }];
+  const example = {
+    method: 'GET',
+    url: new URL('https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08'),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      host: 'iam.amazonaws.com',
+      'x-amz-date': '20150830T123600Z',
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7',
     },
-    { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
-  );
-  expect(headers.authorization).toBe(
-    'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7',
-  );
+    body: '',
+  };
+  expect(await verifySigV4(example, credentials)).toBe('ok');
+  expect(await verifySigV4({ ...example, url: new URL('https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-09') }, credentials)).toBe('mismatch');
+  expect(await verifySigV4({ ...example, headers: { ...example.headers, 'x-amz-date': '20150830T123601Z' } }, credentials)).toBe('mismatch');
+  expect(await verifySigV4(example, [{ ...credentials[0]!, secretAccessKey: 'other' }])).toBe('mismatch');
+  expect(await verifySigV4(example, [{ accessKeyId: 'AKIDOTHER', secretAccessKey: 'x' }])).toBe('unknown-key');
 });
 
 test('Slack v0 signature reproduces Slack\'s documented example', () => {

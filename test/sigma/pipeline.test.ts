@@ -4,11 +4,11 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { AuditdDecoder } from '../../src/collect/auditd-decoder';
+import { join } from 'node:path';
 import type { SourceKind } from '../../src/model/source';
 import { loadRuleSet, type CompiledRuleSet } from '../../src/sigma';
-import { readEventFile } from '../../src/sigma/event-file';
+import { readEventFile } from '../../src/collect/event-file';
+import { auditExecLines, decodeAudit, falcoExecAlert } from '../helpers/linux-process-events';
 import { falcoTraces, placeholdersFile, projectRoot, sigmaHqRules } from './corpus-paths';
 
 function writeRule(text: string): string {
@@ -47,26 +47,12 @@ describe('one process start seen by procfs, auditd and Falco matches the same pr
   const sigmaHqClearSyslog = '3fcc9b35-39e4-44c0-a2ad-9e82b6902b31';
   const vigilLogsCleared = 'proc_creation_lnx_system_logs_cleared';
   const command = 'truncate -s 0 /var/log/syslog';
-  const hex = (s: string) => Buffer.from(s).toString('hex').toUpperCase();
-  const audit = (argv: string[], exe: string) => [
-    `type=SYSCALL msg=audit(1764576185.312:7001): arch=c000003e syscall=59 success=yes exit=0 a0=55d0c3b2a2b0 a1=55d0c3b2a2f0 a2=55d0c3b2a310 a3=8 items=2 ppid=4120 pid=4188 auid=1000 uid=0 gid=0 euid=0 tty=pts1 ses=7 comm="${basename(exe)}" exe="${exe}" key="exec"\x1dARCH=x86_64 SYSCALL=execve AUID="alice" UID="root" GID="root"`,
-    `type=EXECVE msg=audit(1764576185.312:7001): argc=${argv.length} ${argv.map((a, i) => `a${i}="${a}"`).join(' ')}`,
-    'type=CWD msg=audit(1764576185.312:7001): cwd="/root"',
-    `type=PATH msg=audit(1764576185.312:7001): item=0 name="${exe}" inode=1234 dev=ca:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL`,
-    `type=PROCTITLE msg=audit(1764576185.312:7001): proctitle=${hex(argv.join('\0'))}`,
-    'type=EOE msg=audit(1764576185.312:7001):',
-  ];
-  const decodeAudit = (lines: string[]) => {
-    const events: Record<string, unknown>[] = [];
-    const decoder = new AuditdDecoder({ file: 'audit.log', hostname: 'web-01' }, { record: (e) => events.push(e), issue: (e) => { throw e; } });
-    lines.forEach((l, i) => decoder.line(l, i + 1));
-    decoder.flush();
-    return events;
-  };
-  const falco = (fields: Record<string, unknown>) => ({
-    hostname: 'web-01', output: 'Log files were tampered', priority: 'Warning', rule: 'Clear Log Activities', source: 'syscall', time: '2026-12-01T08:03:05.312000000Z',
-    output_fields: { 'evt.type': 'execve', 'proc.exepath': '/usr/bin/truncate', 'proc.cmdline': command, 'proc.pcmdline': 'bash', 'user.name': 'root', 'proc.pid': 4188, 'k8s.pod.name': null, ...fields },
-  });
+  const audit = (argv: string[], exe: string) => auditExecLines(argv, exe);
+  const falco = (fields: Record<string, unknown>) =>
+    falcoExecAlert(
+      { 'proc.exepath': '/usr/bin/truncate', 'proc.cmdline': command, 'proc.pcmdline': 'bash', 'user.name': 'root', 'proc.pid': 4188, ...fields },
+      { output: 'Log files were tampered', rule: 'Clear Log Activities' },
+    );
   let ruleSet: CompiledRuleSet;
   const matched = (event: unknown, source: SourceKind) => ruleSet.match(event, source).map((r) => r.name ?? r.id);
 

@@ -5,7 +5,7 @@
  */
 import { sourceKinds } from '../../src/model/source';
 import { loadRuleSet, ruleAppliesToSource } from '../../src/sigma';
-import { readEventFile } from '../../src/sigma/event-file';
+import { readEventFile } from '../../src/collect/event-file';
 import { EventView } from '../../src/sigma/event-view';
 import { evaluateCondition } from '../../src/sigma/matcher';
 import { falcoTraces, jsonFiles, placeholdersFile, projectRoot, sigmaHqRules, stratusLogs } from './corpus-paths';

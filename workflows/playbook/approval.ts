@@ -49,7 +49,7 @@ export class ApprovalBook {
   submit(input: DecideInput, at: number): AuthorizationResult {
     const result = this.authorize(input.by);
     if (result.ok) {
-      this.decisions.push({ decision: input.decision, by: input.by, at, via: input.via, ...(input.reason ? { reason: input.reason } : {}) });
+      this.decisions.push({ decision: input.decision, by: input.by, ...(input.actor ? { actor: input.actor } : {}), at, via: input.via, ...(input.reason ? { reason: input.reason } : {}) });
       if (this.outcome() !== undefined) this.open = false;
     } else {
       this.refused.push({ ...input, at, code: result.code, refusal: result.refusal });

@@ -15,6 +15,8 @@ export type DecisionChannel = Exclude<Decision['via'], 'default'>;
 export interface DecisionRequest {
   /** Approver identity (chat users are mapped to identities by chatops before sending). */
   by: string;
+  /** Who physically acted, when the channel knows more than the identity: the OS user for `via: cli`. */
+  actor?: string;
   reason?: string;
   via: DecisionChannel;
 }
@@ -82,6 +84,8 @@ export const userResponseSignal = defineSignal<[UserResponse]>('userResponse');
 export interface ContainmentCommand {
   command: 'keep' | 'release';
   by: string;
+  /** As DecisionRequest.actor. */
+  actor?: string;
   reason?: string;
   via: DecisionChannel;
 }

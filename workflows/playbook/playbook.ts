@@ -33,6 +33,7 @@ import {
   type ContainmentResult,
   type UndoStep,
 } from '../../src/response/containment';
+import { containmentAction, undoDefinition, type ApplyActivityName, type UndoActivityName } from '../../src/response/actions/registry';
 import type { PlaybookSpec } from '../../src/response/playbook-spec';
 import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
 import { parseDuration } from '../correlator/duration';
@@ -70,6 +71,11 @@ function minutes(ms: number): string {
 }
 
 /** An ActivityFailure says only "Activity task failed"; the reason is at the end of its cause chain. */
+/** "alice via cli (OS user jdoe)": who commanded a containment, for the report. */
+function commander(command: ContainmentCommand): string {
+  return `${command.by} via ${command.via}${command.actor ? ` (OS user ${command.actor})` : ''}`;
+}
+
 function rootMessage(err: unknown): string {
   let current = err as { message: string; cause?: unknown };
   while (current.cause instanceof Error) current = current.cause;
@@ -315,7 +321,7 @@ class PlaybookRun {
     if (book.outcome() === undefined) book.applyDefault(Date.now());
     this.recordMemo();
     const decision = book.outcome()!;
-    const deciders = book.decisions.filter((d) => d.decision === decision).map((d) => `${d.by} via ${d.via}${d.reason ? ` (${d.reason})` : ''}`);
+    const deciders = book.decisions.filter((d) => d.decision === decision).map((d) => `${d.by} via ${d.via}${d.actor ? ` (OS user ${d.actor})` : ''}${d.reason ? ` (${d.reason})` : ''}`);
     this.actions.push(`${decision === 'approve' ? 'approved' : 'denied'} by ${deciders.join(', ')}`);
     return decision;
   }
@@ -356,11 +362,11 @@ class PlaybookRun {
     let command = await this.awaitContainmentCommand(ttlMs);
     if (command?.command === 'keep') {
       this.containment.keptBy = command.by;
-      this.actions.push(`containment kept by ${command.by} via ${command.via}${command.reason ? ` (${command.reason})` : ''}`);
+      this.actions.push(`containment kept by ${commander(command)}${command.reason ? ` (${command.reason})` : ''}`);
       this.setState('contained');
       command = await this.awaitContainmentCommand(undefined);
     }
-    this.actions.push(command ? `containment released by ${command.by} via ${command.via}${command.reason ? ` (${command.reason})` : ''}` : `containment TTL of ${minutes(ttlMs!)} expired`);
+    this.actions.push(command ? `containment released by ${commander(command)}${command.reason ? ` (${command.reason})` : ''}` : `containment TTL of ${minutes(ttlMs!)} expired`);
     this.setState('reverting');
     await this.releaseAll();
     this.containment.revertedAt = Date.now();
@@ -412,38 +418,13 @@ class PlaybookRun {
     return Math.min(parseDuration(ttl) * this.spec.ttlEscalationFactor ** prior, parseDuration(this.spec.maxTtl));
   }
 
+  /** The activity the action's record names (its type name is fixed: histories refer to it). */
   private apply(request: ContainmentRequest): Promise<ContainmentResult> {
-    const dryRun = this.spec.dryRun;
-    switch (request.action) {
-      case 'k8s.isolatePod':
-        return this.acts.isolatePod(request, dryRun);
-      case 'k8s.deletePod':
-        return this.acts.deletePod(request, dryRun);
-      case 'k8s.scaleDeployment':
-        return this.acts.scaleDeploymentToZero(request, dryRun);
-      case 'k8s.cordonNode':
-        return this.acts.cordonNode(request, dryRun);
-      case 'aws.deactivateAccessKey':
-        return this.acts.deactivateAccessKey(request, dryRun);
-      case 'aws.denyAllUserPolicy':
-        return this.acts.denyAllUserPolicy(request, dryRun);
-    }
+    return this.acts[containmentAction(request.action).activity as ApplyActivityName](request, this.spec.dryRun);
   }
 
   private revert(undo: UndoStep): Promise<string> {
-    const dryRun = this.spec.dryRun;
-    switch (undo.action) {
-      case 'k8s.releasePod':
-        return this.acts.releasePod(undo, dryRun);
-      case 'k8s.restoreDeploymentScale':
-        return this.acts.restoreDeploymentScale(undo, dryRun);
-      case 'k8s.uncordonNode':
-        return this.acts.uncordonNode(undo, dryRun);
-      case 'aws.activateAccessKey':
-        return this.acts.activateAccessKey(undo, dryRun);
-      case 'aws.deleteUserPolicy':
-        return this.acts.deleteUserPolicy(undo, dryRun);
-    }
+    return this.acts[undoDefinition(undo.action).activity as UndoActivityName](undo, this.spec.dryRun);
   }
 
   /** Notices are best effort: a channel that still fails after its retries is recorded, never fatal. */

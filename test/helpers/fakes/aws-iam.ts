@@ -1,17 +1,28 @@
 /**
- * A fake AWS IAM query API: form-encoded POSTs, SigV4 verified against the fake's own credentials
- * (403 SignatureDoesNotMatch otherwise), XML replies and `ErrorResponse` bodies as the IAM API Reference
- * documents them (404 NoSuchEntity, 400 Throttling, …). Covers ListAccessKeys, UpdateAccessKey,
- * PutUserPolicy and DeleteUserPolicy. Failures can be scripted per action.
+ * A fake AWS IAM query API: form-encoded POSTs, SigV4 checked by recomputing the signature with the AWS
+ * SDK's own signer (@smithy/signature-v4, not the client's code path through Vigil) from the fake's
+ * credentials (403 SignatureDoesNotMatch otherwise, 403 InvalidClientTokenId for an unknown key), XML
+ * replies and `ErrorResponse` bodies as the IAM API Reference documents them (404 NoSuchEntity, 400
+ * Throttling, …). Covers ListAccessKeys, UpdateAccessKey, PutUserPolicy, DeleteUserPolicy and
+ * DeleteLoginProfile. Failures can be scripted per action.
  */
-import { signV4, type AwsCredentials } from '../../../activities/sigv4';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { startHttpFake, type FakeReply, type HttpFake, type RecordedRequest } from './http-fake';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
 
 export interface FakeIamState {
   /** user → accessKeyId → Active|Inactive */
   accessKeys: Map<string, Map<string, 'Active' | 'Inactive'>>;
   /** `${user}/${policyName}` → policy document (JSON text) */
   userPolicies: Map<string, string>;
+  /** Users with a console password (login profile). */
+  loginProfiles?: Set<string>;
 }
 
 export interface AwsIamFake extends HttpFake {
@@ -34,25 +45,52 @@ const error = (status: number, code: string, message: string): FakeReply => ({
   headers: { 'content-type': 'text/xml' },
 });
 
-function signatureValid(req: RecordedRequest, url: string, credentials: AwsCredentials): boolean {
-  const auth = String(req.headers.authorization ?? '');
-  const amzDate = String(req.headers['x-amz-date'] ?? '');
-  const signed = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(';') ?? [];
-  if (!signed.includes('host') || !signed.includes('x-amz-date')) return false;
-  const headers: Record<string, string> = {};
-  for (const name of signed) if (name !== 'host' && name !== 'x-amz-date') headers[name] = String(req.headers[name] ?? '');
-  const now = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
-  const expected = signV4({ method: req.method, url: new URL(req.path, url), headers, body: req.body, region: 'us-east-1', service: 'iam', now }, credentials);
-  return expected.authorization === auth;
+/** `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/iam/aws4_request, SignedHeaders=a;b, Signature=hex` */
+function parseAuthorization(value: string): { accessKeyId: string; date: string; region: string; service: string; signedHeaders: string[] } | undefined {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(value);
+  return m ? { accessKeyId: m[1]!, date: m[2]!, region: m[3]!, service: m[4]!, signedHeaders: m[5]!.split(';') } : undefined;
 }
 
-export async function startAwsIamFake(credentials: AwsCredentials, state: FakeIamState): Promise<AwsIamFake> {
+/**
+ * Recomputes the request's signature over the headers it says it signed, with the fake's secret for
+ * its key id; equal Authorization values mean the client signed correctly. Exported so a test can check
+ * it against AWS's published example.
+ */
+export async function verifySigV4(request: { method: string; url: URL; headers: Record<string, string | string[] | undefined>; body: string }, credentials: AwsCredentials[]): Promise<'ok' | 'unknown-key' | 'mismatch'> {
+  const authorization = String(request.headers.authorization ?? '');
+  const parsed = parseAuthorization(authorization);
+  const amzDate = String(request.headers['x-amz-date'] ?? '');
+  if (!parsed || !/^\d{8}T\d{6}Z$/.test(amzDate) || !parsed.signedHeaders.includes('host')) return 'mismatch';
+  const known = credentials.find((c) => c.accessKeyId === parsed.accessKeyId);
+  if (!known) return 'unknown-key';
+  const headers: Record<string, string> = {};
+  for (const name of parsed.signedHeaders) headers[name] = String(request.headers[name] ?? '');
+  const signer = new SignatureV4({ credentials: known, region: parsed.region, service: parsed.service, sha256: Hash.bind(null, 'sha256'), applyChecksum: false });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: request.url.protocol,
+      hostname: request.url.hostname,
+      ...(request.url.port ? { port: Number(request.url.port) } : {}),
+      path: request.url.pathname,
+      query: Object.fromEntries(request.url.searchParams),
+      headers,
+      body: request.body,
+    },
+    { signingDate: new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`) },
+  );
+  return signed.headers.authorization === authorization ? 'ok' : 'mismatch';
+}
+
+export async function startAwsIamFake(credentials: AwsCredentials[], state: FakeIamState): Promise<AwsIamFake> {
   const calls: string[] = [];
   const failures: { action: string; status: number; code: string; times: number }[] = [];
   let url = '';
-  const fake = await startHttpFake((req) => {
+  const route = async (req: RecordedRequest): Promise<FakeReply> => {
     if (req.method !== 'POST' || !String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return error(400, 'InvalidAction', 'POST form bodies only');
-    if (!signatureValid(req, url, credentials)) return error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    const verdict = await verifySigV4({ method: req.method, url: new URL(req.path, url), headers: req.headers, body: req.body }, credentials);
+    if (verdict === 'unknown-key') return error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+    if (verdict === 'mismatch') return error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
     const params = new URLSearchParams(req.body);
     const action = params.get('Action') ?? '';
     if (params.get('Version') !== '2010-05-08') return error(400, 'InvalidParameterValue', 'Version');
@@ -85,10 +123,14 @@ export async function startAwsIamFake(credentials: AwsCredentials, state: FakeIa
       case 'DeleteUserPolicy':
         if (!state.userPolicies.delete(`${user}/${params.get('PolicyName')}`)) return error(404, 'NoSuchEntity', 'The user policy cannot be found.');
         return ok(action);
+      case 'DeleteLoginProfile':
+        if (!state.loginProfiles?.delete(user)) return error(404, 'NoSuchEntity', `Login Profile for User ${user} cannot be found.`);
+        return ok(action);
       default:
         return error(400, 'InvalidAction', `Could not find operation ${action}`);
     }
-  });
+  };
+  const fake = await startHttpFake(route);
   url = fake.url;
   return { ...fake, state, calls, failNext: (action, status, code, times) => failures.push({ action, status, code, times }) };
 }

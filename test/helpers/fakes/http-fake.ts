@@ -1,8 +1,10 @@
 /**
- * A real HTTP server on 127.0.0.1:<random> for faking an external API in tests. Every request is
- * recorded (method, path, headers, raw body) before the route answers, so tests assert what was sent.
+ * A real HTTP server on 127.0.0.1:<random> for faking an external API in tests, HTTPS when given a
+ * certificate. Every request is recorded (method, path, headers, raw body) before the route answers, so
+ * tests assert what was sent.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -26,9 +28,9 @@ export interface HttpFake {
   close(): Promise<void>;
 }
 
-export async function startHttpFake(route: FakeRoute): Promise<HttpFake> {
+export async function startHttpFake(route: FakeRoute, tls?: { cert: string; key: string }): Promise<HttpFake> {
   const requests: RecordedRequest[] = [];
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -47,11 +49,12 @@ export async function startHttpFake(route: FakeRoute): Promise<HttpFake> {
         },
       );
     });
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, handle) : createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };

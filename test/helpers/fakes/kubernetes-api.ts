@@ -1,8 +1,10 @@
 /**
  * A fake Kubernetes API server speaking the REST shapes Vigil uses: core/v1 pods and nodes,
- * networking.k8s.io/v1 NetworkPolicies, apps/v1 deployment scale subresource. Bearer token required
- * (401 Status otherwise), PATCH must be merge-patch (415 otherwise), errors are `kind: Status` objects
- * with the documented codes (404 NotFound, 409 AlreadyExists). Failures can be scripted per route.
+ * networking.k8s.io/v1 NetworkPolicies, apps/v1 deployment scale subresource. HTTPS when given a
+ * certificate (as API servers are). The current bearer token is required (401 Status otherwise; rotate
+ * it with `rotateToken`, as a projected service-account token rotates), PATCH must be merge-patch (415
+ * otherwise), errors are `kind: Status` objects with the documented codes (404 NotFound, 409
+ * AlreadyExists). Failures can be scripted per route.
  */
 import { startHttpFake, type FakeReply, type HttpFake, type RecordedRequest } from './http-fake';
 
@@ -26,6 +28,8 @@ export interface KubernetesApiFake extends HttpFake {
   cluster: FakeCluster;
   /** Makes the next `times` matching requests fail with `status`. */
   fail(failure: ScriptedFailure): void;
+  /** From now on only `token` is accepted. */
+  rotateToken(token: string): void;
 }
 
 const status = (code: number, reason: string, message: string): FakeReply => ({
@@ -43,8 +47,9 @@ function mergeLabels(labels: Labels, patch: Record<string, string | null>): Labe
   return merged;
 }
 
-export async function startKubernetesApiFake(token: string, cluster: FakeCluster): Promise<KubernetesApiFake> {
+export async function startKubernetesApiFake(initialToken: string, cluster: FakeCluster, tls?: { cert: string; key: string }): Promise<KubernetesApiFake> {
   const failures: ScriptedFailure[] = [];
+  let token = initialToken;
   const route = (req: RecordedRequest): FakeReply => {
     if (req.headers.authorization !== `Bearer ${token}`) return status(401, 'Unauthorized', 'Unauthorized');
     const failure = failures.find((f) => f.times > 0 && f.method === req.method && f.path.test(req.path));
@@ -98,6 +103,13 @@ export async function startKubernetesApiFake(token: string, cluster: FakeCluster
     }
     return status(405, 'MethodNotAllowed', `${req.method} ${req.path}`);
   };
-  const fake = await startHttpFake(route);
-  return { ...fake, cluster, fail: (failure) => failures.push(failure) };
+  const fake = await startHttpFake(route, tls);
+  return {
+    ...fake,
+    cluster,
+    fail: (failure) => failures.push(failure),
+    rotateToken: (next) => {
+      token = next;
+    },
+  };
 }
