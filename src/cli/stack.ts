@@ -1,5 +1,5 @@
 /** `vigil dev`, `vigil worker`, `vigil ingest`, `vigil replay`: the processes of the stack. */
-import mqtt from 'mqtt';
+import { connectPublisherNow } from '../collect/publisher-connection';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { startDevStack } from '../app/dev-stack';
@@ -124,7 +124,7 @@ export function registerStackCommands(program: Command, logger: Logger): void {
     .option('--speed <factor>', 'replay speed-up', '1')
     .action(async (scenario: string, opts: { tenant?: string; speed: string }) => {
       const config = loadConfig();
-      const client = await mqtt.connectAsync(requireMqtt(config.MQTT_URL), { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+      const client = await connectPublisherNow(requireMqtt(config.MQTT_URL), { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD }, logger);
       try {
         const { events } = await replayScenario({
           client,
