@@ -1,5 +1,6 @@
 /**
- * Correlation into Temporal, on the dev server `vigil dev` runs (SQLite file, WAL): 1,000 host
+ * Correlation into Temporal, on the dev server `vigil dev` runs (SQLite file, WAL) or, with `vigil bench
+ * --cluster`, also on the production-like cluster of ops/temporal/cluster.sh: 1,000 host
  * correlators on one tenant task queue, an in-process worker, the real router.
  *
  *   batched_*          detections/s from router.route() until every correlator has counted them
@@ -15,6 +16,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
+import type { BenchOptions } from './support/bench-figure';
 import { createActivities } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import { startRuleRuntime } from '../app/rule-runtime';
@@ -185,16 +187,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-export async function run(logger: Logger): Promise<Record<string, number | string>> {
+/** On `options.temporal` (an empty Temporal: `vigil bench --cluster`'s fresh cluster), or else on a dev server started here. */
+export async function run(logger: Logger, options?: BenchOptions): Promise<Record<string, number | string>> {
+  const target = options?.temporal;
   const quiet = logger.child({}, { level: 'warn' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
-  const server = await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
+  const server = target ? undefined : await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
+  const address = target?.address ?? server!.address;
   const dir = rulesDir();
   const runtime = await startRuleRuntime({ VIGIL_RULES_DIR: dir }, quiet);
   const version = runtime.ruleSet().version;
-  const client = await connectClient(server.address, 'default');
+  const client = await connectClient(address, 'default');
   const workers = await createWorkerSet({
-    address: server.address,
+    address,
     namespace: 'default',
     tenants: [TENANT],
     activities: {
@@ -205,7 +210,7 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     maxCachedWorkflows: 2000,
   });
   const running = workers.run();
-  const figures: Record<string, number | string> = { hosts: HOSTS, temporal: 'dev server, SQLite file (WAL)' };
+  const figures: Record<string, number | string> = { hosts: HOSTS, temporal: target?.label ?? 'dev server, SQLite file (WAL)' };
   const expected = new Map<number, number>();
   try {
     // Warm-up: every correlator exists and is cached; the heap delta is the per-correlator cost.
@@ -279,7 +284,7 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     await running;
     runtime.close();
     await client.connection.close();
-    await server.stop();
+    await server?.stop();
   }
   return figures;
 }

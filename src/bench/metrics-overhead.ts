@@ -17,7 +17,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
-import type { BenchFigure, BenchOptions } from '../cli/bench';
+import type { BenchFigure, BenchOptions } from './support/bench-figure';
 import { startMetricsEndpoint } from '../app/metrics-endpoint';
 import { startRuleRuntime } from '../app/rule-runtime';
 import { EntityRouter } from '../ingest/entity-router';

@@ -1,5 +1,5 @@
 /** `vigil dev`, `vigil worker`, `vigil ingest`, `vigil replay`: the processes of the stack. */
-import mqtt from 'mqtt';
+import { connectPublisherNow } from '../collect/publisher-connection';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { startDevStack } from '../app/dev-stack';
@@ -12,7 +12,9 @@ import { VigilError } from '../error-codes';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli-resolver';
 import { connectClient } from '../temporal/client';
 import { startCodecServer } from '../temporal/codec-server';
+import { registerSearchAttributes } from '../temporal/register-search-attributes';
 import { installTemporalMetrics } from '../temporal/runtime-metrics';
+import { vigilSearchAttributes } from '../temporal/search-attributes';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -41,7 +43,19 @@ export function registerStackCommands(program: Command, logger: Logger): void {
     .command('setup')
     .description(`Find or build the Temporal CLI (${TEMPORAL_CLI_VERSION}) that runs the dev server; prints its path`)
     .option('--json', 'print {"type","path","origin"} as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--search-attributes', "instead: register Vigil's search attributes on TEMPORAL_NAMESPACE at TEMPORAL_ADDRESS (idempotent; `vigil worker` does it too)")
+    .action(async (opts: { json?: boolean; searchAttributes?: boolean }) => {
+      if (opts.searchAttributes) {
+        const config = loadConfig();
+        const client = await connectClient(requireAddress(config.TEMPORAL_ADDRESS), config.TEMPORAL_NAMESPACE);
+        try {
+          await registerSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, logger);
+        } finally {
+          await client.connection.close();
+        }
+        out(`${vigilSearchAttributes.map((key) => key.name).join(', ')} registered on ${config.TEMPORAL_NAMESPACE}`);
+        return;
+      }
       const exe = await resolveTemporalCli({ logger });
       out(opts.json ? JSON.stringify(exe) : exe.type === 'existing-path' ? `temporal CLI: ${exe.path} (${exe.origin})` : 'temporal CLI: downloaded by @temporalio/testing on first use');
     });
@@ -127,7 +141,7 @@ export function registerStackCommands(program: Command, logger: Logger): void {
     .option('--speed <factor>', 'replay speed-up', '1')
     .action(async (scenario: string, opts: { tenant?: string; speed: string }) => {
       const config = loadConfig();
-      const client = await mqtt.connectAsync(requireMqtt(config.MQTT_URL), { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+      const client = await connectPublisherNow(requireMqtt(config.MQTT_URL), { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD }, logger);
       try {
         const { events } = await replayScenario({
           client,
