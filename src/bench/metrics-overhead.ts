@@ -7,6 +7,8 @@
  *   ingest.metrics_off_events_per_sec   median over the rounds without metrics
  *   ingest.metrics_on_events_per_sec    median over the rounds with metrics
  *   ingest.metrics_on_vs_off_ratio      on / off
+ *   ingest.metrics_{off,on}_cpu_us_per_event  process CPU (broker, publisher and ingest share it) per event, median:
+ *                                       less disturbed than events/s by other work on a loaded machine
  *
  * The events match no rule (as in `soak`), so the router and Temporal are not in the path: the router's metrics
  * (one call per signal, a loop over numbers per detection) are not measured here.
@@ -50,8 +52,8 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
   const archive = new RawArchive(path.join(dataDir, 'archive'));
   const collector = await mqtt.connectAsync(broker.url, { ...loginAs(credentials, collectorUsername(TENANT)), clientId: 'metrics-bench-collector' });
 
-  /** One ingest, with or without metrics, for one round of `count` events; returns events/s. */
-  const round = async (withMetrics: boolean, count: number, label: string): Promise<number> => {
+  /** One ingest, with or without metrics, for one round of `count` events; returns events/s and CPU µs per event. */
+  const round = async (withMetrics: boolean, count: number, label: string): Promise<{ rate: number; cpuUs: number }> => {
     const endpoint = withMetrics ? await startMetricsEndpoint({ VIGIL_METRICS_LISTEN: { host: '127.0.0.1', port: 0 } }, 'bench', quiet) : undefined;
     const metrics = endpoint ? new IngestMetrics(endpoint.registry, [TENANT]) : undefined;
     const ingest = await startIngest({
@@ -72,8 +74,11 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     });
     // What Prometheus would do: read the endpoint every second while the stream runs.
     const scraper = endpoint ? setInterval(() => void fetch(endpoint.url).then((r) => r.text()), 1000) : undefined;
+    const cpu = process.cpuUsage();
     try {
-      return await goodStream(collector, ingest, count, label, quiet);
+      const rate = await goodStream(collector, ingest, count, label, quiet);
+      const used = process.cpuUsage(cpu);
+      return { rate, cpuUs: (used.user + used.system) / count };
     } finally {
       clearInterval(scraper);
       await ingest.stop();
@@ -81,8 +86,8 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     }
   };
 
-  const off: number[] = [];
-  const on: number[] = [];
+  const off: Array<{ rate: number; cpuUs: number }> = [];
+  const on: Array<{ rate: number; cpuUs: number }> = [];
   try {
     await round(false, Math.min(10_000, events), 'warm');
     for (let i = 0; i < rounds; i++) {
@@ -97,10 +102,14 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     await broker.close();
   }
   const load = `${events} benign k8s audit events per round in batches of 500, ${rounds} alternating off/on rounds (medians), in-process broker, one ingest connection; on: registry, Node metrics, scrape every 1 s`;
-  const [offMedian, onMedian] = [median(off), median(on)];
+  const rates = (rs: typeof off): number[] => rs.map((r) => Math.round(r.rate));
+  const cpus = (rs: typeof off): number[] => rs.map((r) => Math.round(r.cpuUs * 10) / 10);
+  const [offMedian, onMedian] = [median(rates(off)), median(rates(on))];
   return [
-    { name: 'ingest.metrics_off_events_per_sec', value: Math.round(offMedian), unit: 'events/s', load: `${load}; rounds ${off.map(Math.round).join(', ')}` },
-    { name: 'ingest.metrics_on_events_per_sec', value: Math.round(onMedian), unit: 'events/s', load: `${load}; rounds ${on.map(Math.round).join(', ')}` },
+    { name: 'ingest.metrics_off_events_per_sec', value: Math.round(offMedian), unit: 'events/s', load: `${load}; rounds ${rates(off).join(', ')}` },
+    { name: 'ingest.metrics_on_events_per_sec', value: Math.round(onMedian), unit: 'events/s', load: `${load}; rounds ${rates(on).join(', ')}` },
     { name: 'ingest.metrics_on_vs_off_ratio', value: Math.round((onMedian / offMedian) * 1000) / 1000, unit: 'ratio', load },
+    { name: 'ingest.metrics_off_cpu_us_per_event', value: median(cpus(off)), unit: 'µs', load: `${load}; rounds ${cpus(off).join(', ')}` },
+    { name: 'ingest.metrics_on_cpu_us_per_event', value: median(cpus(on)), unit: 'µs', load: `${load}; rounds ${cpus(on).join(', ')}` },
   ];
 }
