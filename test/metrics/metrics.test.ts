@@ -8,13 +8,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { eventsTopic } from '../../src/mqtt/topics';
 import { encodeBatch } from '../../src/mqtt/wire-codec';
 import { projectRoot } from '../../src/project-root';
+import { freePort } from '../helpers/mosquitto';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { parseSamples, scrape, valueOf, type Sample } from '../helpers/prometheus-text';
 import { eventually, sharedMqttUrl, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
@@ -41,14 +41,6 @@ async function startWithMetrics(args: string[], env: Record<string, string>, rea
   processes.push(p);
   const url = await eventually(async () => (p.output().includes(ready) ? /"role":"metrics","url":"([^"]+)"/.exec(p.output())?.[1] : undefined), `${args[0]} started: ${p.output()}`, 60_000, 100);
   return { process: p, url };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 const publish = (payload: Buffer): Promise<unknown> => publisher.publishAsync(eventsTopic(tenant, 'k8s_audit'), payload, { qos: 1 });
