@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SecretSchema } from './auth/secret-setting';
 import { VigilError } from './error-codes';
 import { TenantIdSchema } from './model/tenant';
+import { logFormats } from './logger';
 import { projectRoot } from './project-root';
 import { defaultRuleLimits, type RuleLimits } from './sigma/rule-limits';
 
@@ -69,6 +70,8 @@ export const ConfigSchema = z.object({
   /** Bearer token the API server's audit webhook kubeconfig carries (`vigil collect k8s-audit`). */
   VIGIL_K8S_AUDIT_TOKEN: SecretSchema.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Log lines for a person (`pretty`) or one JSON object per line (`json`); unset: pretty when stderr is a terminal. */
+  VIGIL_LOG_FORMAT: z.enum(logFormats).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
