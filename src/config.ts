@@ -35,6 +35,12 @@ export const ConfigSchema = z.object({
   MQTT_PASSWORD: SecretSchema.optional(),
   /** MQTT 5 shared-subscription group for ingest; empty disables shared subscriptions (e.g. MQTT 3.1.1 brokers). */
   VIGIL_INGEST_GROUP: z.string().default('vigil-ingest'),
+  /**
+   * MQTT client id of this ingest instance (its connections add -0, -1...). Stable across restarts, so the broker hands
+   * a restarted instance its session's unacknowledged messages; unique per instance, or two instances take each
+   * other's sessions over. Default `vigil-ingest-{hostname}-{group}`: set it when several run on one host.
+   */
+  VIGIL_INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - (at most 100)').optional(),
   /** Consuming MQTT connections per ingest process (with a share group): messages in flight at once. */
   VIGIL_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
   /** Tries per message before ingest dead-letters it: Temporal refusing its detections, or ingest crashing while handling it. */
