@@ -38,6 +38,14 @@ function requireMqtt(url: string | undefined): string {
   return url;
 }
 
+/**
+ * `vigil worker --tenants a,b`: poll only these tenants' task queues (scale a busy tenant out to its own workers).
+ * Validated as VIGIL_TENANTS is. Not offered on ingest: its subscription takes every tenant's events and would
+ * dead-letter those of tenants it was told not to serve.
+ */
+const tenantsOption = ['--tenants <list>', 'comma-separated tenants whose task queues this worker polls (default: VIGIL_TENANTS)'] as const;
+const tenantsOverride = (opts: { tenants?: string }): Record<string, string> => (opts.tenants ? { VIGIL_TENANTS: opts.tenants } : {});
+
 export function registerStackCommands(program: Command, logger: Logger): void {
   program
     .command('setup')
@@ -78,8 +86,9 @@ export function registerStackCommands(program: Command, logger: Logger): void {
   program
     .command('worker')
     .description('Run correlator and playbook workers for every tenant in VIGIL_TENANTS (needs TEMPORAL_ADDRESS)')
-    .action(async () => {
-      const config = loadConfig();
+    .option(...tenantsOption)
+    .action(async (opts: { tenants?: string }) => {
+      const config = loadConfig(process.env, tenantsOverride(opts));
       const address = requireAddress(config.TEMPORAL_ADDRESS);
       // Before the first NativeConnection: the SDK's core runtime is built once per process.
       if (config.VIGIL_TEMPORAL_METRICS_LISTEN) installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger);
