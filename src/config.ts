@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { isLoopbackHost, parseListen } from './auth/listen-address';
 import { SecretSchema } from './auth/secret-setting';
 import { VigilError } from './error-codes';
 import { TenantIdSchema } from './model/tenant';
@@ -17,6 +18,17 @@ const boolish = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** `host:port` (`[::1]:9464`; `:9464` is every interface), parsed with the `--listen` rules. */
+const listenAddress = (variable: string) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parseListen(value, variable);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
 const ruleLimit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 export const ConfigSchema = z.object({
@@ -75,6 +87,22 @@ export const ConfigSchema = z.object({
   VIGIL_CODEC_TOKEN: SecretSchema.optional(),
   /** Bearer token the API server's audit webhook kubeconfig carries (`vigil collect k8s-audit`). */
   VIGIL_K8S_AUDIT_TOKEN: SecretSchema.optional(),
+  /**
+   * Where the Prometheus endpoint (`GET /metrics`) of `vigil ingest|worker|collect|dev` listens; unset = none.
+   * Off by default: several Vigil processes often share a host (one default port would collide), and a collector
+   * on an edge node should not open a port nobody asked for. Beyond loopback it needs VIGIL_METRICS_TOKEN.
+   */
+  VIGIL_METRICS_LISTEN: listenAddress('VIGIL_METRICS_LISTEN').optional(),
+  /** Bearer token scrapers must send to the metrics endpoint; required when it listens beyond loopback. */
+  VIGIL_METRICS_TOKEN: SecretSchema.optional(),
+  /**
+   * Where the Temporal SDK's own Prometheus exporter (workflow-task latency, slots, sticky cache...) of `vigil
+   * worker` / `vigil dev` listens; unset = none. Loopback only: that exporter (in the SDK's Rust core) cannot ask
+   * for a token, so scrape it from the same host (a Prometheus agent) or through an authenticating proxy.
+   */
+  VIGIL_TEMPORAL_METRICS_LISTEN: listenAddress('VIGIL_TEMPORAL_METRICS_LISTEN')
+    .refine((a) => isLoopbackHost(a.host), { message: 'the Temporal SDK metrics exporter has no authentication: bind it to loopback (127.0.0.1:PORT)' })
+    .optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Log lines for a person (`pretty`) or one JSON object per line (`json`); unset: pretty when stderr is a terminal. */
   VIGIL_LOG_FORMAT: z.enum(logFormats).optional(),

@@ -19,6 +19,8 @@ export const errorCodes = {
   // codec endpoint
   VGL_CODEC_AUTH: 'A codec request came from an origin other than the Temporal UI\'s (HTTP 403) or lacked the configured bearer token (HTTP 401).',
   VGL_CODEC_PAYLOAD: 'A codec request body is not the codec protocol\'s {"payloads":[...]} JSON within the size bound (HTTP 400/413/415).',
+  // metrics endpoint
+  VGL_METRICS_AUTH: 'A metrics scrape lacked the bearer token VIGIL_METRICS_TOKEN configures (HTTP 401).',
   // ingest dead-letter reasons
   VGL_DLQ_TOPIC: 'The MQTT topic does not name a known tenant and source.',
   VGL_DLQ_DECODE: 'The message payload is not valid msgpack.',

@@ -27,6 +27,10 @@ test.each([
   ['LOG_LEVEL', 'loud'],
   ['VIGIL_RULE_MAX_FILE_BYTES', '0'],
   ['VIGIL_RULE_MAX_FIELD_VALUES', '1e3x'],
+  ['VIGIL_METRICS_LISTEN', '9464'],
+  ['VIGIL_METRICS_LISTEN', '127.0.0.1:99999'],
+  ['VIGIL_TEMPORAL_METRICS_LISTEN', '0.0.0.0:9000'],
+  ['VIGIL_TEMPORAL_METRICS_LISTEN', ':9000'],
 ])('%s=%s is rejected with VGL_CONFIG_INVALID naming the variable', (key, value) => {
   let error: unknown;
   try {
@@ -43,4 +47,12 @@ test.each([
 test.each(Object.entries(ruleLimitVariables) as [keyof RuleLimits, string][])('rule bound %s is set by %s; the others keep their defaults', (bound, variable) => {
   expect(ruleLimitsOf(loadConfig({}))).toEqual(defaultRuleLimits);
   expect(ruleLimitsOf(loadConfig({ [variable]: '7' }))).toEqual({ ...defaultRuleLimits, [bound]: 7 });
+});
+
+test('metrics listen addresses: off by default, parsed as host:port, `:port` meaning every interface', () => {
+  const off = loadConfig({});
+  expect([off.VIGIL_METRICS_LISTEN, off.VIGIL_TEMPORAL_METRICS_LISTEN]).toEqual([undefined, undefined]);
+  const c = loadConfig({ VIGIL_METRICS_LISTEN: ':9464', VIGIL_TEMPORAL_METRICS_LISTEN: '[::1]:9465' });
+  expect(c.VIGIL_METRICS_LISTEN).toEqual({ host: '0.0.0.0', port: 9464 });
+  expect(c.VIGIL_TEMPORAL_METRICS_LISTEN).toEqual({ host: '::1', port: 9465 });
 });

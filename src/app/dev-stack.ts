@@ -14,8 +14,10 @@ import type { Config } from '../config';
 import { connectClient } from '../temporal/client';
 import { startCodecServer } from '../temporal/codec-server';
 import { startDevServer } from '../temporal/dev-server';
+import { installTemporalMetrics } from '../temporal/runtime-metrics';
 import { startDevBroker, type MqttLogin } from './dev-broker';
 import { startIngestRole } from './ingest-process';
+import { startMetricsEndpoint } from './metrics-endpoint';
 import { startWorkerRole } from './worker-process';
 
 export interface DevOptions {
@@ -39,6 +41,10 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
     }
   };
   try {
+    // Before the dev server and the worker: the SDK's core runtime is built once per process, on first use.
+    const temporalMetricsUrl = config.VIGIL_TEMPORAL_METRICS_LISTEN ? installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger) : undefined;
+    const metrics = await startMetricsEndpoint(config, 'dev', logger);
+    if (metrics) stops.push(metrics.close);
     const uiUrl = config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`;
     // No token here: the dev UI calls the codec from the browser and cannot send one (see codec-server.ts).
     const codec = await startCodecServer({ port: config.VIGIL_CODEC_PORT, host: config.VIGIL_CODEC_HOST, allowedOrigin: new URL(uiUrl).origin, logger: logger.child({ role: 'codec' }) });
@@ -82,7 +88,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
     });
     const client = await connectClient(address, config.TEMPORAL_NAMESPACE);
     stops.push(() => client.connection.close());
-    const ingest = await startIngestRole({ ...config, MQTT_USERNAME: logins.ingest.username, MQTT_PASSWORD: logins.ingest.password }, mqttUrl, client, logger, shareGroup);
+    const ingest = await startIngestRole({ ...config, MQTT_USERNAME: logins.ingest.username, MQTT_PASSWORD: logins.ingest.password }, mqttUrl, client, logger, shareGroup, metrics?.registry);
     stops.push(ingest.stop);
 
     const query = `WorkflowType = 'correlatorWorkflow' AND TenantId = '${config.VIGIL_TENANTS[0]}' AND RiskScore > 0`;
@@ -95,6 +101,8 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
         `  Temporal gRPC    ${address}`,
         `  MQTT broker      ${mqttUrl}  (publish to vigil/v1/{tenant}/events/{source}${logins.note})`,
         `  Notifications    ${webhookUrl}`,
+        ...(metrics ? [`  Metrics          ${metrics.url}`] : []),
+        ...(temporalMetricsUrl ? [`  Temporal metrics ${temporalMetricsUrl}`] : []),
         '  Correlators are `entity:{tenant}:{type}:{id}`, playbooks `playbook:{name}:{alert}`.',
         '  Approve a waiting playbook: npx vigil approve <playbook-workflow-id> --as alice',
         '  Ctrl-C stops everything; state is kept in ' + config.VIGIL_DATA_DIR,

@@ -31,16 +31,17 @@ import { encodeBatch } from '../mqtt/wire-codec';
 import { projectRoot } from '../project-root';
 import { mutatePayload, seededRandom } from './support/fuzz-payloads';
 
-const TENANT = 'soak';
+export const TENANT = 'soak';
 const GOOD_EVENTS = { full: 100_000, quick: 10_000 };
 /** Fuzzed payloads in flight at once (each awaits its PUBACK), so the fuzz stream runs as fast as ingest takes it. */
 const FUZZ_IN_FLIGHT = 64;
 
-function benignEvent(id: string): RawEvent {
+export function benignEvent(id: string): RawEvent {
   return { id, time: Date.now(), data: { kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: id, verb: 'get', user: { username: 'soak' }, objectRef: { resource: 'configmaps', namespace: 'soak', name: 'cm' } } };
 }
 
-function rulesDir(): string {
+/** Entity mappings and no rule at all: events are archived, never routed. */
+export function rulesDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-soak-rules-'));
   cpSync(path.join(projectRoot, 'rules', 'entities'), path.join(dir, 'entities'), { recursive: true });
   for (const sub of ['sigma', 'correlations', 'responses']) mkdirSync(path.join(dir, sub));
@@ -53,7 +54,7 @@ async function untilArchived(ingest: IngestService, target: number): Promise<voi
 }
 
 /** Publishes `count` good events through a collector's BatchPublisher and returns events/s until ingest archived them all. */
-async function goodStream(client: MqttClient, ingest: IngestService, count: number, prefix: string, logger: Logger): Promise<number> {
+export async function goodStream(client: MqttClient, ingest: IngestService, count: number, prefix: string, logger: Logger): Promise<number> {
   const publisher = new BatchPublisher(client, { tenant: TENANT, source: 'k8s_audit', collector: 'soak', maxBatchEvents: 500, maxInFlight: 16 }, logger);
   const base = ingest.stats.events;
   const t0 = process.hrtime.bigint();

@@ -13,7 +13,7 @@ import { brokerIdentities, grantsFor } from '../mqtt/broker-policy';
 import { credentialFile, resolveCredentials, writeSecretFile } from '../mqtt/broker-credentials';
 import { MOSQUITTO_CONF, mosquittoConfText, PASSWORD_FILE, passwordFileText, POLICY_FILE, policyFileText, type MosquittoLayout } from '../mqtt/mosquitto-config';
 import { writeLine } from './cli-io';
-import { parseListen } from './listen-address';
+import { parseListen } from '../auth/listen-address';
 
 interface ConfigOptions {
   out: string;

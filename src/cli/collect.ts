@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import { startMetricsEndpoint } from '../app/metrics-endpoint';
 import { CollectorOutput } from '../collect/collector-output';
 import { EdgeFilter } from '../collect/edge-filter';
 import { FileCollector } from '../collect/file-collector';
@@ -20,8 +21,9 @@ import { SpillQueue } from '../collect/spill-queue';
 import { secretProblem } from '../auth/secret-setting';
 import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
+import { registerCollectorMetrics } from '../metrics';
 import { SourceKindSchema, type SourceKind } from '../model/source';
-import { parseListen } from './listen-address';
+import { parseListen } from '../auth/listen-address';
 
 interface CommonOptions {
   tenant?: string;
@@ -96,6 +98,7 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
   const tenant = config.VIGIL_TENANTS[0]!;
   // Keyed by tenant and source: spilled batches are published on the topic they were collected for.
   const spill = opts.spillDir ? new SpillQueue(path.join(opts.spillDir, tenant, source), positiveInt('--spill-max-mb', opts.spillMaxMb) * 1024 * 1024, logger) : undefined;
+  const metrics = await startMetricsEndpoint(config, 'collector', logger);
   // Not awaited: a collector starts (and buffers) while the broker is unreachable.
   const client: MqttClient = connectPublisher(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD }, logger);
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
@@ -107,6 +110,7 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
     stop.abort();
   };
   const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), onRefused, ...(edge ? { edge } : {}), ...(spill ? { spill } : {}) }, logger);
+  if (metrics) registerCollectorMetrics(metrics.registry, { tenant, source }, () => output.counts());
   let failed = true;
   try {
     await run(output, stop.signal);
@@ -118,6 +122,7 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
     // After a failure, end at once: a graceful end() issued while mqtt.js is still connecting leaves the
     // socket open (observed: the process lingered ~100 s after a start-up error).
     await client.endAsync(failed);
+    await metrics?.close();
   }
   const c = output.counts();
   out(`${source}: published ${c.published} events to tenant ${tenant} (filtered by edge rules ${c.filtered}, malformed ${c.malformed}, spilled ${c.spilled}, dropped ${c.dropped})`);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { startDevStack } from '../app/dev-stack';
 import { startIngestRole } from '../app/ingest-process';
+import { startMetricsEndpoint } from '../app/metrics-endpoint';
 import { startWorkerRole } from '../app/worker-process';
 import { replayScenario } from '../collect/scenario-replay';
 import { loadConfig } from '../config';
@@ -12,6 +13,7 @@ import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli-resolv
 import { connectClient } from '../temporal/client';
 import { startCodecServer } from '../temporal/codec-server';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';
+import { installTemporalMetrics } from '../temporal/runtime-metrics';
 import { vigilSearchAttributes } from '../temporal/search-attributes';
 
 const out = (line: string): void => {
@@ -87,11 +89,19 @@ export function registerStackCommands(program: Command, logger: Logger): void {
     .option(...tenantsOption)
     .action(async (opts: { tenants?: string }) => {
       const config = loadConfig(process.env, tenantsOverride(opts));
-      const workers = await startWorkerRole(config, requireAddress(config.TEMPORAL_ADDRESS), logger);
-      const running = workers.run();
-      await Promise.race([untilSignal(), running]);
-      await workers.shutdown();
-      await running;
+      const address = requireAddress(config.TEMPORAL_ADDRESS);
+      // Before the first NativeConnection: the SDK's core runtime is built once per process.
+      if (config.VIGIL_TEMPORAL_METRICS_LISTEN) installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger);
+      const metrics = await startMetricsEndpoint(config, 'worker', logger);
+      try {
+        const workers = await startWorkerRole(config, address, logger);
+        const running = workers.run();
+        await Promise.race([untilSignal(), running]);
+        await workers.shutdown();
+        await running;
+      } finally {
+        await metrics?.close();
+      }
     });
 
   program
@@ -99,11 +109,18 @@ export function registerStackCommands(program: Command, logger: Logger): void {
     .description('Run the ingest pipeline: MQTT → validate → archive → match → route (needs TEMPORAL_ADDRESS and MQTT_URL)')
     .action(async () => {
       const config = loadConfig();
-      const client = await connectClient(requireAddress(config.TEMPORAL_ADDRESS), config.TEMPORAL_NAMESPACE);
-      const ingest = await startIngestRole(config, requireMqtt(config.MQTT_URL), client, logger);
-      await untilSignal();
-      await ingest.stop();
-      await client.connection.close();
+      const address = requireAddress(config.TEMPORAL_ADDRESS);
+      const mqttUrl = requireMqtt(config.MQTT_URL);
+      const metrics = await startMetricsEndpoint(config, 'ingest', logger);
+      try {
+        const client = await connectClient(address, config.TEMPORAL_NAMESPACE);
+        const ingest = await startIngestRole(config, mqttUrl, client, logger, undefined, metrics?.registry);
+        await untilSignal();
+        await ingest.stop();
+        await client.connection.close();
+      } finally {
+        await metrics?.close();
+      }
     });
 
   program

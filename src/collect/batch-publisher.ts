@@ -61,6 +61,10 @@ export interface PublisherStats {
   spilledEvents: number;
   /** Batches the broker acknowledged but dropped for want of a subscriber, and that were kept to publish again (MQTT 5). */
   unroutedBatches: number;
+  /** Publishes that failed (connection lost before PUBACK, broker refusal) and were kept to publish again. */
+  failedPublishes: number;
+  /** Reconnections of the publishing MQTT connection. */
+  reconnects: number;
 }
 
 export class BatchPublisher {
@@ -82,7 +86,7 @@ export class BatchPublisher {
   private refusal: VigilError | undefined;
   /** Batches read back from the spill, and how to delete their file once acknowledged. */
   private readonly spillLeases = new Map<RawEvent[], () => void>();
-  readonly stats: PublisherStats = { publishedEvents: 0, publishedBatches: 0, droppedEvents: 0, bufferedEvents: 0, spilledEvents: 0, unroutedBatches: 0 };
+  readonly stats: PublisherStats = { publishedEvents: 0, publishedBatches: 0, droppedEvents: 0, bufferedEvents: 0, spilledEvents: 0, unroutedBatches: 0, failedPublishes: 0, reconnects: 0 };
 
   constructor(
     private readonly client: MqttClient,
@@ -96,6 +100,7 @@ export class BatchPublisher {
     this.maxInFlight = options.maxInFlight ?? 8;
     trackUnrouted(client);
     client.on('connect', () => this.pump());
+    client.on('reconnect', () => (this.stats.reconnects += 1));
     if (options.spill && !options.spill.isEmpty) {
       this.stats.bufferedEvents += options.spill.events; // left over from a previous run
       this.pump(); // the client may be connected already: no 'connect' event will come
@@ -179,7 +184,8 @@ export class BatchPublisher {
     while (this.client.connected && this.inFlight < this.maxInFlight && this.inFlight < this.queue.length) {
       const batch = this.queue[this.inFlight]!;
       this.inFlight += 1;
-      const payload = encodeBatch({ v: 1, collector: this.options.collector, tenant: this.options.tenant, events: batch });
+      // sentAt: when this (re)send left, so ingest measures the publish → ingest stage (src/metrics).
+      const payload = encodeBatch({ v: 1, collector: this.options.collector, tenant: this.options.tenant, sentAt: Date.now(), events: batch });
       this.client.publish(this.topic, payload, { qos: 1 }, (err, packet) => this.onPublished(batch, err ?? (isUnrouted(this.client, packet) ? UNROUTED : undefined)));
     }
   }
@@ -195,7 +201,10 @@ export class BatchPublisher {
         return;
       }
       // Keep it queued; it is resent on reconnect by pump(), or after a pause.
-      if (err !== UNROUTED) this.logger.warn({ err: err.message, topic: this.topic }, 'publish failed; will retry');
+      if (err !== UNROUTED) {
+        this.stats.failedPublishes += 1;
+        this.logger.warn({ err: err.message, topic: this.topic }, 'publish failed; will retry');
+      }
       // Invariant: queue[0, inFlight) are the batches awaiting PUBACK; put this one just after them.
       if (index >= 0) {
         this.queue.splice(index, 1);

@@ -34,6 +34,10 @@ export interface CollectorCounts {
   buffered: number;
   /** Events written to the spill directory during outages. */
   spilled: number;
+  /** Batches published again: after a failed publish, or after the broker dropped them for want of a subscriber. */
+  retriedBatches: number;
+  /** Reconnections of the publishing MQTT connection. */
+  reconnects: number;
 }
 
 export class CollectorOutput implements RecordSink {
@@ -98,7 +102,7 @@ export class CollectorOutput implements RecordSink {
 
   counts(): CollectorCounts {
     const s = this.publisher.stats;
-    return { accepted: this.accepted, filtered: this.filtered, malformed: this.malformed, published: s.publishedEvents, dropped: s.droppedEvents, buffered: s.bufferedEvents, spilled: s.spilledEvents };
+    return { accepted: this.accepted, filtered: this.filtered, malformed: this.malformed, published: s.publishedEvents, dropped: s.droppedEvents, buffered: s.bufferedEvents, spilled: s.spilledEvents, retriedBatches: s.failedPublishes + s.unroutedBatches, reconnects: s.reconnects };
   }
 
   close(): void {

@@ -16,6 +16,7 @@ import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { bearerToken, sameSecret } from '../auth/bearer';
+import { isLoopbackHost } from '../auth/listen-address';
 import { VigilError } from '../error-codes';
 import type { CollectorOutput } from './collector-output';
 import { checkRecord } from './source-records';
@@ -65,8 +66,6 @@ function eventsOf(body: unknown): Record<string, unknown>[] {
   });
 }
 
-const loopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
-
 /** Refuses a webhook nobody could authenticate to; the CLI calls it before connecting to the broker. */
 export function checkWebhookAuth(options: Pick<K8sAuditWebhookOptions, 'auth' | 'tls' | 'host' | 'logger'>): void {
   const { auth, tls, host, logger } = options;
@@ -74,7 +73,7 @@ export function checkWebhookAuth(options: Pick<K8sAuditWebhookOptions, 'auth' | 
     throw new VigilError('VGL_CONFIG_INVALID', 'the audit webhook needs a credential: a bearer token (VIGIL_K8S_AUDIT_TOKEN or --token-file) and/or a client CA (--client-ca)', { field: 'VIGIL_K8S_AUDIT_TOKEN' });
   }
   if (auth.clientCa && !tls) throw new VigilError('VGL_CONFIG_INVALID', 'client certificates need TLS: give --tls-cert and --tls-key too', { field: '--client-ca' });
-  if (auth.token && !tls && !loopback(host)) logger.warn({ host }, 'k8s audit webhook on plain HTTP: its bearer token crosses the network in clear; serve TLS (--tls-cert/--tls-key)');
+  if (auth.token && !tls && !isLoopbackHost(host)) logger.warn({ host }, 'k8s audit webhook on plain HTTP: its bearer token crosses the network in clear; serve TLS (--tls-cert/--tls-key)');
 }
 
 /** The TLS options: with a client CA, certificates are requested and verified, and the verdict checked per request. */

@@ -17,6 +17,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Detection } from '../model/detection';
 import type { EntityRef } from '../model/entity';
+import type { IngestMetrics, StageTimes } from '../metrics/ingest-metrics';
 import { payloadSizeBound } from '../temporal/payload-size';
 import { EntityId, EntityType, TenantId } from '../temporal/search-attributes';
 import { correlatorWorkflowId, tenantTaskQueue } from '../temporal/workflow-ids';
@@ -41,6 +42,8 @@ export interface RouterOptions {
   concurrency?: number;
   /** Temporal Web UI base URL that alerts link to (default `http://localhost:8233`); the namespace is the client's. */
   uiBaseUrl?: string;
+  /** Signals by outcome, detections per signal, ingest → route → accepted latencies; absent = not measured. */
+  metrics?: IngestMetrics;
 }
 
 export interface RouterStats {
@@ -62,6 +65,8 @@ interface Entry {
   detection: Detection;
   waiter: Waiter;
   bytes: number;
+  /** When its message was published and received, for the stage latencies. */
+  times?: StageTimes;
 }
 
 interface Buffer {
@@ -91,6 +96,7 @@ export class EntityRouter {
   private readonly maxBytes: number;
   private readonly concurrency: number;
   private readonly uiBaseUrl: string;
+  private readonly metrics: IngestMetrics | undefined;
   private inFlight = 0;
   private readonly queue: string[] = [];
 
@@ -104,10 +110,14 @@ export class EntityRouter {
     this.maxBytes = options.maxSignalBytes ?? 256 * 1024;
     this.concurrency = options.concurrency ?? 64;
     this.uiBaseUrl = options.uiBaseUrl ?? defaultUiBaseUrl;
+    this.metrics = options.metrics;
   }
 
-  /** Resolves when every detection has been accepted by Temporal (in one or more signals); rejects if any signal failed. */
-  route(tenant: string, detections: Detection[]): Promise<void> {
+  /**
+   * Resolves when every detection has been accepted by Temporal (in one or more signals); rejects if any signal failed.
+   * `times` (when the detections' message was published and received) feeds the stage latencies.
+   */
+  route(tenant: string, detections: Detection[], times?: StageTimes): Promise<void> {
     if (detections.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, remaining: 0 };
@@ -118,7 +128,7 @@ export class EntityRouter {
           const key = correlatorWorkflowId(tenant, entity);
           let buffer = this.buffers.get(key);
           if (!buffer) this.buffers.set(key, (buffer = { tenant, entity, entries: [], bytes: 0, queued: false }));
-          buffer.entries.push({ detection: d, waiter, bytes });
+          buffer.entries.push({ detection: d, waiter, bytes, times });
           buffer.bytes += bytes;
           waiter.remaining += 1;
           touched.add(key);
@@ -159,11 +169,18 @@ export class EntityRouter {
       else buffer.queued = false;
       this.inFlight += 1;
       this.inFlightEntities.add(key);
+      const sentAt = Date.now();
+      const times = this.metrics ? sent.map((e) => e.times) : [];
+      this.metrics?.signalSent(buffer.tenant, times, sentAt);
       this.signal(key, buffer.tenant, buffer.entity, sent.map((e) => e.detection))
         .then(
-          () => this.settle(sent, undefined),
+          () => {
+            this.metrics?.signalSettled(buffer.tenant, times, sentAt, true, Date.now());
+            this.settle(sent, undefined);
+          },
           (err: unknown) => {
             this.stats.failedSignals += 1;
+            this.metrics?.signalSettled(buffer.tenant, times, sentAt, false, Date.now());
             this.settle(sent, err ?? new Error('signal failed'));
           },
         )

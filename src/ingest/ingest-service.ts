@@ -15,9 +15,9 @@ import { DeadLetterPublisher } from './dead-letter';
 import { IsolationGate } from './isolation-gate';
 import { keepSubscribed, type Subscriber } from './keep-subscribed';
 import { createMessageHandler, type HandlerCounters, type MessageHandlerDeps } from './message-handler';
-import { handleWithOrderedAcks } from './ordered-acks';
+import { handleWithOrderedAcks, type AckWindow } from './ordered-acks';
 
-export interface IngestOptions extends Pick<MessageHandlerDeps, 'tenants' | 'rules' | 'builder' | 'router' | 'archive' | 'logger'> {
+export interface IngestOptions extends Pick<MessageHandlerDeps, 'tenants' | 'rules' | 'builder' | 'router' | 'archive' | 'logger' | 'metrics'> {
   mqttUrl: string;
   mqttUsername?: string;
   mqttPassword?: string;
@@ -49,6 +49,12 @@ export interface IngestStats extends HandlerCounters {
   deadLettersKept: number;
   /** Consuming connections whose subscription the broker currently grants. */
   subscribedConnections: number;
+  /** Messages received and not yet acknowledged, over every consuming connection (the ack windows' occupancy). */
+  unacknowledged: number;
+  /** Ack window size over every consuming connection: messages handled at once before reading pauses. */
+  ackWindowCapacity: number;
+  /** Reconnections of the consuming and dead-letter MQTT connections. */
+  reconnects: number;
 }
 
 export interface IngestService {
@@ -89,15 +95,20 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
     maxAttempts: Math.max(2, options.maxAttempts ?? 5),
     logger,
     stopping: isStopping,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   let acknowledged = 0;
+  let reconnects = 0;
+  dlqClient.on('reconnect', () => (reconnects += 1));
 
   // Each message is acknowledged after its hand-off (at-least-once), in order, with up to
   // `maxInFlightPerConnection` messages being handled at once; beyond that reading pauses (back-pressure).
   const subscription = ingestSubscription(options.shareGroup);
   const count = options.shareGroup ? Math.max(1, options.connections ?? 1) : 1;
+  const maxInFlight = options.maxInFlightPerConnection ?? 32;
   const consumers: MqttClient[] = [];
   const subscribers: Subscriber[] = [];
+  const windows: AckWindow[] = [];
   const stop = async (): Promise<void> => {
     stopping = true;
     await Promise.all([...consumers.map((c) => c.endAsync()), dlqClient.endAsync()]);
@@ -109,7 +120,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
       // arrive right after CONNACK, and mqtt.js's default handler would acknowledge (and so lose) them.
       const client = mqtt.connect(options.mqttUrl, { ...baseOptions, clientId: count === 1 ? options.clientId : `${options.clientId}-${i}` });
       consumers.push(client);
-      handleWithOrderedAcks(client, handle, { maxInFlight: options.maxInFlightPerConnection ?? 32, logger, onAcknowledged: () => (acknowledged += 1) });
+      windows.push(handleWithOrderedAcks(client, handle, { maxInFlight, logger, onAcknowledged: () => (acknowledged += 1) }));
+      client.on('reconnect', () => (reconnects += 1));
       const subscriber = keepSubscribed(client, [subscription], logger);
       subscribers.push(subscriber);
       // A failure at start-up (connection refused, subscription not granted) is a configuration error to fix now.
@@ -133,6 +145,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
         deadLetters: { ...deadLetters.stats.byCode },
         deadLettersKept: deadLetters.stats.kept,
         subscribedConnections: subscribers.filter((s) => s.subscribed).length,
+        unacknowledged: windows.reduce((sum, w) => sum + w.occupancy(), 0),
+        ackWindowCapacity: maxInFlight * count,
+        reconnects,
       };
     },
     stop,

@@ -32,6 +32,7 @@ import type { EntityRouter } from './entity-router';
 import type { IsolationGate } from './isolation-gate';
 import { retryOutage } from './outage-retry';
 import type { RawArchive } from './raw-archive';
+import type { IngestMetrics, StageTimes } from '../metrics/ingest-metrics';
 import { isTemporalOutage } from './temporal-outage';
 import { foreignTenantClaim } from './tenant-claim';
 
@@ -53,6 +54,8 @@ export interface MessageHandlerDeps {
   maxAttempts: number;
   logger: Logger;
   stopping: () => boolean;
+  /** Per-tenant counts, batch sizes and stage latencies for Prometheus; absent = not measured. */
+  metrics?: IngestMetrics;
 }
 
 /** Counters a caller can compare: every event published ends up in `events` or `deadLetteredEvents`. */
@@ -84,13 +87,13 @@ type LetterFields = Omit<DeadLetter, 'topic' | 'fingerprint' | 'receivedAt'>;
 
 type Prepared =
   | { tenant?: string; rejection: Rejection }
-  | { tenant: string; source: SourceKind; collector: string; good: RawEvent[]; detections: Detection[]; bad: LetterFields[] };
+  | { tenant: string; source: SourceKind; collector: string; sentAt?: number; good: RawEvent[]; detections: Detection[]; bad: LetterFields[] };
 
 class RouteRefused extends Error {}
 
 export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packet: IPublishPacket) => Promise<void>; counters: HandlerCounters } {
   const counters: HandlerCounters = { messages: 0, events: 0, detections: 0, deadLetteredEvents: 0 };
-  const { logger } = deps;
+  const { logger, metrics } = deps;
 
   const letter = (m: Message, fields: LetterFields): DeadLetter => ({
     ...fields,
@@ -101,6 +104,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packe
 
   const rejectWhole = async (m: Message, tenant: string | undefined, r: Rejection): Promise<void> => {
     counters.deadLetteredEvents += r.events ?? 0;
+    metrics?.deadLettered(tenant, r.code, r.events ?? 0);
     const { events: _events, ...fields } = r;
     await deps.deadLetters.publish(tenant, letter(m, { ...fields, payloadBase64: m.payload.toString('base64') }));
   };
@@ -146,21 +150,25 @@ export function createMessageHandler(deps: MessageHandlerDeps): { handle: (packe
         bad.push({ code: 'VGL_DLQ_MATCH', reason: `matching rules or building the detection failed on this event: ${(err as Error).message}`, index, event: raw });
       }
     });
-    return { tenant: topic.tenant, source: topic.source, collector: batch.data.collector, good, detections, bad };
+    return { tenant: topic.tenant, source: topic.source, collector: batch.data.collector, sentAt: batch.data.sentAt, good, detections, bad };
   };
 
   const handOff = async (m: Message): Promise<void> => {
     const prepared = prepare(m);
     if ('rejection' in prepared) return rejectWhole(m, prepared.tenant, prepared.rejection);
     const { tenant, source, collector, good, detections, bad } = prepared;
+    const times: StageTimes = { sentAt: prepared.sentAt, receivedAt: m.receivedAt };
+    metrics?.received(tenant, good.length + bad.length, times);
     counters.deadLetteredEvents += bad.length;
+    for (const b of bad) metrics?.deadLettered(tenant, b.code, 1);
     await Promise.all(bad.map((b) => deps.deadLetters.publish(tenant, letter(m, b))));
     await retryOutage(() => deps.archive.append(tenant, source, collector, good, m.receivedAt), logger, 'archive write', { stopping: deps.stopping });
     counters.events += good.length;
+    metrics?.archived(tenant, good.length, detections.length);
     if (detections.length === 0) return;
     counters.detections += detections.length;
     try {
-      await retryOutage(() => deps.router.route(tenant, detections), logger, 'routing to Temporal', {
+      await retryOutage(() => deps.router.route(tenant, detections, times), logger, 'routing to Temporal', {
         stopping: deps.stopping,
         isOutage: isTemporalOutage,
         maxFailures: deps.maxAttempts,

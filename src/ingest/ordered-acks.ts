@@ -27,11 +27,16 @@ interface InFlight {
 
 type SendPacket = (packet: { cmd: 'puback'; messageId: number; reasonCode?: number }, cb?: (err?: Error) => void) => void;
 
+export interface AckWindow {
+  /** Messages received on the current connection and not yet acknowledged (at most maxInFlight, plus held ones). */
+  occupancy(): number;
+}
+
 export function handleWithOrderedAcks(
   client: MqttClient,
   handle: (packet: IPublishPacket) => Promise<void>,
   options: { maxInFlight: number; logger: Logger; onAcknowledged?: () => void },
-): void {
+): AckWindow {
   let window: InFlight[] = [];
   let held: Array<() => void> = [];
   const sendPacket = (client as unknown as { _sendPacket: SendPacket })._sendPacket.bind(client);
@@ -75,4 +80,5 @@ export function handleWithOrderedAcks(
     if (current.length < options.maxInFlight) proceed();
     else held.push(proceed);
   };
+  return { occupancy: () => window.length };
 }

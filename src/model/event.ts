@@ -24,6 +24,11 @@ export const EventBatchSchema = z.object({
    * equal the topic's tenant, which the broker authorises per identity (ingest/tenant-claim.ts).
    */
   tenant: z.string().min(1).max(63).optional(),
+  /**
+   * When the collector handed this batch to MQTT (epoch ms; set again on each resend). Optional (other producers
+   * and older collectors omit it); ingest uses it only to measure publish → ingest latency (src/metrics).
+   */
+  sentAt: z.number().int().nonnegative().optional(),
   events: z.array(z.unknown()).max(10_000),
 });
-export type EventBatch = { v: 1; collector: string; tenant?: string; events: RawEvent[] };
+export type EventBatch = { v: 1; collector: string; tenant?: string; sentAt?: number; events: RawEvent[] };

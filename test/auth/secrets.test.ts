@@ -16,6 +16,7 @@ const secretSettings: Array<[string, (value: string) => unknown]> = [
   ['VIGIL_WEBHOOK_SECRET', (v) => loadActionSettings({ VIGIL_WEBHOOK_SECRET: v })],
   ['VIGIL_CODEC_TOKEN', (v) => loadConfig({ VIGIL_CODEC_TOKEN: v })],
   ['VIGIL_K8S_AUDIT_TOKEN', (v) => loadConfig({ VIGIL_K8S_AUDIT_TOKEN: v })],
+  ['VIGIL_METRICS_TOKEN', (v) => loadConfig({ VIGIL_METRICS_TOKEN: v })],
   ['MQTT_PASSWORD', (v) => loadConfig({ MQTT_PASSWORD: v })],
 ];
 

@@ -2,7 +2,8 @@
  * `npm start` as a user runs it: `vigil dev` with nothing configured starts the Temporal dev server (UI
  * included), the codec endpoint, the in-process MQTT broker, a worker, the ingest and the demo replay;
  * the demo raises alerts visible through Temporal; Ctrl-C stops everything cleanly; a restart on the
- * same data folder still has the correlators (SQLite persistence).
+ * same data folder still has the correlators (SQLite persistence). With VIGIL_METRICS_LISTEN and
+ * VIGIL_TEMPORAL_METRICS_LISTEN set, it serves the ingest's metrics and the Temporal SDK's on loopback.
  */
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import mqtt from 'mqtt';
 import { connectClient } from '../../src/temporal/client';
 import { freePort } from '../helpers/mosquitto';
+import { scrape, valueOf } from '../helpers/prometheus-text';
 import { eventually } from '../helpers/shared-servers';
 import { startVigil, type VigilProcess } from '../helpers/vigil-process';
 
@@ -27,6 +29,8 @@ beforeAll(async () => {
     TEMPORAL_UI_PORT: String(await freePort()),
     MQTT_PORT: String(await freePort()),
     VIGIL_CODEC_PORT: String(await freePort()),
+    VIGIL_METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
+    VIGIL_TEMPORAL_METRICS_LISTEN: `127.0.0.1:${await freePort()}`,
     VIGIL_TENANTS: 'acme',
     LOG_LEVEL: 'warn',
     // Nothing else: no TEMPORAL_ADDRESS, no MQTT_URL, no webhook — the embedded defaults.
@@ -60,6 +64,14 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   expect(withAlerts).toBeGreaterThanOrEqual(3);
   const playbooks = await client.workflow.count(`WorkflowType = 'playbookWorkflow' AND TenantId = 'acme'`);
   expect(playbooks.count).toBeGreaterThan(0);
+
+  // Metrics: the demo's events went through ingest, and the worker's workflow tasks were measured by the SDK.
+  expect(dev.output()).toContain(`Metrics          http://${env.VIGIL_METRICS_LISTEN}/metrics`);
+  const vigilMetrics = await scrape(`http://${env.VIGIL_METRICS_LISTEN}/metrics`);
+  expect(valueOf(vigilMetrics, 'vigil_ingest_events_archived_total', { tenant: 'acme' })).toBeGreaterThan(0);
+  expect(valueOf(vigilMetrics, 'vigil_route_signals_total', { tenant: 'acme', outcome: 'accepted' })).toBeGreaterThan(0);
+  const sdkMetrics = await scrape(`http://${env.VIGIL_TEMPORAL_METRICS_LISTEN}/metrics`);
+  expect(valueOf(sdkMetrics, 'temporal_workflow_task_execution_latency_count', { task_queue: 'vigil-acme' })).toBeGreaterThan(0);
 
   // The Web UI is served, and the codec endpoint turns a msgpack signal payload into JSON.
   const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
