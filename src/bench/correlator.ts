@@ -8,6 +8,11 @@
  *   latency_*          event-to-alert through MQTT (in-process broker) → ingest → Temporal → alert raised,
  *                      at steady 200 and 1,000 events/s over 100 hosts; 1,000 alerts per rate (host × 10 rules)
  *   memory_*           worker heap per cached idle correlator (needs --expose-gc, as `npm run bench` runs it)
+ *
+ * Besides those `correlator.*` figures, the batched phase gives the cost of one workflow task, read from the
+ * correlators' histories and from CPU clocks: `workflow.task_ms_p50`/`_p99` (WorkflowTaskStarted → Completed),
+ * `workflow.cpu_ms_per_task` and `correlation.cpu_us_per_detection` (this process: worker, router and client),
+ * `temporal.server_cpu_us_per_detection` (the dev server process).
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,16 +39,25 @@ import { startDevServer } from '../temporal/dev-server';
 import { createWorkerSet } from '../temporal/worker';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { entityStateQuery } from '../contracts/correlator/messages';
+import type { BenchFigure, BenchOptions } from '../cli/bench';
+import { runningChildrenCpuMs } from './support/child-cpu';
+import { workflowTaskStats } from './support/workflow-tasks';
 
 const TENANT = 'bench';
-const HOSTS = 1000;
-const BATCHED_DETECTIONS = 40_000;
-const SINGLE_DETECTIONS = 4_000;
-/** Event rates of the latency runs, events/s; each run lasts LATENCY_SECONDS. */
-const LATENCY_RATES = [200, 1000];
-const LATENCY_SECONDS = 10;
-/** The latency phase's entities and alerting rules: each (host, rule) pair alerts once (suppression). */
-const LATENCY_HOSTS = 100;
+/** How much each phase does; `--quick` runs a fifth of it (one latency rate), for repeated runs on a busy machine. */
+interface Workload {
+  hosts: number;
+  batchedDetections: number;
+  singleDetections: number;
+  /** Event rates of the latency runs, events/s; each run lasts `latencySeconds`. */
+  latencyRates: number[];
+  latencySeconds: number;
+  /** The latency phase's entities: each (host, rule) pair alerts once (suppression). */
+  latencyHosts: number;
+}
+const FULL: Workload = { hosts: 1000, batchedDetections: 40_000, singleDetections: 4_000, latencyRates: [200, 1000], latencySeconds: 10, latencyHosts: 100 };
+const QUICK: Workload = { hosts: 200, batchedDetections: 8_000, singleDetections: 800, latencyRates: [200], latencySeconds: 5, latencyHosts: 20 };
+/** Alerting rules of the latency phase. */
 const ALERT_RULES = 10;
 /** MQTT messages of 500 events in flight in ingest (VIGIL_INGEST_CONNECTIONS × instances). */
 const ROUTES_IN_FLIGHT = 32;
@@ -124,12 +138,12 @@ async function countsReached(client: Client, expected: Map<number, number>, time
 }
 
 /** Routes `n` detections round-robin over the hosts, `inFlight` route() calls of 500 at once (like as many MQTT messages in flight). */
-async function routeLoad(router: EntityRouter, n: number, seqBase: number, version: string, expected: Map<number, number>, inFlight = ROUTES_IN_FLIGHT): Promise<void> {
+async function routeLoad(router: EntityRouter, hosts: number, n: number, seqBase: number, version: string, expected: Map<number, number>, inFlight = ROUTES_IN_FLIGHT): Promise<void> {
   const chunks: Detection[][] = [];
   for (let i = 0; i < n; i += 500) {
     chunks.push(Array.from({ length: Math.min(500, n - i) }, (_, j) => {
       const k = i + j;
-      const host = k % HOSTS;
+      const host = k % hosts;
       expected.set(host, (expected.get(host) ?? 0) + 1);
       return detection(host, seqBase + k, version);
     }));
@@ -141,9 +155,9 @@ async function routeLoad(router: EntityRouter, n: number, seqBase: number, versi
 }
 
 /** One latency run at `rate` events/s; returns sorted event-to-alert latencies (ms). */
-async function latencyRun(rate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
-  const total = rate * LATENCY_SECONDS;
-  const alertEvery = Math.floor(total / (LATENCY_HOSTS * ALERT_RULES));
+async function latencyRun(work: Workload, rate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
+  const total = rate * work.latencySeconds;
+  const alertEvery = Math.floor(total / (work.latencyHosts * ALERT_RULES));
   const prefix = `lat${rate}-host-`;
   const start = Date.now();
   for (let i = 0; i < total; i++) {
@@ -151,15 +165,15 @@ async function latencyRun(rate: number, publisher: BatchPublisher, client: Clien
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const pair = i % alertEvery === 0 ? i / alertEvery : -1;
-    const alerting = pair >= 0 && pair < LATENCY_HOSTS * ALERT_RULES;
-    const image = alerting ? `/usr/bin/bench-alert-${Math.floor(pair / LATENCY_HOSTS)}` : '/usr/bin/bench-noise';
-    const hostname = `${prefix}${alerting ? pair % LATENCY_HOSTS : i % LATENCY_HOSTS}`;
+    const alerting = pair >= 0 && pair < work.latencyHosts * ALERT_RULES;
+    const image = alerting ? `/usr/bin/bench-alert-${Math.floor(pair / work.latencyHosts)}` : '/usr/bin/bench-noise';
+    const hostname = `${prefix}${alerting ? pair % work.latencyHosts : i % work.latencyHosts}`;
     publisher.add({ id: `lat${rate}-${i}`, time: Date.now(), data: { Hostname: hostname, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
   }
   await publisher.flush();
   const latencies: number[] = [];
   const deadline = Date.now() + 180_000;
-  for (let h = 0; h < LATENCY_HOSTS && Date.now() < deadline; h++) {
+  for (let h = 0; h < work.latencyHosts && Date.now() < deadline; h++) {
     const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `${prefix}${h}` }));
     for (;;) {
       const state = await handle.query(entityStateQuery).catch(() => undefined);
@@ -185,7 +199,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-export async function run(logger: Logger): Promise<Record<string, number | string>> {
+const processCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+export async function run(logger: Logger, options: BenchOptions): Promise<BenchFigure[]> {
+  const work = options.quick ? QUICK : FULL;
   const quiet = logger.child({}, { level: 'warn' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const server = await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
@@ -205,37 +225,51 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     maxCachedWorkflows: 2000,
   });
   const running = workers.run();
-  const figures: Record<string, number | string> = { hosts: HOSTS, temporal: 'dev server, SQLite file (WAL)' };
+  const figures: Record<string, number | string> = { hosts: work.hosts, temporal: 'dev server, SQLite file (WAL)' };
+  const named: BenchFigure[] = [];
   const expected = new Map<number, number>();
   try {
     // Warm-up: every correlator exists and is cached; the heap delta is the per-correlator cost.
     const heapBefore = heap();
     const router = new EntityRouter(client, quiet);
-    await routeLoad(router, HOSTS, 0, version, expected);
+    await routeLoad(router, work.hosts, work.hosts, 0, version, expected);
     if (!(await countsReached(client, expected, 120_000))) throw new Error('warm-up did not complete');
     await new Promise((r) => setTimeout(r, 1000));
-    figures.memory_heap_per_cached_correlator_kb = Math.round((heap() - heapBefore) / HOSTS / 102.4) / 10;
+    figures.memory_heap_per_cached_correlator_kb = Math.round((heap() - heapBefore) / work.hosts / 102.4) / 10;
     figures.memory_gc_exposed = (globalThis as { gc?: unknown }).gc ? 'yes' : 'no (run with node --expose-gc)';
 
     let t0 = Date.now();
     const signalsBefore = router.stats.signals;
-    await routeLoad(router, BATCHED_DETECTIONS, 1_000_000, version, expected);
+    const cpuBefore = { own: processCpuMs(), server: runningChildrenCpuMs() };
+    await routeLoad(router, work.hosts, work.batchedDetections, 1_000_000, version, expected);
     const acceptedMs = Date.now() - t0;
     if (!(await countsReached(client, expected, 300_000))) throw new Error('batched load did not complete');
     const batchedMs = Date.now() - t0;
-    figures.batched_detections = BATCHED_DETECTIONS;
+    const cpu = { own: processCpuMs() - cpuBefore.own, server: runningChildrenCpuMs() - cpuBefore.server };
+    const hostIds = Array.from({ length: work.hosts }, (_, h) => correlatorWorkflowId(TENANT, { type: 'host', id: `bench-host-${h}` }));
+    const tasks = await workflowTaskStats(client, hostIds, t0, t0 + batchedMs);
+    const load = `${work.hosts} running host correlators, ${work.batchedDetections} detections routed in batches, ${ROUTES_IN_FLIGHT} routes in flight`;
+    named.push(
+      { name: 'workflow.task_ms_p50', value: percentile(tasks.durationsMs, 50), unit: 'ms', load },
+      { name: 'workflow.task_ms_p99', value: percentile(tasks.durationsMs, 99), unit: 'ms', load },
+      { name: 'workflow.tasks', value: tasks.tasks, unit: 'tasks', load },
+      { name: 'workflow.cpu_ms_per_task', value: Math.round((cpu.own / tasks.tasks) * 100) / 100, unit: 'ms', load: `${load}; worker, router and client in this process` },
+      { name: 'correlation.cpu_us_per_detection', value: Math.round((cpu.own * 1000) / work.batchedDetections), unit: 'µs', load: `${load}; worker, router and client in this process` },
+      { name: 'temporal.server_cpu_us_per_detection', value: Math.round((cpu.server * 1000) / work.batchedDetections), unit: 'µs', load: `${load}; dev server process` },
+    );
+    figures.batched_detections = work.batchedDetections;
     figures.batched_signals = router.stats.signals - signalsBefore;
-    figures.batched_detections_per_signal = Math.round((BATCHED_DETECTIONS / figures.batched_signals) * 10) / 10;
-    figures.batched_accepted_per_s = Math.round(BATCHED_DETECTIONS / (acceptedMs / 1000));
-    figures.batched_correlated_per_s = Math.round(BATCHED_DETECTIONS / (batchedMs / 1000));
+    figures.batched_detections_per_signal = Math.round((work.batchedDetections / figures.batched_signals) * 10) / 10;
+    figures.batched_accepted_per_s = Math.round(work.batchedDetections / (acceptedMs / 1000));
+    figures.batched_correlated_per_s = Math.round(work.batchedDetections / (batchedMs / 1000));
 
     const single = new EntityRouter(client, quiet, { maxDelayMs: 0, maxDetectionsPerSignal: 1 });
     t0 = Date.now();
-    await routeLoad(single, SINGLE_DETECTIONS, 2_000_000, version, expected, ROUTES_IN_FLIGHT);
+    await routeLoad(single, work.hosts, work.singleDetections, 2_000_000, version, expected, ROUTES_IN_FLIGHT);
     if (!(await countsReached(client, expected, 300_000))) throw new Error('single-signal load did not complete');
     const singleMs = Date.now() - t0;
-    figures.single_detections = SINGLE_DETECTIONS;
-    figures.single_correlated_per_s = Math.round(SINGLE_DETECTIONS / (singleMs / 1000));
+    figures.single_detections = work.singleDetections;
+    figures.single_correlated_per_s = Math.round(work.singleDetections / (singleMs / 1000));
     figures.single_signals_per_s = Math.round(single.stats.signals / (singleMs / 1000));
     figures.batched_vs_single_ratio = Math.round((figures.batched_correlated_per_s / figures.single_correlated_per_s) * 10) / 10;
 
@@ -262,13 +296,13 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     const publisher = new BatchPublisher(mqttClient, { tenant: TENANT, source: 'process', collector: 'bench', maxBatchEvents: 100, maxBatchDelayMs: 10 }, quiet);
     // At each rate, over 100 fresh hosts: a steady stream where one event in `alertEvery` is the first
     // occurrence of an alerting rule on its host, so each of the 1,000 (host, rule) pairs alerts exactly once.
-    for (const rate of LATENCY_RATES) {
-      const latencies = await latencyRun(rate, publisher, client);
+    for (const rate of work.latencyRates) {
+      const latencies = await latencyRun(work, rate, publisher, client);
       figures[`latency_${rate}eps_samples`] = latencies.length;
       figures[`latency_${rate}eps_p50_ms`] = percentile(latencies, 50);
       figures[`latency_${rate}eps_p99_ms`] = percentile(latencies, 99);
     }
-    figures.latency_hosts = LATENCY_HOSTS;
+    figures.latency_hosts = work.latencyHosts;
     publisher.close();
     await mqttClient.endAsync();
     await ingest.stop();
@@ -281,5 +315,6 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     await client.connection.close();
     await server.stop();
   }
-  return figures;
+  const flat = Object.entries(figures).map(([key, value]) => ({ name: `correlator.${key}`, value, unit: '', load: '' }));
+  return [...flat, ...named];
 }
