@@ -213,13 +213,14 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
   const runtime = await startRuleRuntime({ VIGIL_RULES_DIR: dir }, quiet);
   const version = runtime.ruleSet().version;
   const client = await connectClient(server.address, 'default');
+  const responses = loadResponseConfig(path.join(dir, 'responses')).config;
   const workers = await createWorkerSet({
     address: server.address,
     namespace: 'default',
     tenants: [TENANT],
     activities: {
-      ...createCorrelationActivities(runtime.routing),
-      ...createActivities({ logger: quiet, dryRun: true, responses: loadResponseConfig(path.join(dir, 'responses')).config }),
+      ...createCorrelationActivities(runtime.routing, responses.bindings),
+      ...createActivities({ logger: quiet, dryRun: true, responses }),
     },
     logger: quiet,
     maxCachedWorkflows: 2000,
