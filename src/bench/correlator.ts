@@ -12,7 +12,9 @@
  * Besides those `correlator.*` figures, the batched phase gives the cost of one workflow task, read from the
  * correlators' histories and from CPU clocks: `workflow.task_ms_p50`/`_p99` (WorkflowTaskStarted → Completed),
  * `workflow.cpu_ms_per_task` and `correlation.cpu_us_per_detection` (this process: worker, router and client),
- * `temporal.server_cpu_us_per_detection` (the dev server process).
+ * `temporal.server_cpu_us_per_detection` (the dev server process). After the latency runs,
+ * `latency.new_entity_first_alert_p50_ms`/`_p99_ms`: hosts whose first event alerts, among running correlators (the
+ * new correlator's first workflow task is on the alert's path).
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,9 +56,11 @@ interface Workload {
   latencySeconds: number;
   /** The latency phase's entities: each (host, rule) pair alerts once (suppression). */
   latencyHosts: number;
+  /** New entities whose first event alerts, among the latency phase's running correlators. */
+  newHosts: number;
 }
-const FULL: Workload = { hosts: 1000, batchedDetections: 40_000, singleDetections: 4_000, latencyRates: [200, 1000], latencySeconds: 10, latencyHosts: 100 };
-const QUICK: Workload = { hosts: 200, batchedDetections: 8_000, singleDetections: 800, latencyRates: [200], latencySeconds: 5, latencyHosts: 20 };
+const FULL: Workload = { hosts: 1000, batchedDetections: 40_000, singleDetections: 4_000, latencyRates: [200, 1000], latencySeconds: 10, latencyHosts: 100, newHosts: 200 };
+const QUICK: Workload = { hosts: 200, batchedDetections: 8_000, singleDetections: 800, latencyRates: [200], latencySeconds: 5, latencyHosts: 20, newHosts: 50 };
 /** Alerting rules of the latency phase. */
 const ALERT_RULES = 10;
 /** MQTT messages of 500 events in flight in ingest (VIGIL_INGEST_CONNECTIONS × instances). */
@@ -154,31 +158,30 @@ async function routeLoad(router: EntityRouter, hosts: number, n: number, seqBase
   }));
 }
 
-/** One latency run at `rate` events/s; returns sorted event-to-alert latencies (ms). */
-async function latencyRun(work: Workload, rate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
-  const total = rate * work.latencySeconds;
-  const alertEvery = Math.floor(total / (work.latencyHosts * ALERT_RULES));
-  const prefix = `lat${rate}-host-`;
+/** Publishes `total` events at `rate` events/s through the collector's publisher; `event(i)` names host and image. */
+async function publishPaced(publisher: BatchPublisher, idPrefix: string, rate: number, total: number, event: (i: number) => { hostname: string; image: string }): Promise<void> {
   const start = Date.now();
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const pair = i % alertEvery === 0 ? i / alertEvery : -1;
-    const alerting = pair >= 0 && pair < work.latencyHosts * ALERT_RULES;
-    const image = alerting ? `/usr/bin/bench-alert-${Math.floor(pair / work.latencyHosts)}` : '/usr/bin/bench-noise';
-    const hostname = `${prefix}${alerting ? pair % work.latencyHosts : i % work.latencyHosts}`;
-    publisher.add({ id: `lat${rate}-${i}`, time: Date.now(), data: { Hostname: hostname, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
+    const { hostname, image } = event(i);
+    publisher.add({ id: `${idPrefix}-${i}`, time: Date.now(), data: { Hostname: hostname, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
   }
   await publisher.flush();
+}
+
+/** Waits until each host's correlator holds `alertsPerHost` bench alerts; returns their event-to-alert latencies (ms), sorted. */
+async function alertLatencies(client: Client, hostnames: readonly string[], alertsPerHost: number): Promise<number[]> {
   const latencies: number[] = [];
   const deadline = Date.now() + 180_000;
-  for (let h = 0; h < work.latencyHosts && Date.now() < deadline; h++) {
-    const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `${prefix}${h}` }));
+  for (const hostname of hostnames) {
+    if (Date.now() > deadline) break;
+    const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: hostname }));
     for (;;) {
       const state = await handle.query(entityStateQuery).catch(() => undefined);
       const alerts = state?.openAlerts.filter((a) => a.rule.id.startsWith('5a0f1d4e-0000-4000-8000-0000000001')) ?? [];
-      if (alerts.length >= ALERT_RULES) {
+      if (alerts.length >= alertsPerHost) {
         for (const a of alerts) latencies.push(a.raisedAt - a.firstSeen);
         break;
       }
@@ -187,6 +190,41 @@ async function latencyRun(work: Workload, rate: number, publisher: BatchPublishe
     }
   }
   return latencies.sort((a, b) => a - b);
+}
+
+const latencyHostname = (rate: number, h: number): string => `lat${rate}-host-${h}`;
+
+/**
+ * One latency run at `rate` events/s over fresh hosts: a steady stream where one event in `alertEvery` is the first
+ * occurrence of an alerting rule on its host, so each (host, rule) pair alerts exactly once.
+ */
+async function latencyRun(work: Workload, rate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
+  const total = rate * work.latencySeconds;
+  const alertEvery = Math.floor(total / (work.latencyHosts * ALERT_RULES));
+  await publishPaced(publisher, `lat${rate}`, rate, total, (i) => {
+    const pair = i % alertEvery === 0 ? i / alertEvery : -1;
+    const alerting = pair >= 0 && pair < work.latencyHosts * ALERT_RULES;
+    const image = alerting ? `/usr/bin/bench-alert-${Math.floor(pair / work.latencyHosts)}` : '/usr/bin/bench-noise';
+    return { hostname: latencyHostname(rate, alerting ? pair % work.latencyHosts : i % work.latencyHosts), image };
+  });
+  return alertLatencies(client, Array.from({ length: work.latencyHosts }, (_, h) => latencyHostname(rate, h)), ALERT_RULES);
+}
+
+/**
+ * New entities among running ones: noise at `rate` events/s to the running correlators of the latency run at
+ * `runningRate`, and `work.newHosts` hosts whose first event alerts, spread over the run. Each new host's one alert
+ * waits for its correlator's first workflow task: the figure issue 10 calls new-entity latency.
+ */
+async function newEntityRun(work: Workload, rate: number, runningRate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
+  const total = rate * work.latencySeconds;
+  const newEvery = Math.floor(total / work.newHosts);
+  const newHostname = (n: number): string => `new${rate}-host-${n}`;
+  await publishPaced(publisher, `new${rate}`, rate, total, (i) =>
+    i % newEvery === 0 && i / newEvery < work.newHosts
+      ? { hostname: newHostname(i / newEvery), image: '/usr/bin/bench-alert-0' }
+      : { hostname: latencyHostname(runningRate, i % work.latencyHosts), image: '/usr/bin/bench-noise' },
+  );
+  return alertLatencies(client, Array.from({ length: work.newHosts }, (_, n) => newHostname(n)), 1);
 }
 
 const heap = (): number => {
@@ -295,8 +333,6 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     });
     const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector', ...loginAs(credentials, collectorUsername(TENANT)) });
     const publisher = new BatchPublisher(mqttClient, { tenant: TENANT, source: 'process', collector: 'bench', maxBatchEvents: 100, maxBatchDelayMs: 10 }, quiet);
-    // At each rate, over 100 fresh hosts: a steady stream where one event in `alertEvery` is the first
-    // occurrence of an alerting rule on its host, so each of the 1,000 (host, rule) pairs alerts exactly once.
     for (const rate of work.latencyRates) {
       const latencies = await latencyRun(work, rate, publisher, client);
       figures[`latency_${rate}eps_samples`] = latencies.length;
@@ -304,6 +340,13 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
       figures[`latency_${rate}eps_p99_ms`] = percentile(latencies, 99);
     }
     figures.latency_hosts = work.latencyHosts;
+    const newRate = work.latencyRates[work.latencyRates.length - 1]!;
+    const firsts = await newEntityRun(work, newRate, work.latencyRates[0]!, publisher, client);
+    const newLoad = `${work.newHosts} new hosts whose first event alerts, among ${work.latencyHosts} running host correlators fed ${newRate} events/s through MQTT and ingest (${firsts.length} samples)`;
+    named.push(
+      { name: 'latency.new_entity_first_alert_p50_ms', value: percentile(firsts, 50), unit: 'ms', load: newLoad },
+      { name: 'latency.new_entity_first_alert_p99_ms', value: percentile(firsts, 99), unit: 'ms', load: newLoad },
+    );
     publisher.close();
     await mqttClient.endAsync();
     await ingest.stop();
