@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SecretSchema } from './auth/secret-setting';
 import { VigilError } from './error-codes';
 import { TenantIdSchema } from './model/tenant';
+import { logFormats } from './logger';
 import { projectRoot } from './project-root';
 import { defaultRuleLimits, type RuleLimits } from './sigma/rule-limits';
 
@@ -34,6 +35,12 @@ export const ConfigSchema = z.object({
   MQTT_PASSWORD: SecretSchema.optional(),
   /** MQTT 5 shared-subscription group for ingest; empty disables shared subscriptions (e.g. MQTT 3.1.1 brokers). */
   VIGIL_INGEST_GROUP: z.string().default('vigil-ingest'),
+  /**
+   * MQTT client id of this ingest instance (its connections add -0, -1...). Stable across restarts, so the broker hands
+   * a restarted instance its session's unacknowledged messages; unique per instance, or two instances take each
+   * other's sessions over. Default `vigil-ingest-{hostname}-{group}`: set it when several run on one host.
+   */
+  VIGIL_INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - (at most 100)').optional(),
   /** Consuming MQTT connections per ingest process (with a share group): messages in flight at once. */
   VIGIL_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
   /** Tries per message before ingest dead-letters it: Temporal refusing its detections, or ingest crashing while handling it. */
@@ -69,6 +76,8 @@ export const ConfigSchema = z.object({
   /** Bearer token the API server's audit webhook kubeconfig carries (`vigil collect k8s-audit`). */
   VIGIL_K8S_AUDIT_TOKEN: SecretSchema.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Log lines for a person (`pretty`) or one JSON object per line (`json`); unset: pretty when stderr is a terminal. */
+  VIGIL_LOG_FORMAT: z.enum(logFormats).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

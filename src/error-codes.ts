@@ -14,6 +14,7 @@ export const errorCodes = {
   VGL_COLLECT_PAYLOAD: 'A Kubernetes audit webhook request is not an audit.k8s.io/v1 EventList JSON body within the size bound (HTTP 400/413).',
   // ingest
   VGL_INGEST_SUBSCRIBE: 'The broker refused an ingest subscription or granted it below QoS 1 (check its ACL and shared-subscription support); ingest retries.',
+  VGL_COLLECT_PUBLISH_REFUSED: 'The broker refused a collector\'s publish for good (MQTT 5 PUBACK 0x87 Not authorized, 0x90 Topic Name invalid: the credentials do not belong to the tenant): the collector stops, exit 2, with the count of events not published.',
   VGL_COLLECT_AUTH: 'A Kubernetes audit webhook request carried neither the configured bearer token nor a client certificate signed by --client-ca (HTTP 401).',
   // codec endpoint
   VGL_CODEC_AUTH: 'A codec request came from an origin other than the Temporal UI\'s (HTTP 403) or lacked the configured bearer token (HTTP 401).',
@@ -64,6 +65,7 @@ export const errorCodes = {
   VGL_OPERATOR_UNKNOWN: 'The OS user running a CLI decision is not in rules/responses `operators`, so it acts as nobody.',
   VGL_OPERATOR_ACT_AS: 'The OS user running a CLI decision may not act as the identity named by --as (not their identity, not in their actFor).',
   VGL_PLAYBOOK_NOT_FOUND: 'No playbook run with that workflow id exists among the tenants the caller (token, chat user, operator) serves.',
+  VGL_CORRELATOR_DETECTION_REJECTED: 'A correlator dropped signalled detections that are malformed or of another tenant (logged with the field and reason, counted as rejectedDetections in its state); the rest of the batch is applied.',
   VGL_UPDATE_REJECTED: 'A correlator update (verdict, suppress, reset) was rejected: a field is missing or empty, or names no alert or rule of this entity.',
 } as const;
 

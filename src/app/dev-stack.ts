@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import mqtt from 'mqtt';
+import { connectPublisherNow } from '../collect/publisher-connection';
 import type { Logger } from 'pino';
 import { replayScenario } from '../collect/scenario-replay';
 import type { Config } from '../config';
@@ -104,7 +104,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
 
     if (options.demo) {
       const dir = path.join(config.VIGIL_RULES_DIR, 'scenarios');
-      const publisher = await mqtt.connectAsync(mqttUrl, { clientId: `vigil-demo-${process.pid}`, ...logins.demoCollector });
+      const publisher = await connectPublisherNow(mqttUrl, { clientId: `vigil-demo-${process.pid}`, ...logins.demoCollector }, logger);
       stops.push(() => publisher.endAsync());
       const runId = new Date().toISOString().replace(/[-:.TZ]/g, '');
       for (const file of readdirSync(dir).filter((f) => f.endsWith('.ndjson')).sort()) {

@@ -26,7 +26,7 @@ export async function startIngestRole(config: Config, mqttUrl: string, client: C
     mqttUrl,
     mqttUsername: config.MQTT_USERNAME,
     mqttPassword: config.MQTT_PASSWORD,
-    clientId: `vigil-ingest-${hostname()}-${shareGroup || 'solo'}`,
+    clientId: config.VIGIL_INGEST_CLIENT_ID ?? `vigil-ingest-${hostname()}-${shareGroup || 'solo'}`,
     shareGroup,
     connections: config.VIGIL_INGEST_CONNECTIONS,
     maxAttempts: config.VIGIL_INGEST_MAX_ATTEMPTS,

@@ -1,5 +1,6 @@
 /**
- * Correlation into Temporal, on the dev server `vigil dev` runs (SQLite file, WAL): 1,000 host
+ * Correlation into Temporal, on the dev server `vigil dev` runs (SQLite file, WAL) or, with `vigil bench
+ * --cluster`, also on the production-like cluster of ops/temporal/cluster.sh: 1,000 host
  * correlators on one tenant task queue, an in-process worker, the real router.
  *
  *   batched_*          detections/s from router.route() until every correlator has counted them
@@ -8,13 +9,11 @@
  *   latency_*          event-to-alert through MQTT (in-process broker) → ingest → Temporal → alert raised,
  *                      at steady 200 and 1,000 events/s over 100 hosts; 1,000 alerts per rate (host × 10 rules)
  *   memory_*           worker heap per cached idle correlator (needs --expose-gc, as `npm run bench` runs it)
- *
- * Besides those `correlator.*` figures, the batched phase gives the cost of one workflow task, read from the
- * correlators' histories and from CPU clocks: `workflow.task_ms_p50`/`_p99` (WorkflowTaskStarted → Completed),
- * `workflow.cpu_ms_per_task` and `correlation.cpu_us_per_detection` (this process: worker, router and client),
- * `temporal.server_cpu_us_per_detection` (the dev server process). After the latency runs,
- * `latency.new_entity_first_alert_p50_ms`/`_p99_ms`: hosts whose first event alerts, among running correlators (the
- * new correlator's first workflow task is on the alert's path).
+ *   workflow_task_*    the batched phase's workflow tasks, read from the correlators' histories: started → completed
+ *   cpu_*              CPU per workflow task and per detection in the batched phase: this process (worker, router,
+ *                      client) and the dev server (server_cpu_*, only when started here)
+ *   new_entity_*       after the latency runs: hosts whose first event alerts, among running correlators (the new
+ *                      correlator's first workflow task is on the alert's path)
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
+import type { BenchOptions } from './support/bench-figure';
 import { createActivities } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import { startRuleRuntime } from '../app/rule-runtime';
@@ -41,7 +41,6 @@ import { startDevServer } from '../temporal/dev-server';
 import { createWorkerSet } from '../temporal/worker';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { entityStateQuery } from '../contracts/correlator/messages';
-import type { BenchFigure, BenchOptions } from '../cli/bench';
 import { runningChildrenCpuMs } from './support/child-cpu';
 import { workflowTaskStats } from './support/workflow-tasks';
 
@@ -242,18 +241,21 @@ const processCpuMs = (): number => {
   return (user + system) / 1000;
 };
 
-export async function run(logger: Logger, options: BenchOptions): Promise<BenchFigure[]> {
-  const work = options.quick ? QUICK : FULL;
+/** On `options.temporal` (an empty Temporal: `vigil bench --cluster`'s fresh cluster), or else on a dev server started here. */
+export async function run(logger: Logger, options?: BenchOptions): Promise<Record<string, number | string>> {
+  const target = options?.temporal;
+  const work = options?.quick ? QUICK : FULL;
   const quiet = logger.child({}, { level: 'warn' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
-  const server = await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
+  const server = target ? undefined : await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
+  const address = target?.address ?? server!.address;
   const dir = rulesDir();
   const runtime = await startRuleRuntime({ VIGIL_RULES_DIR: dir }, quiet);
   const version = runtime.ruleSet().version;
-  const client = await connectClient(server.address, 'default');
+  const client = await connectClient(address, 'default');
   const responses = loadResponseConfig(path.join(dir, 'responses')).config;
   const workers = await createWorkerSet({
-    address: server.address,
+    address,
     namespace: 'default',
     tenants: [TENANT],
     activities: {
@@ -264,8 +266,7 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     maxCachedWorkflows: 2000,
   });
   const running = workers.run();
-  const figures: Record<string, number | string> = { hosts: work.hosts, temporal: 'dev server, SQLite file (WAL)' };
-  const named: BenchFigure[] = [];
+  const figures: Record<string, number | string> = { hosts: work.hosts, temporal: target?.label ?? 'dev server, SQLite file (WAL)' };
   const expected = new Map<number, number>();
   try {
     // Warm-up: every correlator exists and is cached; the heap delta is the per-correlator cost.
@@ -287,15 +288,14 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     const cpu = { own: processCpuMs() - cpuBefore.own, server: runningChildrenCpuMs() - cpuBefore.server };
     const hostIds = Array.from({ length: work.hosts }, (_, h) => correlatorWorkflowId(TENANT, { type: 'host', id: `bench-host-${h}` }));
     const tasks = await workflowTaskStats(client, hostIds, t0, t0 + batchedMs);
-    const load = `${work.hosts} running host correlators, ${work.batchedDetections} detections routed in batches, ${ROUTES_IN_FLIGHT} routes in flight`;
-    named.push(
-      { name: 'workflow.task_ms_p50', value: percentile(tasks.durationsMs, 50), unit: 'ms', load },
-      { name: 'workflow.task_ms_p99', value: percentile(tasks.durationsMs, 99), unit: 'ms', load },
-      { name: 'workflow.tasks', value: tasks.tasks, unit: 'tasks', load },
-      { name: 'workflow.cpu_ms_per_task', value: Math.round((cpu.own / tasks.tasks) * 100) / 100, unit: 'ms', load: `${load}; worker, router and client in this process` },
-      { name: 'correlation.cpu_us_per_detection', value: Math.round((cpu.own * 1000) / work.batchedDetections), unit: 'µs', load: `${load}; worker, router and client in this process` },
-      { name: 'temporal.server_cpu_us_per_detection', value: Math.round((cpu.server * 1000) / work.batchedDetections), unit: 'µs', load: `${load}; dev server process` },
-    );
+    figures.task_load = `${work.hosts} running host correlators, ${work.batchedDetections} detections routed in batches, ${ROUTES_IN_FLIGHT} routes in flight`;
+    figures.workflow_task_ms_p50 = percentile(tasks.durationsMs, 50);
+    figures.workflow_task_ms_p99 = percentile(tasks.durationsMs, 99);
+    figures.workflow_tasks = tasks.tasks;
+    // This process holds the worker, the router and the client; the dev server is its child (none on a cluster).
+    figures.cpu_ms_per_workflow_task = Math.round((cpu.own / tasks.tasks) * 100) / 100;
+    figures.cpu_us_per_detection = Math.round((cpu.own * 1000) / work.batchedDetections);
+    if (server) figures.server_cpu_us_per_detection = Math.round((cpu.server * 1000) / work.batchedDetections);
     figures.batched_detections = work.batchedDetections;
     figures.batched_signals = router.stats.signals - signalsBefore;
     figures.batched_detections_per_signal = Math.round((work.batchedDetections / figures.batched_signals) * 10) / 10;
@@ -342,11 +342,10 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     figures.latency_hosts = work.latencyHosts;
     const newRate = work.latencyRates[work.latencyRates.length - 1]!;
     const firsts = await newEntityRun(work, newRate, work.latencyRates[0]!, publisher, client);
-    const newLoad = `${work.newHosts} new hosts whose first event alerts, among ${work.latencyHosts} running host correlators fed ${newRate} events/s through MQTT and ingest (${firsts.length} samples)`;
-    named.push(
-      { name: 'latency.new_entity_first_alert_p50_ms', value: percentile(firsts, 50), unit: 'ms', load: newLoad },
-      { name: 'latency.new_entity_first_alert_p99_ms', value: percentile(firsts, 99), unit: 'ms', load: newLoad },
-    );
+    figures.new_entity_load = `${work.newHosts} new hosts whose first event alerts, among ${work.latencyHosts} running host correlators fed ${newRate} events/s`;
+    figures.new_entity_first_alert_samples = firsts.length;
+    figures.new_entity_first_alert_p50_ms = percentile(firsts, 50);
+    figures.new_entity_first_alert_p99_ms = percentile(firsts, 99);
     publisher.close();
     await mqttClient.endAsync();
     await ingest.stop();
@@ -357,8 +356,7 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     await running;
     runtime.close();
     await client.connection.close();
-    await server.stop();
+    await server?.stop();
   }
-  const flat = Object.entries(figures).map(([key, value]) => ({ name: `correlator.${key}`, value, unit: '', load: '' }));
-  return [...flat, ...named];
+  return figures;
 }

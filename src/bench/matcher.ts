@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { BenchFigure, BenchOptions } from '../cli/bench';
+import type { BenchFigure, BenchOptions } from './support/bench-figure';
 import type { SourceKind } from '../model/source';
 import { compiledPath, projectRoot } from '../project-root';
 import { median, pinnedToOneCore, runChild, type ChildRun } from './support/child-run';

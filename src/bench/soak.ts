@@ -16,7 +16,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { BenchFigure, BenchOptions } from '../cli/bench';
+import type { BenchFigure, BenchOptions } from './support/bench-figure';
 import { startRuleRuntime } from '../app/rule-runtime';
 import { BatchPublisher } from '../collect/batch-publisher';
 import { EntityRouter } from '../ingest/entity-router';

@@ -5,7 +5,8 @@
  * Contract for scripts: `--out FILE` also writes every figure of the run as
  * `{"figures":[{"name","value","unit","load"}]}`; `--quick` asks each module for a smaller workload.
  * A module returns either such figures or (older modules) a flat record `{key: value}`, which becomes
- * figures named `<bench>.<key>` without a unit or load.
+ * figures named `<bench>.<key>` without a unit or load. `--cluster` compares the dev server with the
+ * production-like cluster (bench-cluster.ts).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -14,19 +15,8 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
 import { compiledPath, projectRoot } from '../project-root';
-
-/** One measured figure; several may share a name and differ by `load` (the workload: stream, rule set). */
-export interface BenchFigure {
-  readonly name: string;
-  readonly value: number | string;
-  readonly unit: string;
-  readonly load: string;
-}
-
-export interface BenchOptions {
-  /** A smaller workload: a quick check that every figure can be produced, not a measurement to compare. */
-  readonly quick: boolean;
-}
+import type { BenchFigure, BenchOptions } from '../bench/support/bench-figure';
+import { clusterBenches, compareOnCluster, comparisonFigures, formatComparison, parseClusterOptions, type TargetBench } from './bench-cluster';
 
 type BenchModule = { run(logger: Logger, options: BenchOptions): Promise<Record<string, number | string> | BenchFigure[]> };
 
@@ -53,34 +43,53 @@ export function registerBenchCommands(program: Command, logger: Logger): void {
     .option('--json', 'print one JSON object per benchmark instead of a table')
     .option('--quick', 'smaller workloads (checks the figures can be produced; not for comparison)')
     .option('--out <file>', 'also write every figure as {"figures":[{"name","value","unit","load"}]}')
-    .action(async (names: string[], opts: { json?: boolean; quick?: boolean; out?: string }) => {
-      const all = benchNames();
+    .option('--cluster', `run ${clusterBenches.join(', ')} on the dev server and on a fresh production-like Temporal cluster (ops/temporal/cluster.sh) per run; print medians side by side`)
+    .option('--runs <n>', 'with --cluster: runs on each server', '3')
+    .option('--shards <n>', 'with --cluster: history shards (default: ops/temporal/settings.env)')
+    .action(async (names: string[], opts: { json?: boolean; quick?: boolean; out?: string; cluster?: boolean; runs: string; shards?: string }) => {
+      const all = opts.cluster ? clusterBenches : benchNames();
       const chosen = names.length > 0 ? names : all;
       for (const name of chosen) {
-        if (!all.includes(name)) throw new VigilError('VGL_CONFIG_INVALID', `unknown benchmark '${name}'; one of ${all.join(', ')}`, { field: 'names' });
+        if (!all.includes(name)) throw new VigilError('VGL_CONFIG_INVALID', `unknown benchmark '${name}'${opts.cluster ? ' for --cluster' : ''}; one of ${all.join(', ')}`, { field: 'names' });
       }
       const outDir = path.join(projectRoot, 'bench-results');
       mkdirSync(outDir, { recursive: true });
       const everything: BenchFigure[] = [];
-      for (const name of chosen) {
-        const mod = (await import(compiledPath(`src/bench/${name}`))) as BenchModule;
-        const started = Date.now();
-        const figures = asFigures(name, await mod.run(logger.child({ bench: name }), { quick: opts.quick === true }));
-        everything.push(...figures);
-        const result = {
-          bench: name,
-          at: new Date(started).toISOString(),
-          seconds: Math.round((Date.now() - started) / 100) / 10,
-          quick: opts.quick === true,
-          machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-          figures,
-        };
-        writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
-        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
-        else printFigures(name, result.seconds, figures);
+      if (opts.cluster) {
+        const clusterOptions = { ...parseClusterOptions(opts), quick: opts.quick === true };
+        for (const name of chosen) {
+          const mod = (await import(compiledPath(`src/bench/${name}`))) as TargetBench;
+          const comparison = await compareOnCluster(mod, clusterOptions, logger.child({ bench: name }));
+          everything.push(...comparisonFigures(name, comparison));
+          const result = { bench: `${name}-cluster`, at: new Date().toISOString(), machine: machine(), ...comparison };
+          writeFileSync(path.join(outDir, `${name}-cluster.json`), JSON.stringify(result, null, 2) + '\n');
+          process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : `\n${name}: dev server vs cluster, ${formatComparison(comparison)}`);
+        }
+      } else {
+        for (const name of chosen) {
+          const mod = (await import(compiledPath(`src/bench/${name}`))) as BenchModule;
+          const started = Date.now();
+          const figures = asFigures(name, await mod.run(logger.child({ bench: name }), { quick: opts.quick === true }));
+          everything.push(...figures);
+          const result = {
+            bench: name,
+            at: new Date(started).toISOString(),
+            seconds: Math.round((Date.now() - started) / 100) / 10,
+            quick: opts.quick === true,
+            machine: machine(),
+            figures,
+          };
+          writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+          if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+          else printFigures(name, result.seconds, figures);
+        }
       }
       if (opts.out) writeFileSync(opts.out, JSON.stringify({ figures: everything }, null, 2) + '\n');
     });
+}
+
+function machine(): Record<string, string | number | undefined> {
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
 }
 
 function benchNames(): string[] {

@@ -66,13 +66,13 @@ function webhookAuth(tokenFile: string | undefined, clientCaFile: string | undef
   return { ...(token ? { token } : {}), ...(clientCaFile ? { clientCa: readFlagFile(clientCaFile, '--client-ca') } : {}) };
 }
 
-/** An AbortSignal that fires on the first SIGINT/SIGTERM. */
-function stopSignal(): AbortSignal {
+/** An AbortController aborted by the first SIGINT/SIGTERM (and by whoever else holds it). */
+function stopController(): AbortController {
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return controller.signal;
+  return controller;
 }
 
 function withCommonOptions(command: Command): Command {
@@ -84,8 +84,11 @@ function withCommonOptions(command: Command): Command {
     .option('--spill-max-mb <n>', 'size bound of the spill directory; beyond it the oldest batches are dropped and counted', '1024');
 }
 
-/** Connects to the broker and builds the source's output; `run` gets it and the connection is closed after. */
-async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logger, run: (output: CollectorOutput) => Promise<void>): Promise<void> {
+/**
+ * Connects to the broker and builds the source's output; `run` gets it and a stop signal (SIGINT/SIGTERM, or the
+ * broker refusing this collector's publishes for good, which then fails the command), and the connection is closed after.
+ */
+async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logger, run: (output: CollectorOutput, stop: AbortSignal) => Promise<void>): Promise<void> {
   // --tenant goes through the VIGIL_TENANTS schema, so a tenant id that would make a bad topic is refused.
   const config = loadConfig(process.env, opts.tenant ? { VIGIL_TENANTS: opts.tenant } : {});
   if (!config.MQTT_URL) throw new VigilError('VGL_CONFIG_INVALID', 'MQTT_URL is required for collectors (e.g. mqtt://127.0.0.1:1883)', { field: 'MQTT_URL' });
@@ -97,10 +100,17 @@ async function withOutput(source: SourceKind, opts: CommonOptions, logger: Logge
   const client: MqttClient = connectPublisher(config.MQTT_URL, { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD }, logger);
   client.on('error', (err) => logger.warn({ err: err.message }, 'mqtt error'));
   client.on('offline', () => logger.warn({ url: config.MQTT_URL }, 'broker unreachable: buffering events until it is back'));
-  const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), ...(edge ? { edge } : {}), ...(spill ? { spill } : {}) }, logger);
+  const stop = stopController();
+  let refusal: VigilError | undefined;
+  const onRefused = (error: VigilError): void => {
+    refusal = error;
+    stop.abort();
+  };
+  const output = new CollectorOutput(client, { tenant, source, collector: opts.collector ?? hostname(), onRefused, ...(edge ? { edge } : {}), ...(spill ? { spill } : {}) }, logger);
   let failed = true;
   try {
-    await run(output);
+    await run(output, stop.signal);
+    if (refusal) throw refusal;
     await output.flush();
     failed = false;
   } finally {
@@ -130,9 +140,9 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
     const source = SourceKindSchema.safeParse(opts.source);
     if (!source.success) throw new VigilError('VGL_CONFIG_INVALID', `--source must be one of ${SourceKindSchema.options.join(', ')}, got '${opts.source}'`, { field: '--source' });
     const pollMs = positiveInt('--poll-ms', opts.pollMs);
-    await withOutput(source.data, opts, logger, async (output) => {
+    await withOutput(source.data, opts, logger, async (output, signal) => {
       const files = await new FileCollector(
-        { paths, source: source.data, follow: opts.follow === true, fromEnd: opts.fromEnd === true, pollMs, hostname: hostname(), ...(opts.follow ? { signal: stopSignal() } : {}), logger },
+        { paths, source: source.data, follow: opts.follow === true, fromEnd: opts.fromEnd === true, pollMs, hostname: hostname(), signal, logger },
         output,
       ).run();
       out(`read ${files} files`);
@@ -155,11 +165,10 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
     const tls = tlsFiles(opts.tlsCert, opts.tlsKey);
     const auth = webhookAuth(opts.tokenFile, opts.clientCa);
     checkWebhookAuth({ auth, host, logger, ...(tls ? { tls } : {}) });
-    await withOutput('k8s_audit', opts, logger, async (output) => {
-      const signal = stopSignal();
+    await withOutput('k8s_audit', opts, logger, async (output, signal) => {
       const webhook = await startK8sAuditWebhook({ host, port, maxBodyBytes, output, logger, auth, ...(tls ? { tls } : {}) });
       out(`k8s audit webhook listening on ${webhook.url}`);
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await webhook.close();
     });
   });
@@ -171,9 +180,8 @@ export function registerCollectCommands(program: Command, logger: Logger): void 
       .option('--interval <ms>', 'time between scans of /proc', '1000'),
   ).action(async (opts: CommonOptions & { interval: string }) => {
     const intervalMs = positiveInt('--interval', opts.interval);
-    await withOutput('process', opts, logger, async (output) => {
+    await withOutput('process', opts, logger, async (output, signal) => {
       const poller = new ProcfsPoller({ hostname: hostname(), emit: (event) => output.emit(event), logger });
-      const signal = stopSignal();
       await poller.baseline();
       out(`polling /proc every ${intervalMs} ms`);
       await poller.run(intervalMs, signal);

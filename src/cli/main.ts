@@ -7,16 +7,17 @@
  * graph (the Temporal SDK, MQTT, fastify...), which `vigil rules eval` must not pay for. Without a
  * known command (`vigil --help`, a typo) every top-level command is listed from command-areas.ts.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
-import { createLogger } from '../logger';
+import { createLogger, logFormatFor, logFormats } from '../logger';
 import { commandAreas } from './command-areas';
 
-const logger: Logger = createLogger();
+const logger: Logger = createLogger(undefined, logFormatFor(process.argv, process.env, process.stderr.isTTY === true));
 const program = new Command()
   .name('vigil')
   .description('Distributed detection and response: Sigma at ingest, durable per-entity correlation on Temporal, approved playbooks.')
+  .addOption(new Option('--log-format <format>', 'logs on stderr (default: pretty on a terminal, else json; VIGIL_LOG_FORMAT)').choices(logFormats))
   .showHelpAfterError();
 
 async function registerCommands(argv: readonly string[]): Promise<void> {

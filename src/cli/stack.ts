@@ -1,5 +1,5 @@
 /** `vigil dev`, `vigil worker`, `vigil ingest`, `vigil replay`: the processes of the stack. */
-import mqtt from 'mqtt';
+import { connectPublisherNow } from '../collect/publisher-connection';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { startDevStack } from '../app/dev-stack';
@@ -11,6 +11,8 @@ import { VigilError } from '../error-codes';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli-resolver';
 import { connectClient } from '../temporal/client';
 import { startCodecServer } from '../temporal/codec-server';
+import { registerSearchAttributes } from '../temporal/register-search-attributes';
+import { vigilSearchAttributes } from '../temporal/search-attributes';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -34,12 +36,32 @@ function requireMqtt(url: string | undefined): string {
   return url;
 }
 
+/**
+ * `vigil worker --tenants a,b`: poll only these tenants' task queues (scale a busy tenant out to its own workers).
+ * Validated as VIGIL_TENANTS is. Not offered on ingest: its subscription takes every tenant's events and would
+ * dead-letter those of tenants it was told not to serve.
+ */
+const tenantsOption = ['--tenants <list>', 'comma-separated tenants whose task queues this worker polls (default: VIGIL_TENANTS)'] as const;
+const tenantsOverride = (opts: { tenants?: string }): Record<string, string> => (opts.tenants ? { VIGIL_TENANTS: opts.tenants } : {});
+
 export function registerStackCommands(program: Command, logger: Logger): void {
   program
     .command('setup')
     .description(`Find or build the Temporal CLI (${TEMPORAL_CLI_VERSION}) that runs the dev server; prints its path`)
     .option('--json', 'print {"type","path","origin"} as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--search-attributes', "instead: register Vigil's search attributes on TEMPORAL_NAMESPACE at TEMPORAL_ADDRESS (idempotent; `vigil worker` does it too)")
+    .action(async (opts: { json?: boolean; searchAttributes?: boolean }) => {
+      if (opts.searchAttributes) {
+        const config = loadConfig();
+        const client = await connectClient(requireAddress(config.TEMPORAL_ADDRESS), config.TEMPORAL_NAMESPACE);
+        try {
+          await registerSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, logger);
+        } finally {
+          await client.connection.close();
+        }
+        out(`${vigilSearchAttributes.map((key) => key.name).join(', ')} registered on ${config.TEMPORAL_NAMESPACE}`);
+        return;
+      }
       const exe = await resolveTemporalCli({ logger });
       out(opts.json ? JSON.stringify(exe) : exe.type === 'existing-path' ? `temporal CLI: ${exe.path} (${exe.origin})` : 'temporal CLI: downloaded by @temporalio/testing on first use');
     });
@@ -62,8 +84,9 @@ export function registerStackCommands(program: Command, logger: Logger): void {
   program
     .command('worker')
     .description('Run correlator and playbook workers for every tenant in VIGIL_TENANTS (needs TEMPORAL_ADDRESS)')
-    .action(async () => {
-      const config = loadConfig();
+    .option(...tenantsOption)
+    .action(async (opts: { tenants?: string }) => {
+      const config = loadConfig(process.env, tenantsOverride(opts));
       const workers = await startWorkerRole(config, requireAddress(config.TEMPORAL_ADDRESS), logger);
       const running = workers.run();
       await Promise.race([untilSignal(), running]);
@@ -110,7 +133,7 @@ export function registerStackCommands(program: Command, logger: Logger): void {
     .option('--speed <factor>', 'replay speed-up', '1')
     .action(async (scenario: string, opts: { tenant?: string; speed: string }) => {
       const config = loadConfig();
-      const client = await mqtt.connectAsync(requireMqtt(config.MQTT_URL), { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD });
+      const client = await connectPublisherNow(requireMqtt(config.MQTT_URL), { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD }, logger);
       try {
         const { events } = await replayScenario({
           client,

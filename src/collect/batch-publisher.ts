@@ -11,6 +11,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { VigilError } from '../error-codes';
 import type { RawEvent } from '../model/event';
 import type { SourceKind } from '../model/source';
 import { eventsTopic } from '../mqtt/topics';
@@ -18,9 +19,19 @@ import { encodeBatch } from '../mqtt/wire-codec';
 import { isUnrouted, trackUnrouted } from './publisher-connection';
 import type { SpillQueue } from './spill-queue';
 
-/** Back-off while the broker drops batches for want of a subscriber (ingest not subscribed yet). */
-const UNROUTED_RETRY_MS = { first: 200, max: 5000 };
+/** Back-off while the broker drops batches for want of a subscriber (ingest not subscribed yet) or refuses them for now. */
+const RETRY_MS = { first: 200, max: 5000 };
 const UNROUTED = new Error('the broker has no subscriber for the topic (PUBACK 0x10): kept to publish again');
+/**
+ * MQTT 5 PUBACK reasons that no retry can change: the credentials may not publish on this tenant's topic (0x87 Not
+ * authorized, as the generated broker ACLs answer a collector publishing for another tenant) or the topic itself is
+ * refused (0x90). Retrying would hang the collector with its events buffered; it stops with VGL_COLLECT_PUBLISH_REFUSED.
+ * Other negative reasons (quota, server busy) are retried after a pause.
+ */
+const REFUSED_FOR_GOOD: ReadonlyMap<number, string> = new Map([
+  [0x87, 'Not authorized'],
+  [0x90, 'Topic Name invalid'],
+]);
 
 export interface BatchPublisherOptions {
   tenant: string;
@@ -36,6 +47,8 @@ export interface BatchPublisherOptions {
   maxInFlight?: number;
   /** Overflow to disk instead of dropping when `maxBufferedEvents` is reached. */
   spill?: SpillQueue;
+  /** Called once when the broker refuses this collector's publishes for good (REFUSED_FOR_GOOD); nothing is sent after. */
+  onRefused?: (error: VigilError) => void;
 }
 
 export interface PublisherStats {
@@ -61,10 +74,12 @@ export class BatchPublisher {
   private readonly queue: RawEvent[][] = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
-  private idleWaiters: Array<() => void> = [];
-  /** Set while publishing is paused after an unrouted batch. */
+  private idleWaiters: Array<{ resolve: () => void; reject: (error: VigilError) => void }> = [];
+  /** Set while publishing is paused after an unrouted or refused batch. */
   private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelayMs = UNROUTED_RETRY_MS.first;
+  private retryDelayMs = RETRY_MS.first;
+  /** Set once the broker refused a publish for good: publishing stops and flush() rejects with it. */
+  private refusal: VigilError | undefined;
   /** Batches read back from the spill, and how to delete their file once acknowledged. */
   private readonly spillLeases = new Map<RawEvent[], () => void>();
   readonly stats: PublisherStats = { publishedEvents: 0, publishedBatches: 0, droppedEvents: 0, bufferedEvents: 0, spilledEvents: 0, unroutedBatches: 0 };
@@ -98,8 +113,9 @@ export class BatchPublisher {
   /** Seals what is waiting and resolves when every buffered event has been acknowledged by the broker. */
   async flush(): Promise<void> {
     this.seal();
+    if (this.refusal) throw this.refusal;
     if (this.stats.bufferedEvents === 0) return;
-    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await new Promise<void>((resolve, reject) => this.idleWaiters.push({ resolve, reject }));
   }
 
   private seal(): void {
@@ -159,7 +175,7 @@ export class BatchPublisher {
 
   private pump(): void {
     if (this.options.spill) this.refill(this.options.spill);
-    if (this.retryTimer) return;
+    if (this.retryTimer || this.refusal) return;
     while (this.client.connected && this.inFlight < this.maxInFlight && this.inFlight < this.queue.length) {
       const batch = this.queue[this.inFlight]!;
       this.inFlight += 1;
@@ -172,17 +188,23 @@ export class BatchPublisher {
     this.inFlight -= 1;
     const index = this.queue.indexOf(batch);
     if (err) {
-      // Keep it queued; it is resent on reconnect by pump(), or after a pause if it went unrouted.
+      const code = (err as { code?: unknown }).code;
+      const refused = typeof code === 'number' ? REFUSED_FOR_GOOD.get(code) : undefined;
+      if (refused !== undefined) {
+        this.refuse(code as number, refused);
+        return;
+      }
+      // Keep it queued; it is resent on reconnect by pump(), or after a pause.
       if (err !== UNROUTED) this.logger.warn({ err: err.message, topic: this.topic }, 'publish failed; will retry');
       // Invariant: queue[0, inFlight) are the batches awaiting PUBACK; put this one just after them.
       if (index >= 0) {
         this.queue.splice(index, 1);
         this.queue.splice(this.inFlight, 0, batch);
       }
-      if (err === UNROUTED) this.pauseAfterUnrouted();
+      this.pauseBeforeRetry(err);
       return;
     }
-    this.retryDelayMs = UNROUTED_RETRY_MS.first;
+    this.retryDelayMs = RETRY_MS.first;
     if (index >= 0) this.queue.splice(index, 1);
     this.spillLeases.get(batch)?.();
     this.spillLeases.delete(batch);
@@ -193,20 +215,38 @@ export class BatchPublisher {
     if (this.stats.bufferedEvents === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
-      for (const w of waiters) w();
+      for (const w of waiters) w.resolve();
     }
   }
 
-  /** Nobody would receive a publish now: wait (growing pauses) instead of resending at once in a loop. */
-  private pauseAfterUnrouted(): void {
-    this.stats.unroutedBatches += 1;
+  /**
+   * The broker did not take the batch (no subscriber, or a negative PUBACK): wait (growing pauses) and publish
+   * again, instead of resending at once in a loop or, on a connection that stays up, never (reconnects also pump).
+   */
+  private pauseBeforeRetry(err: Error): void {
+    if (err === UNROUTED) this.stats.unroutedBatches += 1;
     if (this.retryTimer) return;
-    this.logger.warn({ topic: this.topic, retryInMs: this.retryDelayMs, unroutedBatches: this.stats.unroutedBatches }, UNROUTED.message);
+    if (err === UNROUTED) this.logger.warn({ topic: this.topic, retryInMs: this.retryDelayMs, unroutedBatches: this.stats.unroutedBatches }, UNROUTED.message);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.pump();
     }, this.retryDelayMs);
-    this.retryDelayMs = Math.min(UNROUTED_RETRY_MS.max, this.retryDelayMs * 2);
+    this.retryDelayMs = Math.min(RETRY_MS.max, this.retryDelayMs * 2);
+  }
+
+  private refuse(code: number, reason: string): void {
+    if (this.refusal) return;
+    const hex = `0x${code.toString(16)}`;
+    this.refusal = new VigilError(
+      'VGL_COLLECT_PUBLISH_REFUSED',
+      `the broker refused to let this collector publish to ${this.topic} (PUBACK ${hex} ${reason}); ${this.stats.bufferedEvents} events not published. Check that the broker credentials (MQTT_USERNAME) belong to tenant '${this.options.tenant}'`,
+      { field: 'MQTT_USERNAME' },
+    );
+    this.logger.error({ code: 'VGL_COLLECT_PUBLISH_REFUSED', topic: this.topic, reason: hex }, 'broker refused publishing: collector stops');
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w.reject(this.refusal);
+    this.options.onRefused?.(this.refusal);
   }
 
   close(): void {

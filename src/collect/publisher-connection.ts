@@ -34,6 +34,32 @@ export function connectPublisher(url: string, options: IClientOptions, logger: L
   return client;
 }
 
+/**
+ * connectPublisher for one-shot publishers (scenario replay, the demo): resolves on the first CONNACK and fails
+ * on the first error other than the MQTT 5 → 3.1.1 fallback (wrong password, broker unreachable), ending the client.
+ */
+export async function connectPublisherNow(url: string, options: IClientOptions, logger: Logger): Promise<MqttClient> {
+  const client = connectPublisher(url, options, logger);
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      // The fallback's own refusal (connectPublisher's listener, registered first, has switched to 3.1.1 already).
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'number' && UNSUPPORTED_PROTOCOL.has(code)) return;
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      client.end(true);
+      reject(err);
+    };
+    const onConnect = (): void => {
+      client.off('error', onError);
+      resolve();
+    };
+    client.once('connect', onConnect);
+    client.on('error', onError);
+  });
+  return client;
+}
+
 /** Starts reading PUBACK reason codes on this connection (idempotent); call before publishing. */
 export function trackUnrouted(client: MqttClient): void {
   if (unrouted.has(client)) return;

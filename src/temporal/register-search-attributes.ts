@@ -1,7 +1,7 @@
 /**
  * Registers Vigil's custom search attributes on a namespace. Safe to run at every start: SQL visibility
  * skips names that exist. Needed even with `start-dev --search-attribute`, which only applies when the
- * namespace row is first created (shared/notes/temporal.md §7).
+ * namespace row is first created (shared/notes/temporal.md §7). Returns once the frontend accepts them.
  */
 import type { ConnectionLike } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
@@ -31,4 +31,28 @@ export async function registerSearchAttributes(connection: ConnectionLike, names
     searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedTypeOf[key.type]])),
   });
   logger.info({ namespace, added: missing.map((k) => k.name) }, 'registered search attributes');
+  if (!(await untilMapped(connection, namespace, missing.map((key) => key.name)))) {
+    logger.warn({ namespace }, 'the frontend does not map the new search attributes yet; workflows setting them fail until it does');
+  }
+}
+
+/**
+ * Waits (bounded) until the frontend maps every one of `names`. A real server caches each namespace's
+ * search attributes and refreshes the cache on a timer (every 2 s by default; the dev server reads
+ * through), and until then a start or signal-with-start that sets one fails with INVALID_ARGUMENT "no
+ * mapping defined for search attribute", which clients do not retry. A visibility query naming them is
+ * validated against the same mapping.
+ */
+async function untilMapped(connection: ConnectionLike, namespace: string, names: string[], timeoutMs = 30_000): Promise<boolean> {
+  const query = names.map((name) => `${name} IS NULL`).join(' AND ');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await connection.workflowService.countWorkflowExecutions({ namespace, query });
+      return true;
+    } catch {
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }

@@ -13,6 +13,7 @@ import { ChatopsSettingsSchema, loadChatopsSettings } from '../../src/chatops/ch
 import { ConfigSchema, loadConfig } from '../../src/config';
 import { ActionSettingsSchema } from '../../activities/action-settings';
 import { projectRoot } from '../../src/project-root';
+import { clusterSettings } from '../../src/temporal/local-cluster';
 import { secretVariables } from '../helpers/secret-variables';
 import { runVigil } from '../helpers/vigil-process';
 
@@ -150,4 +151,26 @@ test('Mosquitto runs what `vigil broker config --docker` writes: anonymous refus
   }
   expect(mounts.get('/mosquitto/data')).toBe('mosquitto-data');
   expect(setting('persistence_location')).toBe('/mosquitto/data/');
+});
+
+test('Temporal runs the server version, shard count, retention and dynamic config of ops/temporal/cluster.sh', () => {
+  const settings = clusterSettings();
+  const temporal = services.temporal!;
+  expect(settings.TEMPORAL_SERVER_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+  expect(temporal.image!.split(':')[1]).toBe(settings.TEMPORAL_SERVER_VERSION!.slice(1));
+  expect(temporal.environment!.NUM_HISTORY_SHARDS).toBe(settings.TEMPORAL_HISTORY_SHARDS);
+  expect(temporal.environment!.DEFAULT_NAMESPACE_RETENTION).toBe(settings.TEMPORAL_NAMESPACE_RETENTION);
+
+  // The same dynamic config file, mounted where the image's config template reads it from.
+  const mounts = new Map(temporal.volumes!.map((v) => v.split(':') as [string, string, string?]).map(([source, target]) => [target, source]));
+  expect(mounts.get(temporal.environment!.DYNAMIC_CONFIG_FILE_PATH!)).toBe('./ops/temporal/dynamicconfig.yaml');
+  const dynamic = parse(readFileSync(path.join(projectRoot, 'ops', 'temporal', 'dynamicconfig.yaml'), 'utf8')) as Record<string, unknown>;
+  expect(Object.keys(dynamic).length).toBeGreaterThan(0);
+  for (const [key, values] of Object.entries(dynamic)) expect([key, values]).toEqual([key, [expect.objectContaining({ value: expect.anything() })]]);
+
+  // The script builds that version and reads the same settings file.
+  const script = readFileSync(path.join(projectRoot, 'ops', 'temporal', 'cluster.sh'), 'utf8');
+  expect(script).toContain('go.temporal.io/server/cmd/server@$VERSION');
+  expect(script).toContain('. "$HERE/settings.env"');
+  expect(script).toContain('filepath: "$HERE/dynamicconfig.yaml"');
 });

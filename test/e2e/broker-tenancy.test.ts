@@ -85,6 +85,16 @@ test("`vigil collect file` as acme's collector: the event reaches acme's archive
   expect(archived('json')).toHaveLength(1);
 });
 
+test("`vigil collect file --tenant globex` with acme's collector login stops with VGL_COLLECT_PUBLISH_REFUSED instead of hanging", async () => {
+  const input = path.join(out, 'foreign.ndjson');
+  writeFileSync(input, [1, 2, 3].map((i) => JSON.stringify({ id: `e2e-foreign-${i}`, message: 'acme writing as globex' })).join('\n') + '\n');
+  const r = runVigil(['collect', 'file', input, '--source', 'json', '--tenant', 'globex'], loginEnv('collector.acme'));
+  // Mosquitto answers the ACL-denied publish with PUBACK 0x87; before, the batch was kept for a reconnect that never came.
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain('VGL_COLLECT_PUBLISH_REFUSED');
+  expect(r.stderr).toContain('vigil/v1/globex/events/json (PUBACK 0x87 Not authorized); 3 events not published');
+});
+
 test("`vigil replay` as acme's collector: every scenario event is archived", async () => {
   const r = runVigil(['replay', path.join(projectRoot, 'rules', 'scenarios', 'aws-credential-compromise.ndjson'), '--tenant', 'acme', '--speed', '100000'], loginEnv('collector.acme'));
   expect([r.status, r.stdout]).toEqual([0, expect.stringMatching(/published (\d+) events/)]);

@@ -88,6 +88,7 @@ export function entityView(alert: Alert): EntityStateView {
     alertCount: 3,
     eventCount: 9,
     lateEvents: 0,
+    rejectedDetections: 0,
     timeline: [{ time: alert.firstSeen, eventId: 'ev-1', source: 'k8s_audit', rules: [alert.rule.id], summary: 'exec into shop/web-7d9f' }],
     playbooks: [],
     rulesetVersion: 'test',

@@ -26,6 +26,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CorrelatorActivities } from '../../src/contracts/correlator/activities';
+import { checkDetectionBatch } from '../../src/contracts/correlator/batch-check';
 import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
 import {
   detectionBatchSignal,
@@ -44,6 +45,7 @@ import { advanceTo, correlate, nextDeadline } from '../../src/correlation/correl
 import type { CorrelationHit, LateEvent } from '../../src/correlation/hit';
 import type { CorrelateOptions } from '../../src/correlation/options';
 import type { Alert } from '../../src/model/alert';
+import type { ErrorCode } from '../../src/error-codes';
 import type { Detection, RuleLevel } from '../../src/model/detection';
 import { parseDuration } from '../../src/model/duration';
 import type { PlaybookBinding } from '../../src/model/playbook';
@@ -105,7 +107,17 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   );
   let dirty = input.carried === undefined;
 
-  setHandler(detectionBatchSignal, (batch) => state.enqueue(batch));
+  // A signal cannot be refused: what would fail every task that applies it is dropped here, counted and logged.
+  setHandler(detectionBatchSignal, (signalled) => {
+    const { batch, rejected } = checkDetectionBatch(signalled, input.tenant);
+    if (rejected.length > 0) {
+      const code: ErrorCode = 'VGL_CORRELATOR_DETECTION_REJECTED';
+      state.countRejected(rejected.length);
+      dirty = true;
+      log.warn(`${code}: signalled detections dropped`, { code, batchId: batch?.batchId, dropped: rejected.length, first: rejected.slice(0, 3) });
+    }
+    if (batch) state.enqueue(batch);
+  });
   setHandler(playbookReportSignal, (report) => {
     state.recordPlaybook(report);
     dirty = true;

@@ -321,6 +321,10 @@ export class EntityState {
     this.s.lateCount += n;
   }
 
+  countRejected(n: number): void {
+    this.s.rejectedCount = (this.s.rejectedCount ?? 0) + n;
+  }
+
   /** Remembers a rule as nameable by a suppression (correlation rules are noted when the correlator loads them). */
   noteRule(rule: KnownRule): void {
     if (own(this.s.knownRules, rule.id)) return;
@@ -457,6 +461,7 @@ export class EntityState {
       playbooks: this.s.playbooks,
       rulesetVersion: this.s.rulesetVersion,
       lateEvents: this.s.lateCount,
+      rejectedDetections: this.s.rejectedCount ?? 0,
       suppressions: Object.fromEntries(Object.entries(this.s.suppressions).filter(([, s]) => s.until > now)),
       suppressedAlerts: this.s.suppressedAlerts,
       overflowClosedAlerts: this.s.overflowClosedAlerts,

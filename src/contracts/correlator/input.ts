@@ -67,6 +67,8 @@ export interface CarriedState {
   recent: Detection[];
   /** Detections that arrived behind the watermark: reported, not counted in windows. */
   lateCount: number;
+  /** Signalled detections dropped as malformed or of another tenant (batch-check.ts); absent in older runs. */
+  rejectedCount?: number;
   /** Analyst suppressions by rule id; expired ones are pruned by `EntityState.pruneSuppressions`. */
   suppressions: Record<string, RuleSuppression>;
   suppressedAlerts: number;

@@ -39,6 +39,8 @@ export interface EntityStateView {
   rulesetVersion: string;
   /** Detections that arrived later than the allowed lateness: kept in the timeline, not in windows. */
   lateEvents: number;
+  /** Signalled detections dropped by the correlator as malformed or of another tenant (never applied). */
+  rejectedDetections: number;
   /** Analyst suppressions still in force, by rule id. */
   suppressions: Record<string, RuleSuppression>;
   /** Alerts of suppressed rules that were not raised (since the workflow first started). */
