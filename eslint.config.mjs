@@ -29,6 +29,7 @@ const bundledFromSrc = [
   'correlation/**',
   'error-codes.*',
   'response/authorize.*',
+  'response/binding-match.*',
   'response/containment.*',
   'response/playbook-spec.*',
   'response/actions/**',

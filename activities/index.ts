@@ -15,7 +15,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { CorrelatorActivities } from '../src/contracts/correlator/activities';
 import type { PlaybookActivities } from '../src/contracts/playbook/activities';
-import { selectBindings, type ResponseConfig } from '../src/response/response-config';
+import { selectBindings } from '../src/response/binding-match';
+import type { ResponseConfig } from '../src/response/response-config';
 import type { AwsIamSettings } from './aws-iam';
 import { createContainmentActivities } from './containment';
 import { findContainmentHolder } from './containment-holders';
@@ -55,9 +56,9 @@ export function createActivities(deps: ActivityDeps): VigilActivities {
   };
 
   return {
-    /** Local activity for the correlator: the playbooks an alert starts (rules/responses bindings). */
+    /** Local activity of correlators recorded before the bindings travelled with the rules view (replays only). */
     async resolvePlaybooks(alert) {
-      return selectBindings(deps.responses, alert);
+      return selectBindings(deps.responses.bindings, alert);
     },
 
     async readEntityState(correlatorWorkflowId, playbook) {

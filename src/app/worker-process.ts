@@ -23,7 +23,7 @@ export async function startWorkerRole(config: Config, address: string, logger: L
   await registerSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE, logger);
   const runtime = await startRuleRuntime(config, logger.child({ role: 'rules' }));
   const activities = {
-    ...createCorrelationActivities(runtime.routing),
+    ...createCorrelationActivities(runtime.routing, responses.bindings),
     ...createActivities({
       logger: logger.child({ role: 'activities' }),
       dryRun: config.VIGIL_DRY_RUN,

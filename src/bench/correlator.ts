@@ -9,6 +9,11 @@
  *   latency_*          event-to-alert through MQTT (in-process broker) → ingest → Temporal → alert raised,
  *                      at steady 200 and 1,000 events/s over 100 hosts; 1,000 alerts per rate (host × 10 rules)
  *   memory_*           worker heap per cached idle correlator (needs --expose-gc, as `npm run bench` runs it)
+ *   workflow_task_*    the batched phase's workflow tasks, read from the correlators' histories: started → completed
+ *   cpu_*              CPU per workflow task and per detection in the batched phase: this process (worker, router,
+ *                      client) and the dev server (server_cpu_*, only when started here)
+ *   new_entity_*       after the latency runs: hosts whose first event alerts, among running correlators (the new
+ *                      correlator's first workflow task is on the alert's path)
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,16 +41,26 @@ import { startDevServer } from '../temporal/dev-server';
 import { createWorkerSet } from '../temporal/worker';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { entityStateQuery } from '../contracts/correlator/messages';
+import { runningChildrenCpuMs } from './support/child-cpu';
+import { workflowTaskStats } from './support/workflow-tasks';
 
 const TENANT = 'bench';
-const HOSTS = 1000;
-const BATCHED_DETECTIONS = 40_000;
-const SINGLE_DETECTIONS = 4_000;
-/** Event rates of the latency runs, events/s; each run lasts LATENCY_SECONDS. */
-const LATENCY_RATES = [200, 1000];
-const LATENCY_SECONDS = 10;
-/** The latency phase's entities and alerting rules: each (host, rule) pair alerts once (suppression). */
-const LATENCY_HOSTS = 100;
+/** How much each phase does; `--quick` runs a fifth of it (one latency rate), for repeated runs on a busy machine. */
+interface Workload {
+  hosts: number;
+  batchedDetections: number;
+  singleDetections: number;
+  /** Event rates of the latency runs, events/s; each run lasts `latencySeconds`. */
+  latencyRates: number[];
+  latencySeconds: number;
+  /** The latency phase's entities: each (host, rule) pair alerts once (suppression). */
+  latencyHosts: number;
+  /** New entities whose first event alerts, among the latency phase's running correlators. */
+  newHosts: number;
+}
+const FULL: Workload = { hosts: 1000, batchedDetections: 40_000, singleDetections: 4_000, latencyRates: [200, 1000], latencySeconds: 10, latencyHosts: 100, newHosts: 200 };
+const QUICK: Workload = { hosts: 200, batchedDetections: 8_000, singleDetections: 800, latencyRates: [200], latencySeconds: 5, latencyHosts: 20, newHosts: 50 };
+/** Alerting rules of the latency phase. */
 const ALERT_RULES = 10;
 /** MQTT messages of 500 events in flight in ingest (VIGIL_INGEST_CONNECTIONS × instances). */
 const ROUTES_IN_FLIGHT = 32;
@@ -126,12 +141,12 @@ async function countsReached(client: Client, expected: Map<number, number>, time
 }
 
 /** Routes `n` detections round-robin over the hosts, `inFlight` route() calls of 500 at once (like as many MQTT messages in flight). */
-async function routeLoad(router: EntityRouter, n: number, seqBase: number, version: string, expected: Map<number, number>, inFlight = ROUTES_IN_FLIGHT): Promise<void> {
+async function routeLoad(router: EntityRouter, hosts: number, n: number, seqBase: number, version: string, expected: Map<number, number>, inFlight = ROUTES_IN_FLIGHT): Promise<void> {
   const chunks: Detection[][] = [];
   for (let i = 0; i < n; i += 500) {
     chunks.push(Array.from({ length: Math.min(500, n - i) }, (_, j) => {
       const k = i + j;
-      const host = k % HOSTS;
+      const host = k % hosts;
       expected.set(host, (expected.get(host) ?? 0) + 1);
       return detection(host, seqBase + k, version);
     }));
@@ -142,31 +157,30 @@ async function routeLoad(router: EntityRouter, n: number, seqBase: number, versi
   }));
 }
 
-/** One latency run at `rate` events/s; returns sorted event-to-alert latencies (ms). */
-async function latencyRun(rate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
-  const total = rate * LATENCY_SECONDS;
-  const alertEvery = Math.floor(total / (LATENCY_HOSTS * ALERT_RULES));
-  const prefix = `lat${rate}-host-`;
+/** Publishes `total` events at `rate` events/s through the collector's publisher; `event(i)` names host and image. */
+async function publishPaced(publisher: BatchPublisher, idPrefix: string, rate: number, total: number, event: (i: number) => { hostname: string; image: string }): Promise<void> {
   const start = Date.now();
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const pair = i % alertEvery === 0 ? i / alertEvery : -1;
-    const alerting = pair >= 0 && pair < LATENCY_HOSTS * ALERT_RULES;
-    const image = alerting ? `/usr/bin/bench-alert-${Math.floor(pair / LATENCY_HOSTS)}` : '/usr/bin/bench-noise';
-    const hostname = `${prefix}${alerting ? pair % LATENCY_HOSTS : i % LATENCY_HOSTS}`;
-    publisher.add({ id: `lat${rate}-${i}`, time: Date.now(), data: { Hostname: hostname, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
+    const { hostname, image } = event(i);
+    publisher.add({ id: `${idPrefix}-${i}`, time: Date.now(), data: { Hostname: hostname, Image: image, CommandLine: `${image} ${i}`, User: 'bench' } });
   }
   await publisher.flush();
+}
+
+/** Waits until each host's correlator holds `alertsPerHost` bench alerts; returns their event-to-alert latencies (ms), sorted. */
+async function alertLatencies(client: Client, hostnames: readonly string[], alertsPerHost: number): Promise<number[]> {
   const latencies: number[] = [];
   const deadline = Date.now() + 180_000;
-  for (let h = 0; h < LATENCY_HOSTS && Date.now() < deadline; h++) {
-    const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: `${prefix}${h}` }));
+  for (const hostname of hostnames) {
+    if (Date.now() > deadline) break;
+    const handle = client.workflow.getHandle(correlatorWorkflowId(TENANT, { type: 'host', id: hostname }));
     for (;;) {
       const state = await handle.query(entityStateQuery).catch(() => undefined);
       const alerts = state?.openAlerts.filter((a) => a.rule.id.startsWith('5a0f1d4e-0000-4000-8000-0000000001')) ?? [];
-      if (alerts.length >= ALERT_RULES) {
+      if (alerts.length >= alertsPerHost) {
         for (const a of alerts) latencies.push(a.raisedAt - a.firstSeen);
         break;
       }
@@ -175,6 +189,41 @@ async function latencyRun(rate: number, publisher: BatchPublisher, client: Clien
     }
   }
   return latencies.sort((a, b) => a - b);
+}
+
+const latencyHostname = (rate: number, h: number): string => `lat${rate}-host-${h}`;
+
+/**
+ * One latency run at `rate` events/s over fresh hosts: a steady stream where one event in `alertEvery` is the first
+ * occurrence of an alerting rule on its host, so each (host, rule) pair alerts exactly once.
+ */
+async function latencyRun(work: Workload, rate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
+  const total = rate * work.latencySeconds;
+  const alertEvery = Math.floor(total / (work.latencyHosts * ALERT_RULES));
+  await publishPaced(publisher, `lat${rate}`, rate, total, (i) => {
+    const pair = i % alertEvery === 0 ? i / alertEvery : -1;
+    const alerting = pair >= 0 && pair < work.latencyHosts * ALERT_RULES;
+    const image = alerting ? `/usr/bin/bench-alert-${Math.floor(pair / work.latencyHosts)}` : '/usr/bin/bench-noise';
+    return { hostname: latencyHostname(rate, alerting ? pair % work.latencyHosts : i % work.latencyHosts), image };
+  });
+  return alertLatencies(client, Array.from({ length: work.latencyHosts }, (_, h) => latencyHostname(rate, h)), ALERT_RULES);
+}
+
+/**
+ * New entities among running ones: noise at `rate` events/s to the running correlators of the latency run at
+ * `runningRate`, and `work.newHosts` hosts whose first event alerts, spread over the run. Each new host's one alert
+ * waits for its correlator's first workflow task: the figure issue 10 calls new-entity latency.
+ */
+async function newEntityRun(work: Workload, rate: number, runningRate: number, publisher: BatchPublisher, client: Client): Promise<number[]> {
+  const total = rate * work.latencySeconds;
+  const newEvery = Math.floor(total / work.newHosts);
+  const newHostname = (n: number): string => `new${rate}-host-${n}`;
+  await publishPaced(publisher, `new${rate}`, rate, total, (i) =>
+    i % newEvery === 0 && i / newEvery < work.newHosts
+      ? { hostname: newHostname(i / newEvery), image: '/usr/bin/bench-alert-0' }
+      : { hostname: latencyHostname(runningRate, i % work.latencyHosts), image: '/usr/bin/bench-noise' },
+  );
+  return alertLatencies(client, Array.from({ length: work.newHosts }, (_, n) => newHostname(n)), 1);
 }
 
 const heap = (): number => {
@@ -187,9 +236,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+const processCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 /** On `options.temporal` (an empty Temporal: `vigil bench --cluster`'s fresh cluster), or else on a dev server started here. */
 export async function run(logger: Logger, options?: BenchOptions): Promise<Record<string, number | string>> {
   const target = options?.temporal;
+  const work = options?.quick ? QUICK : FULL;
   const quiet = logger.child({}, { level: 'warn' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-bench-'));
   const server = target ? undefined : await startDevServer({ logger: quiet, namespace: 'default', dbFile: path.join(dataDir, 'temporal.sqlite') });
@@ -198,49 +253,62 @@ export async function run(logger: Logger, options?: BenchOptions): Promise<Recor
   const runtime = await startRuleRuntime({ VIGIL_RULES_DIR: dir }, quiet);
   const version = runtime.ruleSet().version;
   const client = await connectClient(address, 'default');
+  const responses = loadResponseConfig(path.join(dir, 'responses')).config;
   const workers = await createWorkerSet({
     address,
     namespace: 'default',
     tenants: [TENANT],
     activities: {
-      ...createCorrelationActivities(runtime.routing),
-      ...createActivities({ logger: quiet, dryRun: true, responses: loadResponseConfig(path.join(dir, 'responses')).config }),
+      ...createCorrelationActivities(runtime.routing, responses.bindings),
+      ...createActivities({ logger: quiet, dryRun: true, responses }),
     },
     logger: quiet,
     maxCachedWorkflows: 2000,
   });
   const running = workers.run();
-  const figures: Record<string, number | string> = { hosts: HOSTS, temporal: target?.label ?? 'dev server, SQLite file (WAL)' };
+  const figures: Record<string, number | string> = { hosts: work.hosts, temporal: target?.label ?? 'dev server, SQLite file (WAL)' };
   const expected = new Map<number, number>();
   try {
     // Warm-up: every correlator exists and is cached; the heap delta is the per-correlator cost.
     const heapBefore = heap();
     const router = new EntityRouter(client, quiet);
-    await routeLoad(router, HOSTS, 0, version, expected);
+    await routeLoad(router, work.hosts, work.hosts, 0, version, expected);
     if (!(await countsReached(client, expected, 120_000))) throw new Error('warm-up did not complete');
     await new Promise((r) => setTimeout(r, 1000));
-    figures.memory_heap_per_cached_correlator_kb = Math.round((heap() - heapBefore) / HOSTS / 102.4) / 10;
+    figures.memory_heap_per_cached_correlator_kb = Math.round((heap() - heapBefore) / work.hosts / 102.4) / 10;
     figures.memory_gc_exposed = (globalThis as { gc?: unknown }).gc ? 'yes' : 'no (run with node --expose-gc)';
 
     let t0 = Date.now();
     const signalsBefore = router.stats.signals;
-    await routeLoad(router, BATCHED_DETECTIONS, 1_000_000, version, expected);
+    const cpuBefore = { own: processCpuMs(), server: runningChildrenCpuMs() };
+    await routeLoad(router, work.hosts, work.batchedDetections, 1_000_000, version, expected);
     const acceptedMs = Date.now() - t0;
     if (!(await countsReached(client, expected, 300_000))) throw new Error('batched load did not complete');
     const batchedMs = Date.now() - t0;
-    figures.batched_detections = BATCHED_DETECTIONS;
+    const cpu = { own: processCpuMs() - cpuBefore.own, server: runningChildrenCpuMs() - cpuBefore.server };
+    const hostIds = Array.from({ length: work.hosts }, (_, h) => correlatorWorkflowId(TENANT, { type: 'host', id: `bench-host-${h}` }));
+    const tasks = await workflowTaskStats(client, hostIds, t0, t0 + batchedMs);
+    figures.task_load = `${work.hosts} running host correlators, ${work.batchedDetections} detections routed in batches, ${ROUTES_IN_FLIGHT} routes in flight`;
+    figures.workflow_task_ms_p50 = percentile(tasks.durationsMs, 50);
+    figures.workflow_task_ms_p99 = percentile(tasks.durationsMs, 99);
+    figures.workflow_tasks = tasks.tasks;
+    // This process holds the worker, the router and the client; the dev server is its child (none on a cluster).
+    figures.cpu_ms_per_workflow_task = Math.round((cpu.own / tasks.tasks) * 100) / 100;
+    figures.cpu_us_per_detection = Math.round((cpu.own * 1000) / work.batchedDetections);
+    if (server) figures.server_cpu_us_per_detection = Math.round((cpu.server * 1000) / work.batchedDetections);
+    figures.batched_detections = work.batchedDetections;
     figures.batched_signals = router.stats.signals - signalsBefore;
-    figures.batched_detections_per_signal = Math.round((BATCHED_DETECTIONS / figures.batched_signals) * 10) / 10;
-    figures.batched_accepted_per_s = Math.round(BATCHED_DETECTIONS / (acceptedMs / 1000));
-    figures.batched_correlated_per_s = Math.round(BATCHED_DETECTIONS / (batchedMs / 1000));
+    figures.batched_detections_per_signal = Math.round((work.batchedDetections / figures.batched_signals) * 10) / 10;
+    figures.batched_accepted_per_s = Math.round(work.batchedDetections / (acceptedMs / 1000));
+    figures.batched_correlated_per_s = Math.round(work.batchedDetections / (batchedMs / 1000));
 
     const single = new EntityRouter(client, quiet, { maxDelayMs: 0, maxDetectionsPerSignal: 1 });
     t0 = Date.now();
-    await routeLoad(single, SINGLE_DETECTIONS, 2_000_000, version, expected, ROUTES_IN_FLIGHT);
+    await routeLoad(single, work.hosts, work.singleDetections, 2_000_000, version, expected, ROUTES_IN_FLIGHT);
     if (!(await countsReached(client, expected, 300_000))) throw new Error('single-signal load did not complete');
     const singleMs = Date.now() - t0;
-    figures.single_detections = SINGLE_DETECTIONS;
-    figures.single_correlated_per_s = Math.round(SINGLE_DETECTIONS / (singleMs / 1000));
+    figures.single_detections = work.singleDetections;
+    figures.single_correlated_per_s = Math.round(work.singleDetections / (singleMs / 1000));
     figures.single_signals_per_s = Math.round(single.stats.signals / (singleMs / 1000));
     figures.batched_vs_single_ratio = Math.round((figures.batched_correlated_per_s / figures.single_correlated_per_s) * 10) / 10;
 
@@ -265,15 +333,19 @@ export async function run(logger: Logger, options?: BenchOptions): Promise<Recor
     });
     const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector', ...loginAs(credentials, collectorUsername(TENANT)) });
     const publisher = new BatchPublisher(mqttClient, { tenant: TENANT, source: 'process', collector: 'bench', maxBatchEvents: 100, maxBatchDelayMs: 10 }, quiet);
-    // At each rate, over 100 fresh hosts: a steady stream where one event in `alertEvery` is the first
-    // occurrence of an alerting rule on its host, so each of the 1,000 (host, rule) pairs alerts exactly once.
-    for (const rate of LATENCY_RATES) {
-      const latencies = await latencyRun(rate, publisher, client);
+    for (const rate of work.latencyRates) {
+      const latencies = await latencyRun(work, rate, publisher, client);
       figures[`latency_${rate}eps_samples`] = latencies.length;
       figures[`latency_${rate}eps_p50_ms`] = percentile(latencies, 50);
       figures[`latency_${rate}eps_p99_ms`] = percentile(latencies, 99);
     }
-    figures.latency_hosts = LATENCY_HOSTS;
+    figures.latency_hosts = work.latencyHosts;
+    const newRate = work.latencyRates[work.latencyRates.length - 1]!;
+    const firsts = await newEntityRun(work, newRate, work.latencyRates[0]!, publisher, client);
+    figures.new_entity_load = `${work.newHosts} new hosts whose first event alerts, among ${work.latencyHosts} running host correlators fed ${newRate} events/s`;
+    figures.new_entity_first_alert_samples = firsts.length;
+    figures.new_entity_first_alert_p50_ms = percentile(firsts, 50);
+    figures.new_entity_first_alert_p99_ms = percentile(firsts, 99);
     publisher.close();
     await mqttClient.endAsync();
     await ingest.stop();

@@ -10,14 +10,11 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { z } from 'zod';
 import { VigilError, type Location } from '../error-codes';
-import type { Alert } from '../model/alert';
 import type { RuleLevel } from '../model/detection';
-import type { PlaybookBinding } from '../model/playbook';
 import { SourceKindSchema } from '../model/source';
+import { ruleLevels, type ResponseBinding } from './binding-match';
 import { PlaybookParamsSchema, type PlaybookSpec, type ResolvedApproverGroup } from './playbook-spec';
 import { TenantScopeSchema, type TenantScope } from './tenant-scope';
-
-const ruleLevels: RuleLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 
 const ApproverSchema = z
   .object({
@@ -76,12 +73,6 @@ export interface ApproverIdentity {
 export interface Operator {
   identity: string;
   actFor: string[];
-}
-
-export interface ResponseBinding {
-  playbook: string;
-  match: z.infer<typeof BindingSchema>['match'];
-  params: PlaybookSpec;
 }
 
 export interface ResponseConfig {
@@ -205,40 +196,6 @@ export function loadResponseConfig(dir: string): LoadedResponseConfig {
     });
   }
   return { config, errors };
-}
-
-/**
- * Tags compare case-insensitively and with `_` and `-` alike: Sigma 2 spells ATT&CK tactics
- * `attack.privilege-escalation`, older rules `attack.privilege_escalation`; a binding must catch both.
- */
-function sameTag(a: string, b: string): boolean {
-  const norm = (t: string): string => t.toLowerCase().replace(/_/g, '-');
-  return norm(a) === norm(b);
-}
-
-function levelRank(level: RuleLevel): number {
-  return ruleLevels.indexOf(level);
-}
-
-/**
- * The playbooks an alert starts. A binding matches when its rule id/name/tag selectors (if any) hit
- * at least one, the alert is at or above `minLevel` (if set) and one of its events comes from one of
- * `sources` (if set). Each playbook is returned once.
- */
-export function selectBindings(config: ResponseConfig, alert: Pick<Alert, 'rule' | 'events'>): PlaybookBinding[] {
-  const { rule } = alert;
-  const selected = new Map<string, PlaybookBinding>();
-  for (const binding of config.bindings) {
-    const { ruleIds, ruleNames, tags, minLevel, sources } = binding.match;
-    if (sources.length > 0 && !alert.events.some((event) => sources.includes(event.source))) continue;
-    const hasSelectors = ruleIds.length + ruleNames.length + tags.length > 0;
-    const selectorHit =
-      ruleIds.includes(rule.id) || (rule.name !== undefined && ruleNames.includes(rule.name)) || tags.some((tag) => rule.tags.some((t) => sameTag(t, tag)));
-    if (hasSelectors && !selectorHit) continue;
-    if (minLevel && levelRank(rule.level) < levelRank(minLevel)) continue;
-    if (!selected.has(binding.playbook)) selected.set(binding.playbook, { playbook: binding.playbook, params: binding.params });
-  }
-  return [...selected.values()];
 }
 
 /** The approver identity a chat user id maps to, if any. */

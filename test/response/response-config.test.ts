@@ -5,7 +5,8 @@ import path from 'node:path';
 import { projectRoot } from '../../src/project-root';
 import { alertSubjects, authorizeDecision } from '../../src/response/authorize';
 import { resolveContainment } from '../../src/response/containment';
-import { loadResponseConfig, selectBindings } from '../../src/response/response-config';
+import { selectBindings } from '../../src/response/binding-match';
+import { loadResponseConfig } from '../../src/response/response-config';
 import { approversYaml, podAlert, responseConfig } from './fixtures';
 
 function loadDir(files: Record<string, string>) {
@@ -73,9 +74,9 @@ bindings:
   - { playbook: cloud-only, match: { minLevel: low, sources: [cloudtrail] } }
 `);
   const alert = podAlert({ rule: { id: 'rule-exec-shell', name: 'exec_shell', title: 't', level: 'high', tags: ['attack.execution'] } });
-  expect(selectBindings(config, alert).map((b) => b.playbook)).toEqual(['by-id', 'by-name', 'by-tag']);
+  expect(selectBindings(config.bindings, alert).map((b) => b.playbook)).toEqual(['by-id', 'by-name', 'by-tag']);
   const cloud = podAlert({ events: [{ id: 'e', time: 1, source: 'cloudtrail', fields: {} }], rule: { id: 'other', title: 't', level: 'critical', tags: [] } });
-  expect(selectBindings(config, cloud).map((b) => b.playbook)).toEqual(['by-tag', 'critical-only', 'cloud-only']);
+  expect(selectBindings(config.bindings, cloud).map((b) => b.playbook)).toEqual(['by-tag', 'critical-only', 'cloud-only']);
 });
 
 test('authorization: closed, not asked, subject (by alias or ARN tail), duplicate', () => {
@@ -110,6 +111,6 @@ test('binding tags match whatever the ATT&CK tactic spelling (privilege_escalati
   const { config, errors } = loadResponseConfig(dir);
   expect(errors).toEqual([]);
   const rule = { id: 'r', title: 'R', level: 'high' as const, tags: ['attack.privilege-escalation'] };
-  expect(selectBindings(config, { rule, events: [] }).map((b) => b.playbook)).toEqual(['p']);
-  expect(selectBindings(config, { rule: { ...rule, tags: ["attack.execution"] }, events: [] })).toEqual([]);
+  expect(selectBindings(config.bindings, { rule, events: [] }).map((b) => b.playbook)).toEqual(['p']);
+  expect(selectBindings(config.bindings, { rule: { ...rule, tags: ["attack.execution"] }, events: [] })).toEqual([]);
 });

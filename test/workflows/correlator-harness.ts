@@ -4,6 +4,7 @@
  * test-rules.ts, a client, and helpers to start a correlator with chosen settings and to signal batches.
  * `npm run build` must have run: workers load the compiled workflows.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { IllegalStateError } from '@temporalio/common';
@@ -56,10 +57,12 @@ export interface CorrelatorHarness {
   close(): Promise<void>;
 }
 
-export async function startCorrelatorHarness(prefix: string, address: string): Promise<CorrelatorHarness> {
+/** `responseFiles`: extra rules/responses files (name → YAML) besides the shipped ones, e.g. bindings for test rules. */
+export async function startCorrelatorHarness(prefix: string, address: string, responseFiles: Record<string, string> = {}): Promise<CorrelatorHarness> {
   quietSdkLogs();
   const tenant = uniqueTenant(prefix);
   const rulesDir = makeRulesDir(sigmaFiles, correlationFiles);
+  for (const [name, text] of Object.entries(responseFiles)) writeFileSync(path.join(rulesDir, 'responses', name), text);
   const rules = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
   const client = await connectClient(address, 'default');
   const { config: responses } = loadResponseConfig(path.join(rulesDir, 'responses'));
@@ -68,7 +71,7 @@ export async function startCorrelatorHarness(prefix: string, address: string): P
     namespace: 'default',
     tenants: [tenant],
     activities: {
-      ...createCorrelationActivities(rules.routing),
+      ...createCorrelationActivities(rules.routing, responses.bindings),
       ...createActivities({ logger: testLogger, dryRun: true, responses, client }),
     },
     logger: testLogger,

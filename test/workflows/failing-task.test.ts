@@ -124,7 +124,7 @@ test('the workers run activations under the raised sandbox timeout (the SDK read
     address: sharedTemporalAddress(),
     namespace: 'default',
     tenants: [uniqueTenant('wftopts')],
-    activities: { ...createCorrelationActivities(rules.routing), ...createActivities({ logger: testLogger, dryRun: true, responses, client }) },
+    activities: { ...createCorrelationActivities(rules.routing, responses.bindings), ...createActivities({ logger: testLogger, dryRun: true, responses, client }) },
     logger: testLogger,
     workflowBundle: await vigilWorkflowBundle(),
   });

@@ -1,8 +1,15 @@
 /**
- * Correlator histories written before the per-task bounds (workflows/correlator/task-budget.ts) replay with the
- * current code. The fixture was recorded with that earlier code: 900 detections in three signals reach the
+ * Correlator histories written by earlier code replay with the current code.
+ *
+ * Before the per-task bounds (workflows/correlator/task-budget.ts): 900 detections in three signals reach the
  * correlator in its first workflow task, which applies them all at once, raises alerts, and later continues as new.
  * The current code would split that task (and start a timer), so replaying it relies on the `patched` guard.
+ *
+ * Before cheap tasks (CHEAP_TASKS_PATCH, workflows/correlator/correlator.ts): a correlator begun by the earlier code
+ * (an alert's playbook through the resolvePlaybooks local activity, a timer cancelled and started and every search
+ * attribute and memo field written on each wake) and continued by the current code after a worker restart. Recorded
+ * on the dev server with a worker of commit e5ebda7's workflows and activities, then one of this code, bindings for
+ * t_exec and t_login_then_priv as in cheap-tasks.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,11 +19,18 @@ import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { payloadConverter } from '../../src/temporal/payload-converter';
 import type { DetectionBatch } from '../../src/contracts/correlator/messages';
+import { CHEAP_TASKS_PATCH } from '../../workflows/correlator/correlator';
 import { MAX_DETECTIONS_PER_TASK } from '../../workflows/correlator/task-budget';
 import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 
-const fixture = path.join(__dirname, 'fixtures', 'correlator-unbounded-task.history.json.gz');
-const history = temporal.api.history.v1.History.fromObject(JSON.parse(gunzipSync(readFileSync(fixture)).toString('utf8')));
+type History = temporal.api.history.v1.History;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+function loadFixture(name: string): History {
+  const file = path.join(__dirname, 'fixtures', name);
+  return temporal.api.history.v1.History.fromObject(JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')));
+}
+const history = loadFixture('correlator-unbounded-task.history.json.gz');
 
 test('the fixture is what it claims: one task applied more detections than a task may now take, then continue-as-new', () => {
   const events = history.events;
@@ -32,4 +46,34 @@ test('the fixture is what it claims: one task applied more detections than a tas
 test('a history from before the task bounds replays deterministically with the current code', async () => {
   const bundle = await vigilWorkflowBundle();
   await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, history, 'entity:fixture:host:web-1')).resolves.toBeUndefined();
+});
+
+const mixed = loadFixture('correlator-before-cheap-tasks.history.json.gz');
+
+/** A marker's details decoded: local activity markers name their activity type, patch markers their id. */
+function markerData(event: HistoryEvent): { activity_type?: string; id?: string } {
+  const details = event.markerRecordedEventAttributes!.details!;
+  const payload = (details['data'] ?? details['patch-data'])!.payloads![0]!;
+  return JSON.parse(Buffer.from(payload.data!).toString('utf8')) as { activity_type?: string; id?: string };
+}
+
+test('the mixed fixture is what it claims: the earlier code resolved playbooks by activity and churned the timer; the current code took over', () => {
+  const events = mixed.events;
+  const patchAt = events.findIndex((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch' && markerData(e).id === CHEAP_TASKS_PATCH);
+  expect(patchAt).toBeGreaterThan(0);
+  const localActivities = (part: HistoryEvent[]) =>
+    part.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').map((e) => markerData(e).activity_type);
+  const before = events.slice(0, patchAt);
+  const after = events.slice(patchAt);
+  expect(localActivities(before)).toEqual(['correlationRulesFor', 'resolvePlaybooks']);
+  expect(before.filter((e) => e.timerCanceledEventAttributes).length).toBeGreaterThan(0);
+  // The view recorded before had no bindings: the current code fetched one that has them, and started the playbook.
+  expect(localActivities(after)).toEqual(['correlationRulesFor']);
+  expect(after.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toHaveLength(1);
+  expect(after.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(0);
+});
+
+test('a history begun before cheap tasks and continued after them replays deterministically with the current code', async () => {
+  const bundle = await vigilWorkflowBundle();
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, mixed, 'entity:fixture:host:web-1')).resolves.toBeUndefined();
 });

@@ -21,8 +21,6 @@ import {
   setHandler,
   sleep,
   startChild,
-  upsertMemo,
-  upsertSearchAttributes,
   workflowInfo,
   log,
 } from '@temporalio/workflow';
@@ -50,11 +48,15 @@ import type { Alert } from '../../src/model/alert';
 import type { ErrorCode } from '../../src/error-codes';
 import type { Detection, RuleLevel } from '../../src/model/detection';
 import { parseDuration } from '../../src/model/duration';
-import { AlertId, AttackTechniques, EventCount, OpenAlerts, PlaybookState, RiskScore, RuleId, RuleNames, TenantId } from '../../src/temporal/search-attributes';
+import type { PlaybookBinding } from '../../src/model/playbook';
+import { selectBindings } from '../../src/response/binding-match';
+import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
 import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
 import { playbookWorkflow } from '../playbook/playbook';
 import { EntityState, carriedOrEmpty } from './entity-state';
+import { publishAll, publishChanges } from './publish';
 import { BOUNDED_TASKS_PATCH, MAX_CARRIED_BACKLOG_BYTES, MAX_CORRELATION_WORK_PER_TASK, MAX_DETECTIONS_PER_TASK } from './task-budget';
+import { WakeTimer } from './wake-timer';
 
 const { resolvePlaybooks, correlationRulesFor } = proxyLocalActivities<CorrelatorActivities>({
   startToCloseTimeout: '10s',
@@ -81,6 +83,14 @@ export function correlateOptionsFor(settings: CorrelatorSettings): CorrelateOpti
 
 /** Detections at or above this level raise an alert on their own; lower ones add risk and feed correlations. */
 const ALERT_LEVEL: RuleLevel = 'high';
+
+/**
+ * `patched()` id of cheap workflow tasks: an alert's playbooks are picked in the workflow from the bindings in the
+ * rules view (no resolvePlaybooks local activity per alert), search attributes and memo are written only when they
+ * change (publish.ts), and one long-lived timer replaces the timer that every wait started and cancelled
+ * (wake-timer.ts). Histories recorded before took the old path, and replay it (test/workflows/replay-compat.test.ts).
+ */
+export const CHEAP_TASKS_PATCH = 'vigil-cheap-correlator-tasks';
 
 export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> {
   const settings: CorrelatorSettings = { ...defaultCorrelatorSettings, ...input.settings };
@@ -155,6 +165,13 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     if (!rules || (version !== undefined && version !== rules.version)) rules = await correlationRulesFor(input.entity);
     return rules;
   };
+  const bindingsFor = async (alert: Alert): Promise<PlaybookBinding[]> => {
+    if (!patched(CHEAP_TASKS_PATCH)) return resolvePlaybooks(alert);
+    // A view recorded before bindings travelled with it (a run older than the patch) has none: fetch a current one.
+    if (rules?.bindings === undefined) rules = await correlationRulesFor(input.entity);
+    return selectBindings(rules.bindings ?? [], alert);
+  };
+  const timer = new WakeTimer();
 
   for (;;) {
     // An absence ("A not followed by B") fires once its deadline has passed in event time; when the entity
@@ -162,7 +179,11 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     // after the last arrival (a late B may still be on its way).
     const due = nextDeadline(state.correlation(), correlateOptions);
     const fireAt = due === undefined ? undefined : Math.max(due, state.lastActivity() + correlateOptions.allowedLatenessMs);
-    const woke = await condition(() => state.hasPending() || dirty, Math.max(1, Math.min(quietMs, (fireAt ?? Infinity) - Date.now())));
+    // `woke`: something arrived before the quiet period (from now) or the absence deadline ran out.
+    const wake = (): boolean => state.hasPending() || dirty;
+    const woke = patched(CHEAP_TASKS_PATCH)
+      ? await timer.until(Math.min(Date.now() + quietMs, fireAt ?? Infinity), wake)
+      : await condition(wake, Math.max(1, Math.min(quietMs, (fireAt ?? Infinity) - Date.now())));
     const quiet = due === undefined && state.openAlerts().length === 0 && !state.suppressing(Date.now());
     if (!woke && quiet && Date.now() - state.lastActivity() >= quietMs) {
       await condition(allHandlersFinished);
@@ -187,9 +208,10 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
         for (const alert of state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
       }
     }
-    for (const alert of alerts) await startPlaybooks(alert, workflowId);
+    for (const alert of alerts) await startPlaybooks(alert, workflowId, await bindingsFor(alert));
     state.pruneSuppressions(now);
-    publish(state);
+    if (patched(CHEAP_TASKS_PATCH)) publishChanges(state);
+    else publishAll(state);
     dirty = false;
 
     const info = workflowInfo();
@@ -246,8 +268,7 @@ function applyQueued(
   return { taken, alerts };
 }
 
-async function startPlaybooks(alert: Alert, correlatorWorkflowId: string): Promise<void> {
-  const bindings = await resolvePlaybooks(alert);
+async function startPlaybooks(alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[]): Promise<void> {
   for (const binding of bindings) {
     const playbookInput: PlaybookInput = { alert, binding, correlatorWorkflowId };
     try {
@@ -270,24 +291,4 @@ async function startPlaybooks(alert: Alert, correlatorWorkflowId: string): Promi
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
-}
-
-function publish(state: EntityState): void {
-  const now = Date.now();
-  const view = state.view(now);
-  upsertSearchAttributes([
-    { key: RiskScore, value: view.riskScore },
-    { key: OpenAlerts, value: view.openAlerts.length },
-    { key: EventCount, value: view.eventCount },
-    { key: RuleNames, value: state.ruleNames() },
-    { key: AttackTechniques, value: state.attackTechniques() },
-  ]);
-  upsertMemo({
-    entity: `${view.entity.type}:${view.entity.id}`,
-    riskScore: view.riskScore,
-    openAlerts: view.openAlerts.map((a) => `${a.rule.level} ${a.rule.title}`).slice(-10),
-    rulesetVersion: view.rulesetVersion,
-    // Who changed this entity by hand, readable in the UI without a query.
-    analystActions: state.analystActions().slice(-5).map((a) => `${new Date(a.at).toISOString()} ${a.kind} by ${a.by}: ${a.summary}`.slice(0, 200)),
-  });
 }

@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { clockTicks, statFields } from './child-cpu';
 
 export interface ChildRun {
   readonly status: number | null;
@@ -24,7 +25,6 @@ export interface ChildIo {
 }
 
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 /** Whether runs are pinned to one core (taskset present). */
 export const pinnedToOneCore = hasTaskset;
@@ -32,8 +32,7 @@ export const pinnedToOneCore = hasTaskset;
 /** CPU milliseconds of this process's reaped children so far, or undefined without /proc. */
 function childrenCpuMs(): number | undefined {
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields('/proc/self/stat');
     // After the command name: field 3 (state) is fields[0]; cutime and cstime are fields 16 and 17.
     return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks;
   } catch {

@@ -9,7 +9,10 @@ import type { PlaybookBinding } from '../../model/playbook';
 import type { CorrelationRulesView } from './rules-view';
 
 export interface CorrelatorActivities {
-  /** The playbooks an alert starts (rules/responses bindings). */
+  /**
+   * The playbooks an alert starts (rules/responses bindings). The correlator no longer calls it (the bindings travel
+   * with the rules view); registered for histories recorded before, which replay it (CHEAP_TASKS_PATCH).
+   */
   resolvePlaybooks: (alert: Alert) => Promise<PlaybookBinding[]>;
   correlationRulesFor: (entity: EntityRef) => Promise<CorrelationRulesView>;
 }
