@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { IllegalStateError } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import { startRuleRuntime, type RuleRuntime } from '../../src/app/rule-runtime';
 import type { Detection } from '../../src/model/detection';
@@ -56,10 +56,18 @@ export interface CorrelatorHarness {
   close(): Promise<void>;
 }
 
-export async function startCorrelatorHarness(prefix: string, address: string): Promise<CorrelatorHarness> {
+export interface CorrelatorHarnessOptions {
+  /** Changes the throw-away rules folder before the worker loads it (e.g. writes responses/ for the tenant). */
+  prepareRules?: (rulesDir: string, tenant: string) => void;
+  /** Activity settings instead of the defaults (dry run, no external systems). */
+  activities?: Partial<Omit<ActivityDeps, 'logger' | 'client' | 'responses'>>;
+}
+
+export async function startCorrelatorHarness(prefix: string, address: string, options: CorrelatorHarnessOptions = {}): Promise<CorrelatorHarness> {
   quietSdkLogs();
   const tenant = uniqueTenant(prefix);
   const rulesDir = makeRulesDir(sigmaFiles, correlationFiles);
+  options.prepareRules?.(rulesDir, tenant);
   const rules = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
   const client = await connectClient(address, 'default');
   const { config: responses } = loadResponseConfig(path.join(rulesDir, 'responses'));
@@ -69,7 +77,7 @@ export async function startCorrelatorHarness(prefix: string, address: string): P
     tenants: [tenant],
     activities: {
       ...createCorrelationActivities(rules.routing),
-      ...createActivities({ logger: testLogger, dryRun: true, responses, client }),
+      ...createActivities({ logger: testLogger, dryRun: true, ...options.activities, responses, client }),
     },
     logger: testLogger,
     workflowBundle: await vigilWorkflowBundle(),

@@ -15,18 +15,15 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  ParentClosePolicy,
   patched,
   proxyLocalActivities,
   setHandler,
   sleep,
-  startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CorrelatorActivities } from '../../src/contracts/correlator/activities';
 import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
 import {
@@ -40,7 +37,6 @@ import {
 } from '../../src/contracts/correlator/messages';
 import type { CorrelationRulesView } from '../../src/contracts/correlator/rules-view';
 import { correlatorLink, defaultUiBaseUrl } from '../../src/contracts/correlator/ui-link';
-import type { PlaybookInput } from '../../src/contracts/playbook/input';
 import { raisesOwnAlert } from '../../src/correlation/alert-policy';
 import { advanceTo, correlate, nextDeadline } from '../../src/correlation/correlate';
 import type { CorrelationHit, LateEvent } from '../../src/correlation/hit';
@@ -48,10 +44,9 @@ import type { CorrelateOptions } from '../../src/correlation/options';
 import type { Alert } from '../../src/model/alert';
 import type { Detection, RuleLevel } from '../../src/model/detection';
 import { parseDuration } from '../../src/model/duration';
-import { AlertId, AttackTechniques, EventCount, OpenAlerts, PlaybookState, RiskScore, RuleId, RuleNames, TenantId } from '../../src/temporal/search-attributes';
-import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
-import { playbookWorkflow } from '../playbook/playbook';
+import { AttackTechniques, EventCount, OpenAlerts, RiskScore, RuleNames } from '../../src/temporal/search-attributes';
 import { EntityState, carriedOrEmpty } from './entity-state';
+import { startPlaybookRun } from './playbook-start';
 import { BOUNDED_TASKS_PATCH, MAX_CARRIED_BACKLOG_BYTES, MAX_CORRELATION_WORK_PER_TASK, MAX_DETECTIONS_PER_TASK } from './task-budget';
 
 const { resolvePlaybooks, correlationRulesFor } = proxyLocalActivities<CorrelatorActivities>({
@@ -236,28 +231,7 @@ function applyQueued(
 
 async function startPlaybooks(alert: Alert, correlatorWorkflowId: string): Promise<void> {
   const bindings = await resolvePlaybooks(alert);
-  for (const binding of bindings) {
-    const playbookInput: PlaybookInput = { alert, binding, correlatorWorkflowId };
-    try {
-      // Typed by the function (same bundle): its name is the workflow type, `playbookWorkflow`, as in histories.
-      await startChild(playbookWorkflow, {
-        workflowId: playbookWorkflowId(alert.id, binding.playbook),
-        args: [playbookInput],
-        // Playbooks outlive this run: continue-as-new must not terminate a playbook awaiting approval.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: TenantId, value: alert.tenant },
-          { key: AlertId, value: alert.id },
-          { key: RuleId, value: alert.rule.id },
-          { key: PlaybookState, value: 'started' },
-        ],
-      });
-    } catch (err) {
-      // Idempotence: the same alert never runs the same playbook twice (e.g. after a replayed batch).
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-  }
+  for (const binding of bindings) await startPlaybookRun(alert, binding, correlatorWorkflowId);
 }
 
 function publish(state: EntityState): void {
