@@ -95,7 +95,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
         `  Temporal gRPC    ${address}`,
         `  MQTT broker      ${mqttUrl}  (publish to vigil/v1/{tenant}/events/{source}${logins.note})`,
         `  Notifications    ${webhookUrl}`,
-        '  Correlators are `entity:{tenant}:{type}:{id}`, playbooks `playbook:{name}:{alert}`.',
+        '  Correlators are `entity:{tenant}:{type}:{id}`, playbooks `playbook:{name}:{tenant}:{target}` (or `playbook:{name}:{alert}`).',
         '  Approve a waiting playbook: npx vigil approve <playbook-workflow-id> --as alice',
         '  Ctrl-C stops everything; state is kept in ' + config.VIGIL_DATA_DIR,
         '',
