@@ -263,13 +263,18 @@ class PlaybookRun {
       { key: RuleId, value: alert.rule.id },
     ]);
     this.setState('running');
+    const report = await this.run();
+    // Outside run()'s failure handling: continue-as-new ends this run by throwing.
+    if (this.covered.late.length > 0) await this.continueForLateAlerts();
+    return report;
+  }
+
+  private async run(): Promise<PlaybookReport> {
     try {
       this.entity = await this.readEntity();
       const outcome = await this.decideAndContain();
       if (this.spec.ticket) await this.openTicket(outcome);
-      const report = await this.finish(outcome);
-      if (this.covered.late.length > 0) await this.continueForLateAlerts();
-      return report;
+      return await this.finish(outcome);
     } catch (err) {
       this.actions.push(`failed: ${rootMessage(err)}`);
       // Reverting and reporting must run even though this run's scope is cancelled.
