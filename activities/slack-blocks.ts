@@ -1,6 +1,6 @@
 /**
  * Renders a PlaybookNotice as Slack Block Kit (reference: api.slack.com/reference/block-kit/blocks):
- * a header, the alert's fields, the entity's live risk and latest timeline entries, and for approval
+ * a header, the alert's fields, every alert the run covers, the entity's live risk and latest timeline entries, and for approval
  * requests an actions block whose buttons carry the playbook workflow id. Chatops maps the buttons'
  * action_ids back to decisions (src/contracts/slack-action-ids.ts).
  */
@@ -34,6 +34,11 @@ export function noticeBlocks(notice: PlaybookNotice): SlackBlock[] {
       ],
     },
   ];
+  // Alerts attached to this run (same playbook, same target) are decided with it: the approver sees them all.
+  if (notice.alerts.length > 1) {
+    const lines = notice.alerts.map((covered) => `• ${covered.rule.level} ${covered.rule.title} on ${covered.entity.type} \`${covered.entity.id}\` (\`${covered.id}\`)`);
+    blocks.push({ type: 'section', text: mrkdwn(clip(`*${notice.alerts.length} alerts for this target*\n${lines.join('\n')}`, 3000)) });
+  }
   if (notice.entity && notice.entity.timeline.length > 0) {
     const lines = notice.entity.timeline.map((entry) => `• ${new Date(entry.time).toISOString()} ${entry.summary}`);
     blocks.push({ type: 'section', text: mrkdwn(clip(`*Timeline*\n${lines.join('\n')}`, 3000)) });

@@ -103,7 +103,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
         `  Notifications    ${webhookUrl}`,
         ...(metrics ? [`  Metrics          ${metrics.url}`] : []),
         ...(temporalMetricsUrl ? [`  Temporal metrics ${temporalMetricsUrl}`] : []),
-        '  Correlators are `entity:{tenant}:{type}:{id}`, playbooks `playbook:{name}:{alert}`.',
+        '  Correlators are `entity:{tenant}:{type}:{id}`, playbooks `playbook:{name}:{tenant}:{target}` (or `playbook:{name}:{alert}`).',
         '  Approve a waiting playbook: npx vigil approve <playbook-workflow-id> --as alice',
         '  Ctrl-C stops everything; state is kept in ' + config.VIGIL_DATA_DIR,
         '',

@@ -97,7 +97,8 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
         }
         case 'status': {
           const status = await playbookStatus(client, command.workflowId, identityOf(parsed.data.user_id).tenants);
-          return ephemeral(`${status.workflowId}: ${status.state}; decisions: ${status.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ') || 'none'}`);
+          const alerts = status.alerts.map((a) => `${a.id} (${a.rule.title} on ${a.entity.type} ${a.entity.id})`).join(', ');
+          return ephemeral(`${status.workflowId}: ${status.state}; alerts: ${alerts}; decisions: ${status.decisions.map((d) => `${d.decision} by ${d.by}`).join(', ') || 'none'}`);
         }
         case 'list': {
           const rows = await listPlaybookRuns(client, { awaiting: true, limit: 20, scope: identityOf(parsed.data.user_id).tenants });
@@ -149,9 +150,21 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
       case slackActionIds.falsePositive: {
         const { name: by, tenants } = identityOf(chatUserId);
         const status = await decidePlaybook(client, workflowId, { decision: 'deny', by, via: 'chat', reason: 'false positive' }, tenants);
-        // The verdict feeds the rule's precision statistics in the correlator.
-        await client.workflow.getHandle(status.correlatorWorkflowId).executeUpdate(verdictUpdate, { args: [{ alertId: status.alertId, verdict: 'false_positive', by, note: `from playbook ${workflowId}` }] });
-        return `Marked alert ${status.alertId} as a false positive and denied the playbook as ${by}`;
+        // The verdict feeds each rule's precision statistics in the correlator that raised the alert; the run decided
+        // on every alert it covers, so the verdict is on all of them.
+        const marked: string[] = [];
+        const missed: string[] = [];
+        for (const alert of status.alerts) {
+          try {
+            await client.workflow.getHandle(alert.correlatorWorkflowId).executeUpdate(verdictUpdate, { args: [{ alertId: alert.id, verdict: 'false_positive', by, note: `from playbook ${workflowId}` }] });
+            marked.push(alert.id);
+          } catch (err) {
+            // The deny counted; one correlator that ended (quiet period) must not hide the others' verdicts.
+            logger.warn({ alertId: alert.id, correlator: alert.correlatorWorkflowId, err: (err as Error).message }, 'false-positive verdict not recorded');
+            missed.push(alert.id);
+          }
+        }
+        return `Marked alert${marked.length === 1 ? '' : 's'} ${marked.join(', ') || '(none)'} as false positive and denied the playbook as ${by}${missed.length > 0 ? `; could not mark ${missed.join(', ')}` : ''}`;
       }
       case slackActionIds.userConfirmed:
       case slackActionIds.userNotMe: {

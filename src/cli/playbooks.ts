@@ -25,6 +25,8 @@ import { withClient, writeLine as write } from './cli-io';
 function formatStatus(status: PlaybookStatus): string {
   return [
     `${status.workflowId}  ${status.state}  playbook ${status.playbook}  alert ${status.alertId}`,
+    `alerts (${status.alerts.length}):`,
+    ...status.alerts.map((a) => `  ${a.id}  ${a.rule.level.padEnd(8)} ${a.rule.title}  on ${a.entity.type} ${a.entity.id}  (${a.correlatorWorkflowId})`),
     `asked: ${status.askedGroups.join(' → ') || '-'}  approvals needed: ${status.approvalsNeeded}${status.waitUntil ? `  waiting until ${new Date(status.waitUntil).toISOString()}` : ''}`,
     ...(status.entity
       ? [`entity risk ${status.entity.riskScore}, ${status.entity.alertCount} alerts; timeline:`, ...status.entity.timeline.map((t) => `  ${new Date(t.time).toISOString()}  ${t.summary}`)]

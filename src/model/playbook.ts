@@ -25,6 +25,8 @@ export interface Decision {
 
 export interface PlaybookReport {
   alertId: string;
+  /** Every alert the run covered (alertId first), when alerts were attached to it; absent when it covered only alertId. */
+  alertIds?: string[];
   playbook: string;
   workflowId: string;
   outcome: 'completed' | 'denied' | 'timed_out' | 'failed';

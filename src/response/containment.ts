@@ -44,6 +44,25 @@ export function containmentTarget(request: ContainmentRequest): string | undefin
   return containmentAction(request.action).target(request);
 }
 
+/**
+ * What a playbook's containment acts on for `alert`, as one stable key: each step's held target (containmentTarget),
+ * or for an irreversible step its action and resolved fields, distinct and in step order, joined with `+`.
+ * Undefined when the playbook contains nothing or a step names no target in the alert (that run fails on its own).
+ * Alerts with equal keys share one run of the playbook, hence one approval (workflows/correlator/playbook-start.ts).
+ * **Invariant**: deterministic and stable across versions: it is part of child workflow ids in correlator histories.
+ */
+export function runTarget(steps: readonly ContainmentStep[], alert: Alert): string | undefined {
+  const keys: string[] = [];
+  for (const step of steps) {
+    const request = resolveContainment(step, alert);
+    if (typeof request === 'string') return undefined;
+    const { action, ...fields } = request;
+    const key = containmentTarget(request) ?? `${action}:${Object.keys(fields).sort().map((name) => `${name}=${fields[name]}`).join(',')}`;
+    if (!keys.includes(key)) keys.push(key);
+  }
+  return keys.length > 0 ? keys.join('+') : undefined;
+}
+
 /** The key an undo releases; equal to containmentTarget of the action that declared it. */
 export function undoTarget(undo: UndoStep): string {
   return undoDefinition(undo.action).target(undo);

@@ -14,7 +14,19 @@ export function correlatorWorkflowId(tenant: string, entity: EntityRef): string 
   return `entity:${tenant}:${entity.type}:${entity.id}`;
 }
 
-/** One playbook run per (alert, playbook): starting it twice is refused by Temporal, so it is idempotent. */
+/**
+ * One playbook run per (alert, playbook) for playbooks without a containment target (notices, approval only):
+ * starting it twice is refused by Temporal, so it is idempotent.
+ */
 export function playbookWorkflowId(alertId: string, playbook: string): string {
   return `playbook:${playbook}:${alertId}`;
+}
+
+/**
+ * `playbook:quarantine-pod:acme:k8s.pod:shop/web-7d9f` — one run at a time per (tenant, playbook, target) (target:
+ * src/response/containment.ts runTarget): a second alert for the target is attached to the running one instead of
+ * asking again. The id is reused by the next run once that one has closed.
+ */
+export function playbookTargetWorkflowId(tenant: string, playbook: string, target: string): string {
+  return `playbook:${playbook}:${tenant}:${target}`;
 }

@@ -14,7 +14,7 @@ import { startIngestRole, type IngestRole } from '../../src/app/ingest-process';
 import { BatchPublisher } from '../../src/collect/batch-publisher';
 import { loadConfig } from '../../src/config';
 import type { PlaybookReport } from '../../src/model/playbook';
-import { correlatorWorkflowId, playbookWorkflowId } from '../../src/temporal/workflow-ids';
+import { correlatorWorkflowId, playbookTargetWorkflowId } from '../../src/temporal/workflow-ids';
 import { entityStateQuery } from '../../src/contracts/correlator/messages';
 import { playbookStatusQuery } from '../../src/contracts/playbook/messages';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
@@ -86,15 +86,16 @@ test('events flow from MQTT to the correlator, a playbook waits for approval, ap
   expect(alert.entity).toEqual({ type: 'pod', id: `${pod.namespace}/${pod.name}` });
   expect(alert.rulesetVersion).toBe(ingest.rules().version);
 
-  const playbookId = playbookWorkflowId(alert.id, 'quarantine-pod');
+  // One run per (tenant, playbook, pod): every correlator's alert for this pod is attached to it.
+  const playbookId = playbookTargetWorkflowId(tenant, 'quarantine-pod', `k8s.pod:${pod.namespace}/${pod.name}`);
   const playbook = client.workflow.getHandle(playbookId);
   const waiting = await eventually(async () => {
     const status = await playbook.query(playbookStatusQuery);
-    return status.state === 'awaiting_approval' ? status : undefined;
+    return status.state === 'awaiting_approval' && status.alerts.some((a) => a.id === alert.id) ? status : undefined;
   }, 'playbook awaiting approval');
   expect(waiting.askedGroups).toEqual(['secops-oncall']);
   const request = await eventually(async () => webhook.received.find((r) => (r.body as { kind?: string; workflowId?: string }).workflowId === playbookId), 'approval request notice');
-  expect(request.body).toMatchObject({ kind: 'approval_request', alert: { id: alert.id } });
+  expect(request.body).toMatchObject({ kind: 'approval_request', alert: { id: waiting.alertId } });
 
   // Visible to an investigator through search attributes.
   const listed = await eventually(async () => {

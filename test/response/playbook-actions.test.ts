@@ -5,18 +5,14 @@
  * over SigV4, Slack Block Kit buttons, "did you just do this?", repeat-offender TTL escalation, an
  * analyst keeping a containment, tickets.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { PlaybookReport } from '../../src/model/playbook';
 import { containmentSignal, playbookStatusQuery, userResponseSignal } from '../../src/contracts/playbook/messages';
 import { startAwsIamFake, type AwsIamFake } from '../helpers/fakes/aws-iam';
 import { startHttpFake, type HttpFake } from '../helpers/fakes/http-fake';
-import { startKubernetesApiFake, type KubernetesApiFake } from '../helpers/fakes/kubernetes-api';
+import { startKubernetesApiFakeWithConfig, type KubernetesApiFake } from '../helpers/fakes/kubernetes-api';
 import { startSlackApiFake, type SlackApiFake } from '../helpers/fakes/slack-api';
-import { makeTestCa } from '../helpers/test-ca';
 import { bindingFrom, entityView, podAlert, responseConfig } from './fixtures';
 import { startPlaybookHarness, waitForState, type PlaybookHarness } from './harness';
 
@@ -30,17 +26,7 @@ let kubeconfig: string;
 
 beforeAll(async () => {
   harness = await startPlaybookHarness('playbook-actions');
-  const ca = makeTestCa();
-  k8s = await startKubernetesApiFake('k8s-token', { pods: new Map(), networkPolicies: new Map(), deploymentReplicas: new Map(), nodesUnschedulable: new Map() }, { cert: ca.serverCert, key: ca.serverKey });
-  kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-kube-')), 'config');
-  writeFileSync(kubeconfig, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'fake', cluster: { server: k8s.url, 'certificate-authority-data': Buffer.from(ca.caCert).toString('base64') } }],
-    users: [{ name: 'vigil', user: { token: 'k8s-token' } }],
-    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'vigil' } }],
-    'current-context': 'fake',
-  }));
+  ({ k8s, kubeconfig } = await startKubernetesApiFakeWithConfig('k8s-token'));
   iam = await startAwsIamFake([awsCredentials], { accessKeys: new Map(), userPolicies: new Map() });
   slack = await startSlackApiFake('xoxb-test', ['C0SECOPS', 'U04MALLORY']);
   tickets = await startHttpFake(() => ({ status: 201, body: { id: 'SEC-42', url: 'https://tickets.example/SEC-42' } }));

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Detection } from '../../src/model/detection';
 import type { PlaybookReport } from '../../src/model/playbook';
-import { correlatorWorkflowId, playbookWorkflowId, tenantTaskQueue } from '../../src/temporal/workflow-ids';
+import { correlatorWorkflowId, playbookTargetWorkflowId, tenantTaskQueue } from '../../src/temporal/workflow-ids';
 import type { CorrelatorInput } from '../../src/contracts/correlator/input';
 import { detectionBatchSignal, entityStateQuery, type DetectionBatch } from '../../src/contracts/correlator/messages';
 import { playbookStatusQuery } from '../../src/contracts/playbook/messages';
@@ -82,8 +82,12 @@ test('the correlator continues-as-new while its playbook waits; the playbook com
   const input: CorrelatorInput = { tenant, entity, settings: { maxHistoryEvents: 40 } };
   await sendBatch(0, input);
   const alert = await eventually(async () => (await client.workflow.getHandle(correlatorId).query(entityStateQuery)).openAlerts[0], 'an alert');
-  const playbook = client.workflow.getHandle(playbookWorkflowId(alert.id, 'quarantine-pod'));
-  await eventually(async () => ((await playbook.query(playbookStatusQuery)).state === 'awaiting_approval' ? true : undefined), 'playbook awaiting approval');
+  const playbook = client.workflow.getHandle(playbookTargetWorkflowId(tenant, 'quarantine-pod', `k8s.pod:${entity.id}`));
+  const started = await eventually(async () => {
+    const status = await playbook.query(playbookStatusQuery);
+    return status.state === 'awaiting_approval' ? status : undefined;
+  }, 'playbook awaiting approval');
+  expect(started.alertId).toBe(alert.id);
   const firstRun = (await client.workflow.getHandle(correlatorId).describe()).runId;
 
   let i = 1;

@@ -24,7 +24,7 @@ const bindings = `bindings:
 `;
 
 beforeAll(async () => {
-  h = await startCorrelatorHarness('cheap', sharedTemporalAddress(), { 'cheap-tasks.yml': bindings });
+  h = await startCorrelatorHarness('cheap', sharedTemporalAddress(), { responseFiles: { 'cheap-tasks.yml': bindings } });
 });
 
 afterAll(async () => {

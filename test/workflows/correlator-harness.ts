@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { IllegalStateError } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import { startRuleRuntime, type RuleRuntime } from '../../src/app/rule-runtime';
 import type { Detection } from '../../src/model/detection';
@@ -57,12 +57,21 @@ export interface CorrelatorHarness {
   close(): Promise<void>;
 }
 
-/** `responseFiles`: extra rules/responses files (name → YAML) besides the shipped ones, e.g. bindings for test rules. */
-export async function startCorrelatorHarness(prefix: string, address: string, responseFiles: Record<string, string> = {}): Promise<CorrelatorHarness> {
+export interface CorrelatorHarnessOptions {
+  /** Extra rules/responses files (name → YAML) besides the shipped ones, e.g. bindings for test rules. */
+  responseFiles?: Record<string, string>;
+  /** Changes the throw-away rules folder before the worker loads it (e.g. writes responses/ for the tenant). */
+  prepareRules?: (rulesDir: string, tenant: string) => void;
+  /** Activity settings instead of the defaults (dry run, no external systems). */
+  activities?: Partial<Omit<ActivityDeps, 'logger' | 'client' | 'responses'>>;
+}
+
+export async function startCorrelatorHarness(prefix: string, address: string, options: CorrelatorHarnessOptions = {}): Promise<CorrelatorHarness> {
   quietSdkLogs();
   const tenant = uniqueTenant(prefix);
   const rulesDir = makeRulesDir(sigmaFiles, correlationFiles);
-  for (const [name, text] of Object.entries(responseFiles)) writeFileSync(path.join(rulesDir, 'responses', name), text);
+  for (const [name, text] of Object.entries(options.responseFiles ?? {})) writeFileSync(path.join(rulesDir, 'responses', name), text);
+  options.prepareRules?.(rulesDir, tenant);
   const rules = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
   const client = await connectClient(address, 'default');
   const { config: responses } = loadResponseConfig(path.join(rulesDir, 'responses'));
@@ -72,7 +81,7 @@ export async function startCorrelatorHarness(prefix: string, address: string, re
     tenants: [tenant],
     activities: {
       ...createCorrelationActivities(rules.routing, responses.bindings),
-      ...createActivities({ logger: testLogger, dryRun: true, responses, client }),
+      ...createActivities({ logger: testLogger, dryRun: true, ...options.activities, responses, client }),
     },
     logger: testLogger,
     workflowBundle: await vigilWorkflowBundle(),

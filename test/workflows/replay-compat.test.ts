@@ -1,5 +1,5 @@
 /**
- * Correlator histories written by earlier code replay with the current code.
+ * Correlator histories written by earlier code replay with the current code, each through its `patched` guard.
  *
  * Before the per-task bounds (workflows/correlator/task-budget.ts): 900 detections in three signals reach the
  * correlator in its first workflow task, which applies them all at once, raises alerts, and later continues as new.
@@ -10,6 +10,10 @@
  * attribute and memo field written on each wake) and continued by the current code after a worker restart. Recorded
  * on the dev server with a worker of commit e5ebda7's workflows and activities, then one of this code, bindings for
  * t_exec and t_login_then_priv as in cheap-tasks.test.ts.
+ *
+ * Before playbook runs were keyed by target (workflows/correlator/playbook-start.ts): a user correlator's alert
+ * binds a pod quarantine, started as `playbook:quarantine:{alert id}` (recorded with main's compiled worker at
+ * 35a4863, then terminated). The current code would start it as `playbook:quarantine:{tenant}:k8s.pod:shop/web-1`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +22,9 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { payloadConverter } from '../../src/temporal/payload-converter';
+import type { CorrelatorInput } from '../../src/contracts/correlator/input';
 import type { DetectionBatch } from '../../src/contracts/correlator/messages';
+import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { CHEAP_TASKS_PATCH } from '../../workflows/correlator/correlator';
 import { MAX_DETECTIONS_PER_TASK } from '../../workflows/correlator/task-budget';
 import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
@@ -31,6 +37,7 @@ function loadFixture(name: string): History {
   return temporal.api.history.v1.History.fromObject(JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')));
 }
 const history = loadFixture('correlator-unbounded-task.history.json.gz');
+const startsPlaybook = loadFixture('correlator-starts-playbook.history.json.gz');
 
 test('the fixture is what it claims: one task applied more detections than a task may now take, then continue-as-new', () => {
   const events = history.events;
@@ -76,4 +83,13 @@ test('the mixed fixture is what it claims: the earlier code resolved playbooks b
 test('a history begun before cheap tasks and continued after them replays deterministically with the current code', async () => {
   const bundle = await vigilWorkflowBundle();
   await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, mixed, 'entity:fixture:host:web-1')).resolves.toBeUndefined();
+});
+
+test('a history from before playbook runs were keyed by target started its playbook under the alert id, and replays', async () => {
+  const started = startsPlaybook.events.flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId] : []));
+  expect(started).toEqual([expect.stringMatching(/^playbook:quarantine:alrt-[0-9a-f]{16}$/)]);
+  // Alert ids derive from the correlator's workflow id: replay under the recorded one.
+  const input = payloadConverter.fromPayload<CorrelatorInput>(startsPlaybook.events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!);
+  const bundle = await vigilWorkflowBundle();
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, startsPlaybook, correlatorWorkflowId(input.tenant, input.entity))).resolves.toBeUndefined();
 });

@@ -15,16 +15,13 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  ParentClosePolicy,
   patched,
   proxyLocalActivities,
   setHandler,
   sleep,
-  startChild,
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CorrelatorActivities } from '../../src/contracts/correlator/activities';
 import { checkDetectionBatch } from '../../src/contracts/correlator/batch-check';
 import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
@@ -39,7 +36,6 @@ import {
 } from '../../src/contracts/correlator/messages';
 import type { CorrelationRulesView } from '../../src/contracts/correlator/rules-view';
 import { correlatorLink, defaultUiBaseUrl } from '../../src/contracts/correlator/ui-link';
-import type { PlaybookInput } from '../../src/contracts/playbook/input';
 import { raisesOwnAlert } from '../../src/correlation/alert-policy';
 import { advanceTo, correlate, nextDeadline } from '../../src/correlation/correlate';
 import type { CorrelationHit, LateEvent } from '../../src/correlation/hit';
@@ -50,10 +46,8 @@ import type { Detection, RuleLevel } from '../../src/model/detection';
 import { parseDuration } from '../../src/model/duration';
 import type { PlaybookBinding } from '../../src/model/playbook';
 import { selectBindings } from '../../src/response/binding-match';
-import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
-import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
-import { playbookWorkflow } from '../playbook/playbook';
 import { EntityState, carriedOrEmpty } from './entity-state';
+import { PLAYBOOK_PER_TARGET_PATCH, startPlaybookRun } from './playbook-start';
 import { publishAll, publishChanges } from './publish';
 import { BOUNDED_TASKS_PATCH, MAX_CARRIED_BACKLOG_BYTES, MAX_CORRELATION_WORK_PER_TASK, MAX_DETECTIONS_PER_TASK } from './task-budget';
 import { WakeTimer } from './wake-timer';
@@ -95,6 +89,10 @@ export const CHEAP_TASKS_PATCH = 'vigil-cheap-correlator-tasks';
 export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> {
   const settings: CorrelatorSettings = { ...defaultCorrelatorSettings, ...input.settings };
   const workflowId = workflowInfo().workflowId;
+  // Decided once, in the run's first activation: a patch first checked later (the first alert) could be recorded in
+  // one workflow task and met by replay in another (a task split by a slow local activity), which replay reports as
+  // nondeterminism. Runs begun before the change keep one playbook run per alert until they continue as new.
+  const playbookRunPerTarget = patched(PLAYBOOK_PER_TARGET_PATCH);
   const state = new EntityState(
     input.tenant,
     input.entity,
@@ -208,7 +206,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
         for (const alert of state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
       }
     }
-    for (const alert of alerts) await startPlaybooks(alert, workflowId, await bindingsFor(alert));
+    for (const alert of alerts) await startPlaybooks(alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
     state.pruneSuppressions(now);
     if (patched(CHEAP_TASKS_PATCH)) publishChanges(state);
     else publishAll(state);
@@ -268,27 +266,6 @@ function applyQueued(
   return { taken, alerts };
 }
 
-async function startPlaybooks(alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[]): Promise<void> {
-  for (const binding of bindings) {
-    const playbookInput: PlaybookInput = { alert, binding, correlatorWorkflowId };
-    try {
-      // Typed by the function (same bundle): its name is the workflow type, `playbookWorkflow`, as in histories.
-      await startChild(playbookWorkflow, {
-        workflowId: playbookWorkflowId(alert.id, binding.playbook),
-        args: [playbookInput],
-        // Playbooks outlive this run: continue-as-new must not terminate a playbook awaiting approval.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: TenantId, value: alert.tenant },
-          { key: AlertId, value: alert.id },
-          { key: RuleId, value: alert.rule.id },
-          { key: PlaybookState, value: 'started' },
-        ],
-      });
-    } catch (err) {
-      // Idempotence: the same alert never runs the same playbook twice (e.g. after a replayed batch).
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-  }
+async function startPlaybooks(alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[], perTarget: boolean): Promise<void> {
+  for (const binding of bindings) await startPlaybookRun(alert, binding, correlatorWorkflowId, perTarget);
 }

@@ -4,13 +4,18 @@
  *   ask the affected user → wait for approval (escalating group by group, then the declared default)
  *   → contain (each action declares its undo) → keep for a TTL on a durable timer → undo in reverse order
  *   → ticket → report to the correlator by workflow id (no run id, so its latest run gets it).
+ * A run keyed by its target (workflows/correlator/playbook-start.ts) also covers the alerts correlators attach to it
+ * (covered-alerts.ts): one approval for them all; alerts that arrive after it stopped acting on the target get the
+ * next run, by continue-as-new.
  * Every decision, refusal and action is in history, in the memo and in the status query; the
  * PlaybookState search attribute always says where the run is.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -25,6 +30,7 @@ import type { PlaybookActivities } from '../../src/contracts/playbook/activities
 import type { PlaybookInput } from '../../src/contracts/playbook/input';
 import {
   approveSignal,
+  attachAlertSignal,
   containmentSignal,
   decideUpdate,
   denySignal,
@@ -38,6 +44,7 @@ import {
   type UserResponse,
 } from '../../src/contracts/playbook/messages';
 import type { EntitySnapshot, NoticeKind, PlaybookNotice } from '../../src/contracts/playbook/notice';
+import type { Alert } from '../../src/model/alert';
 import { parseDuration } from '../../src/model/duration';
 import type { ContainmentRecord, PlaybookReport } from '../../src/model/playbook';
 import { alertSubjects, authorizeDecision } from '../../src/response/authorize';
@@ -54,6 +61,7 @@ import { containmentAction, undoDefinition, type ApplyActivityName, type UndoAct
 import type { PlaybookSpec } from '../../src/response/playbook-spec';
 import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
 import { ApprovalBook } from './approval';
+import { CoveredAlerts } from './covered-alerts';
 
 export async function playbookWorkflow(input: PlaybookInput): Promise<PlaybookReport> {
   let run: PlaybookRun;
@@ -92,6 +100,7 @@ class PlaybookRun {
   private readonly spec: PlaybookSpec;
   private readonly workflowId = workflowInfo().workflowId;
   private readonly subjects: string[];
+  private readonly covered: CoveredAlerts;
   private readonly approval?: ApprovalBook;
   private readonly acts: PlaybookActivities;
   private readonly lookups: Pick<PlaybookActivities, 'readEntityState'>;
@@ -114,7 +123,10 @@ class PlaybookRun {
   constructor(private readonly input: PlaybookInput) {
     // Validated by loadResponseConfig before it reached the correlator (PlaybookParamsSchema).
     this.spec = input.binding.params as PlaybookSpec;
-    this.subjects = alertSubjects(input.alert);
+    this.covered = new CoveredAlerts(input.alert, Date.now());
+    for (const alert of input.attached ?? []) this.covered.attach(alert, Date.now());
+    // Shared, not copied: an attached alert's subjects may not approve either.
+    this.subjects = this.covered.subjects;
     if (this.spec.approval) this.approval = new ApprovalBook(this.spec.approval, this.subjects);
     const retry = this.spec.retry;
     this.acts = proxyActivities<PlaybookActivities>({
@@ -152,7 +164,8 @@ class PlaybookRun {
     );
     setHandler(userResponseSignal, (response) => {
       const by = response.by.toLowerCase();
-      if (this.state === 'awaiting_user' && (by === this.askedUser || this.subjects.includes(by))) this.userResponse = response;
+      // Only the person asked about the starting alert answers; an attached alert's subjects only lose the right to approve.
+      if (this.state === 'awaiting_user' && (by === this.askedUser || alertSubjects(this.input.alert).includes(by))) this.userResponse = response;
       else log.warn('user response ignored', { by: response.by, state: this.state });
     });
     setHandler(inheritUndoSignal, (handover) => {
@@ -166,6 +179,7 @@ class PlaybookRun {
       if (!this.holds.includes(target)) this.holds.push(target);
       this.actions.push(`took over the undo of ${target} from ${handover.from}`);
     });
+    setHandler(attachAlertSignal, (alert) => this.attach(alert));
     setHandler(containmentSignal, (command) => {
       if (this.state === 'contained' && this.mayCommandContainment(command.by)) this.containmentCommand = command;
       else log.warn('containment command ignored', { by: command.by, state: this.state });
@@ -177,6 +191,18 @@ class PlaybookRun {
     const groups = this.spec.approval?.groups ?? [];
     if (groups.length === 0) return !this.subjects.includes(by.toLowerCase());
     return authorizeDecision({ open: true, askedGroups: groups, subjects: this.subjects, decidedBy: [] }, by).ok;
+  }
+
+  private attach(alert: Alert): void {
+    const result = this.covered.attach(alert, Date.now());
+    if (result === 'duplicate') return;
+    if (result === 'other_tenant') {
+      log.warn('alert of another tenant not attached', { alertId: alert.id, tenant: alert.tenant });
+      return;
+    }
+    const what = `alert ${alert.id} (${alert.rule.title} on ${alert.entity.type} ${alert.entity.id})`;
+    this.actions.push(result === 'covered' ? `attached ${what}` : `${what} arrived after this run stopped acting on the target: the next run asks about it`);
+    this.recordMemo();
   }
 
   private decide(request: DecideInput): void {
@@ -196,6 +222,7 @@ class PlaybookRun {
       correlatorWorkflowId: this.input.correlatorWorkflowId,
       playbook: this.input.binding.playbook,
       state: this.state,
+      alerts: this.covered.all,
       askedGroups: this.approval?.askedGroups.map((group) => group.name) ?? [],
       approvalsNeeded: this.approval?.spec.quorum ?? 0,
       decisions: this.approval?.decisions ?? [],
@@ -217,7 +244,15 @@ class PlaybookRun {
   /** Memo for the Temporal UI; refusals are bounded there (anyone can send signals), history keeps them all. */
   private recordMemo(): void {
     const refused = this.approval?.refused ?? [];
-    upsertMemo({ state: this.state, decisions: this.approval?.decisions ?? [], refused: refused.slice(-memoRefusals), refusedTotal: refused.length, containment: this.containment ?? null });
+    upsertMemo({
+      state: this.state,
+      decisions: this.approval?.decisions ?? [],
+      refused: refused.slice(-memoRefusals),
+      refusedTotal: refused.length,
+      containment: this.containment ?? null,
+      // Only with attachments, so the memo of a single-alert run is what it was (older histories replay unchanged).
+      ...(this.covered.count > 1 ? { alerts: this.covered.all.map((alert) => alert.id), alertCount: this.covered.count } : {}),
+    });
   }
 
   async execute(): Promise<PlaybookReport> {
@@ -228,6 +263,13 @@ class PlaybookRun {
       { key: RuleId, value: alert.rule.id },
     ]);
     this.setState('running');
+    const report = await this.run();
+    // Outside run()'s failure handling: continue-as-new ends this run by throwing.
+    if (this.covered.late.length > 0) await this.continueForLateAlerts();
+    return report;
+  }
+
+  private async run(): Promise<PlaybookReport> {
     try {
       this.entity = await this.readEntity();
       const outcome = await this.decideAndContain();
@@ -261,6 +303,7 @@ class PlaybookRun {
     if (this.spec.confirmUser) {
       const answer = await this.askUser(this.spec.confirmUser);
       if (answer === 'confirmed') {
+        this.covered.close();
         await this.notify('outcome', `${this.userResponse!.by} confirmed they did this: no containment for alert ${this.input.alert.id}`);
         return 'completed';
       }
@@ -268,6 +311,7 @@ class PlaybookRun {
     }
     if (this.approval && !containNow) {
       const decision = await this.awaitApproval(this.approval);
+      if (decision === 'deny') this.covered.close();
       await this.notify('decided', this.actions[this.actions.length - 1]!);
       if (decision === 'deny') return this.approval.decisions.some((d) => d.via === 'default') ? 'timed_out' : 'denied';
     }
@@ -315,7 +359,7 @@ class PlaybookRun {
       }
       await this.notify(
         escalation ? 'escalation' : 'approval_request',
-        `${escalation ? 'Escalated to' : 'Approval requested from'} ${group}: run ${binding.playbook} for "${alert.rule.title}" on ${alert.entity.type} ${alert.entity.id}?`,
+        `${escalation ? 'Escalated to' : 'Approval requested from'} ${group}: run ${binding.playbook} for "${alert.rule.title}" on ${alert.entity.type} ${alert.entity.id}${this.moreAlerts()}?`,
       );
       if (await condition(() => book.outcome() !== undefined, timeoutMs)) break;
     }
@@ -368,6 +412,7 @@ class PlaybookRun {
       command = await this.awaitContainmentCommand(undefined);
     }
     this.actions.push(command ? `containment released by ${commander(command)}${command.reason ? ` (${command.reason})` : ''}` : `containment TTL of ${minutes(ttlMs!)} expired`);
+    this.covered.close();
     this.setState('reverting');
     await this.releaseAll();
     this.containment.revertedAt = Date.now();
@@ -436,6 +481,7 @@ class PlaybookRun {
       workflowId: this.workflowId,
       playbook: this.input.binding.playbook,
       alert: this.input.alert,
+      alerts: this.covered.all,
       text,
       ...(this.entity ? { entity: this.entity } : {}),
       ...(asking
@@ -476,12 +522,30 @@ class PlaybookRun {
     }
   }
 
+  /** `" and 2 more alerts for this target"` when alerts were attached; empty otherwise. */
+  private moreAlerts(): string {
+    const more = this.covered.count - 1;
+    return more > 0 ? ` and ${more} more alert${more === 1 ? '' : 's'} for this target` : '';
+  }
+
+  /**
+   * Alerts that arrived after this run stopped acting on the target get a run of their own under the same workflow
+   * id: the oldest starts it, the others are covered from its start. Its report goes to that alert's correlator.
+   */
+  private async continueForLateAlerts(): Promise<never> {
+    const [alert, ...attached] = this.covered.late;
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof playbookWorkflow>({ alert: alert!, binding: this.input.binding, correlatorWorkflowId: alert!.correlatorWorkflowId, attached });
+  }
+
   private async finish(outcome: PlaybookReport['outcome']): Promise<PlaybookReport> {
+    this.covered.close();
     // An undo handed over while this run was already reverting or notifying must not be dropped.
     while (this.inheritedUndos.length > 0) await this.releaseOne(this.inheritedUndos.pop()!.undo).catch((err) => this.actions.push(`undo failed: ${rootMessage(err)}`));
     this.setState(outcome);
     const report: PlaybookReport = {
       alertId: this.input.alert.id,
+      ...(this.covered.count > 1 ? { alertIds: this.covered.all.map((alert) => alert.id) } : {}),
       playbook: this.input.binding.playbook,
       workflowId: this.workflowId,
       outcome,
@@ -489,11 +553,15 @@ class PlaybookRun {
       actions: this.actions,
       ...(this.containment ? { containment: this.containment } : {}),
     };
-    try {
-      await getExternalWorkflowHandle(this.input.correlatorWorkflowId).signal(playbookReportSignal, report);
-    } catch (err) {
-      // The correlator may have ended (quiet period); the report stays in this run's result.
-      this.actions.push(`report not delivered to ${this.input.correlatorWorkflowId}: ${rootMessage(err)}`);
+    // Every correlator whose alert the run covered learns the outcome (repeat-offender TTLs read it back).
+    const correlators = new Set([this.input.correlatorWorkflowId, ...this.covered.all.map((alert) => alert.correlatorWorkflowId)]);
+    for (const correlator of correlators) {
+      try {
+        await getExternalWorkflowHandle(correlator).signal(playbookReportSignal, report);
+      } catch (err) {
+        // The correlator may have ended (quiet period); the report stays in this run's result.
+        this.actions.push(`report not delivered to ${correlator}: ${rootMessage(err)}`);
+      }
     }
     return report;
   }

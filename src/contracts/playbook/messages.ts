@@ -6,9 +6,10 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ErrorCode } from '../../error-codes';
+import type { Alert } from '../../model/alert';
 import type { Decision } from '../../model/playbook';
 import type { UndoStep } from '../../response/containment';
-import type { EntitySnapshot } from './notice';
+import type { CoveredAlert, EntitySnapshot } from './notice';
 
 export type DecisionChannel = Exclude<Decision['via'], 'default'>;
 
@@ -53,6 +54,8 @@ export interface PlaybookStatus {
   correlatorWorkflowId: string;
   playbook: string;
   state: PlaybookStateValue;
+  /** The alerts this run decides on, the starting one (alertId) first; later ones were attached (attachAlertSignal). */
+  alerts: CoveredAlert[];
   /** Groups whose members may decide now (grows on escalation). */
   askedGroups: string[];
   approvalsNeeded: number;
@@ -96,3 +99,12 @@ export const containmentSignal = defineSignal<[ContainmentCommand]>('containment
  * the undo and applies it when its own containment ends (so the last holder reverts, never the first).
  */
 export const inheritUndoSignal = defineSignal<[{ undo: UndoStep; from: string }]>('inheritUndo');
+
+/**
+ * Sent by a correlator whose alert binds a playbook for a target that already has a run of that playbook (the run's
+ * workflow id is derived from tenant, playbook and target: src/temporal/workflow-ids.ts). The run covers the alert
+ * with the decision it is waiting for or has applied, so the target gets one approval request. Idempotent by alert
+ * id: a repeated or replayed signal attaches nothing. An alert that arrives after the run stopped acting on the
+ * target (denied, confirmed by the user, released) is not covered: the run continues as new for it, which asks again.
+ */
+export const attachAlertSignal = defineSignal<[Alert]>('attachAlert');

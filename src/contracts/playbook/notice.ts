@@ -4,7 +4,24 @@
  * risk and timeline read from its correlator, so an approver decides without searching.
  */
 import type { Alert } from '../../model/alert';
+import type { RuleRef } from '../../model/detection';
+import type { EntityRef } from '../../model/entity';
 import type { TimelineEntry } from '../correlator/messages';
+
+/**
+ * One alert a run covers, as approvers see it: the alert that started the run, then those attached to it because
+ * they name the same (playbook, target) (see attachAlertSignal). Enough to recognise it and to send a verdict to its
+ * correlator.
+ */
+export interface CoveredAlert {
+  id: string;
+  rule: Pick<RuleRef, 'id' | 'title' | 'level'>;
+  entity: EntityRef;
+  correlatorWorkflowId: string;
+  raisedAt: number;
+  /** Epoch ms (workflow time) at which the run took it on; the start time for the alert that started the run. */
+  coveredAt: number;
+}
 
 export interface EntitySnapshot {
   riskScore: number;
@@ -22,6 +39,8 @@ export interface PlaybookNotice {
   workflowId: string;
   playbook: string;
   alert: Alert;
+  /** Every alert the run covers, the starting one first (more than one when alerts were attached). */
+  alerts: CoveredAlert[];
   /** One line saying what happened or what is asked. */
   text: string;
   entity?: EntitySnapshot;

@@ -6,6 +6,10 @@
  * otherwise), errors are `kind: Status` objects with the documented codes (404 NotFound, 409
  * AlreadyExists). Failures can be scripted per route.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { makeTestCa } from '../test-ca';
 import { startHttpFake, type FakeReply, type HttpFake, type RecordedRequest } from './http-fake';
 
 type Labels = Record<string, string>;
@@ -112,4 +116,20 @@ export async function startKubernetesApiFake(initialToken: string, cluster: Fake
       token = next;
     },
   };
+}
+
+/** An empty fake cluster over HTTPS with a fresh private CA, and a kubeconfig file that reaches it with `token`. */
+export async function startKubernetesApiFakeWithConfig(token: string): Promise<{ k8s: KubernetesApiFake; kubeconfig: string }> {
+  const ca = makeTestCa();
+  const k8s = await startKubernetesApiFake(token, { pods: new Map(), networkPolicies: new Map(), deploymentReplicas: new Map(), nodesUnschedulable: new Map() }, { cert: ca.serverCert, key: ca.serverKey });
+  const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-kube-')), 'config');
+  writeFileSync(kubeconfig, JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'fake', cluster: { server: k8s.url, 'certificate-authority-data': Buffer.from(ca.caCert).toString('base64') } }],
+    users: [{ name: 'vigil', user: { token } }],
+    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'vigil' } }],
+    'current-context': 'fake',
+  }));
+  return { k8s, kubeconfig };
 }
