@@ -201,6 +201,33 @@ describe('crash safety', () => {
   });
 });
 
+test('many appends in flight, across block boundaries: every one resolves, once its events read back', async () => {
+  const dir = tempDir('concurrent');
+  const archive = new RawArchive(dir);
+  const at = Date.now();
+  // ~40 KB per append: groups committed together cross the 256 KiB block size again and again.
+  const append = (n: number) => archive.append('acme', 'json', 'c', [{ id: `c${n}`, time: 1764000000000 + n, data: { n, blob: `${n}:`.repeat(8_000) } }], at);
+  let next = 0;
+  const resolved: string[] = [];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < 400) {
+        const n = next++;
+        await append(n);
+        resolved.push(`c${n}`);
+      }
+    }),
+  );
+  expect(resolved).toHaveLength(400);
+  const { ids, stats } = await scanAll(dir); // unsealed: a scan of the frames
+  expect([...ids].sort()).toEqual([...resolved].sort());
+  await archive.close();
+  const sealed = await scanAll(dir);
+  expect(sealed.ids).toEqual(ids);
+  expect(sealed.stats.blocks).toBeGreaterThan(10);
+  expect(stats.faults).toEqual([]);
+});
+
 describe('retention', () => {
   test('deletes whole segments and day files whose arrival period ended before the cutoff, and nothing else', async () => {
     const dir = tempDir('retention');
