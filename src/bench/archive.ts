@@ -6,10 +6,11 @@
  *   archive.bytes_per_event              segments (one deflate stream, a sync flush per frame) vs NDJSON vs a gzip
  *                                        member per message (independently decompressible messages)
  *   archive.hunt_events_per_sec_per_core `vigil hunt` over the archive, CPU time pinned to one core, against
- *   archive.eval_events_per_sec_per_core `vigil rules eval` over the same events as an NDJSON file (ratio: hunt/eval)
+ *   archive.eval_events_per_sec_per_core `vigil rules eval` over the same events as an NDJSON file (ratio: hunt/eval;
+ *                                        hunt_output_equals_eval: the two outputs are byte-identical)
  * Timed figures are medians of RUNS runs; loads name the message size and the appends in flight.
  */
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -123,6 +124,7 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
   fig('eval_events_per_sec_per_core', evalRate, 'events/s', load);
   fig('hunt_vs_eval_ratio', huntRate / evalRate, '×', load);
   fig('hunt_peak_rss_mb', huntRss, 'MiB', load);
+  figures.push({ name: 'archive.hunt_output_equals_eval', value: readFileSync(huntOut, 'utf8') === readFileSync(evalOut, 'utf8') ? 'yes' : 'no', unit: '', load });
   logger.info({ huntCpuMs: cpu.hunt.map(Math.round), evalCpuMs: cpu.eval.map(Math.round) }, 'archive bench runs');
   return figures;
 }
