@@ -69,11 +69,6 @@ export class SegmentWriter {
     return this.state === 'open' && this.failure === undefined;
   }
 
-  /** Bytes of durable frames so far. */
-  get bytes(): number {
-    return this.index.size;
-  }
-
   /** Resolves once the events are durable; rejects with the write's error (or SegmentClosedError). */
   append(input: FrameInput): Promise<void> {
     if (this.failure) return Promise.reject(new SegmentClosedError(`segment ${this.key} failed: ${this.failure.message}`));
