@@ -67,7 +67,7 @@ export interface ArchiveScanOptions {
   readonly signal?: AbortSignal;
   /** Awaited (when it returns a promise) after each block: the consumer's back-pressure. */
   readonly ready?: () => Promise<void> | undefined;
-  /** After each object: how many of them are done. */
+  /** After each block and each object: how many objects are done, of how many. */
   readonly progress?: (done: number, total: number, stats: ArchiveScanStats) => void;
   readonly fault?: (fault: ArchiveFault) => void;
 }
@@ -130,6 +130,7 @@ export async function scanArchive(store: SegmentStore, query: ArchiveQuery, visi
           stats.blocks++;
           const text = await readBlockText(store, unit.object.key, block);
           for (let at = 0, nl = text.indexOf('\n'); nl !== -1; at = nl + 1, nl = text.indexOf('\n', at)) line(text.slice(at, nl));
+          options.progress?.(i, units.length, stats);
           const wait = options.ready?.();
           if (wait) await wait;
         }
