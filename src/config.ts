@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isLoopbackHost, parseListen } from './auth/listen-address';
 import { SecretSchema } from './auth/secret-setting';
 import { VigilError } from './error-codes';
+import { parseDuration } from './model/duration';
 import { TenantIdSchema } from './model/tenant';
 import { logFormats } from './logger';
 import { projectRoot } from './project-root';
@@ -65,6 +66,23 @@ export const ConfigSchema = z.object({
     .pipe(z.array(TenantIdSchema).min(1)),
   VIGIL_DATA_DIR: z.string().default(path.join(projectRoot, '.vigil')),
   VIGIL_RULES_DIR: z.string().default(path.join(projectRoot, 'rules')),
+  /**
+   * How long the raw event archive keeps a segment after its arrival hour ended (the duration grammar:
+   * `90d`, `12w`); whole expired segments are deleted. Unset keeps everything.
+   */
+  VIGIL_ARCHIVE_RETENTION: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        const ms = parseDuration(v);
+        if (ms >= 3_600_000) return ms;
+        ctx.addIssue({ code: 'custom', message: `VIGIL_ARCHIVE_RETENTION must be at least 1h, got '${v}'` });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+      return z.NEVER;
+    })
+    .optional(),
   /**
    * Rule loading bounds (src/sigma/rule-limits.ts), applied at start-up, on hot reload and by `vigil rules`:
    * a file past one is rejected with VGL_RULE_TOO_LARGE / VGL_RULE_FIELD_VALUES / VGL_RULE_SET_TOO_LARGE.

@@ -19,6 +19,12 @@ test('values are parsed: lists, booleans, numbers; flags override env', () => {
   expect(c.VIGIL_DATA_DIR).toBe('/tmp/x');
 });
 
+test('VIGIL_ARCHIVE_RETENTION is a duration in milliseconds; unset keeps the archive forever', () => {
+  expect(loadConfig({ VIGIL_ARCHIVE_RETENTION: '90d' }).VIGIL_ARCHIVE_RETENTION).toBe(90 * 86_400_000);
+  expect(loadConfig({ VIGIL_ARCHIVE_RETENTION: '1h' }).VIGIL_ARCHIVE_RETENTION).toBe(3_600_000);
+  expect(loadConfig({}).VIGIL_ARCHIVE_RETENTION).toBeUndefined();
+});
+
 test.each([
   ['MQTT_PORT', '70000'],
   ['VIGIL_DRY_RUN', 'maybe'],
@@ -31,6 +37,8 @@ test.each([
   ['VIGIL_METRICS_LISTEN', '127.0.0.1:99999'],
   ['VIGIL_TEMPORAL_METRICS_LISTEN', '0.0.0.0:9000'],
   ['VIGIL_TEMPORAL_METRICS_LISTEN', ':9000'],
+  ['VIGIL_ARCHIVE_RETENTION', 'forever'],
+  ['VIGIL_ARCHIVE_RETENTION', '30m'],
 ])('%s=%s is rejected with VGL_CONFIG_INVALID naming the variable', (key, value) => {
   let error: unknown;
   try {

@@ -25,7 +25,10 @@ export interface IngestRole {
 export async function startIngestRole(config: Config, mqttUrl: string, client: Client, logger: Logger, shareGroup = config.VIGIL_INGEST_GROUP, registry?: Registry): Promise<IngestRole> {
   const metrics = registry ? new IngestMetrics(registry, config.VIGIL_TENANTS) : undefined;
   const runtime = await startRuleRuntime(config, logger.child({ role: 'rules' }));
-  const archive = new RawArchive(path.join(config.VIGIL_DATA_DIR, 'archive'));
+  const archive = new RawArchive(path.join(config.VIGIL_DATA_DIR, 'archive'), {
+    ...(config.VIGIL_ARCHIVE_RETENTION !== undefined ? { retentionMs: config.VIGIL_ARCHIVE_RETENTION } : {}),
+    logger: logger.child({ role: 'archive' }),
+  });
   const service = await startIngest({
     mqttUrl,
     mqttUsername: config.MQTT_USERNAME,

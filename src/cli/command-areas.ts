@@ -29,6 +29,10 @@ export const commandAreas: readonly CommandArea[] = [
     register: async (program, logger) => (await import('./rules')).registerRulesCommands(program, logger),
   },
   {
+    commands: [{ name: 'hunt', description: "Retro-hunt: run detection and correlation rules over a tenant's raw event archive for a time range" }],
+    register: async (program, logger) => (await import('./hunt-command')).registerHuntCommand(program, logger),
+  },
+  {
     commands: [
       { name: 'alerts', description: 'Alerts' },
       { name: 'entity', description: 'Entities' },

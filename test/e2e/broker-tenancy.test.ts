@@ -5,7 +5,7 @@
  * batch on acme's topic that claims another tenant is dead-lettered (VGL_DLQ_TENANT), which acme's
  * operator reads, and is not archived.
  */
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -13,7 +13,6 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startIngestRole, type IngestRole } from '../../src/app/ingest-process';
 import { loadConfig } from '../../src/config';
 import type { DeadLetter } from '../../src/ingest/dead-letter';
-import { RawArchive } from '../../src/ingest/raw-archive';
 import { brokerIdentities } from '../../src/mqtt/broker-policy';
 import { readCredentialFile } from '../../src/mqtt/broker-credentials';
 import { eventsTopic } from '../../src/mqtt/topics';
@@ -22,6 +21,7 @@ import { projectRoot } from '../../src/project-root';
 import { mosquittoPlace, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { makeRulesDir } from '../helpers/rules-dir';
 import { eventually, sharedClient } from '../helpers/shared-servers';
+import { archivedEvents } from '../helpers/archived-events';
 import { testLogger } from '../helpers/temporal-env';
 import { runVigil } from '../helpers/vigil-process';
 
@@ -33,7 +33,7 @@ let broker: Mosquitto;
 let client: Client;
 let ingest: IngestRole;
 let operator: MqttClient;
-let archive: RawArchive;
+let archiveDir: string;
 const letters: DeadLetter[] = [];
 
 /** MQTT_URL plus the MQTT_USERNAME/MQTT_PASSWORD of one generated identity, as a process's environment. */
@@ -43,10 +43,7 @@ function loginEnv(username: string): Record<string, string> {
   return { MQTT_URL: broker.url, MQTT_USERNAME: username, MQTT_PASSWORD: credential.password, VIGIL_TENANTS: tenants.join(',') };
 }
 
-const archived = (source: 'json' | 'cloudtrail'): string[] => {
-  const file = archive.fileFor('acme', source, Date.now());
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id) : [];
-};
+const archived = async (source: 'json' | 'cloudtrail'): Promise<string[]> => [...(await archivedEvents(archiveDir, 'acme', source)).keys()];
 
 beforeAll(async () => {
   out = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-broker-e2e-')), 'deploy');
@@ -61,7 +58,7 @@ beforeAll(async () => {
   const config = loadConfig({ ...loginEnv('ingest'), VIGIL_INGEST_GROUP: 'vigil-ingest', VIGIL_DATA_DIR: ingestDataDir, VIGIL_RULES_DIR: makeRulesDir({}) });
   client = await sharedClient();
   ingest = await startIngestRole(config, broker.url, client, testLogger);
-  archive = new RawArchive(path.join(ingestDataDir, 'archive'));
+  archiveDir = path.join(ingestDataDir, 'archive');
 
   const acmeOperator = loginEnv('operator.acme');
   operator = await mqtt.connectAsync(broker.url, { protocolVersion: 5, username: acmeOperator.MQTT_USERNAME, password: acmeOperator.MQTT_PASSWORD });
@@ -81,8 +78,8 @@ test("`vigil collect file` as acme's collector: the event reaches acme's archive
   writeFileSync(input, `${JSON.stringify({ id: 'e2e-collected-1', message: 'hello from acme' })}\n`);
   const r = runVigil(['collect', 'file', input, '--source', 'json', '--tenant', 'acme'], loginEnv('collector.acme'));
   expect([r.status, r.stdout]).toEqual([0, expect.stringContaining('published 1 events to tenant acme')]);
-  await eventually(async () => (archived('json').length > 0 ? true : undefined), `archived (ingest ${JSON.stringify(ingest.service.stats)})`, 30_000, 100);
-  expect(archived('json')).toHaveLength(1);
+  await eventually(async () => ((await archived('json')).length > 0 ? true : undefined), `archived (ingest ${JSON.stringify(ingest.service.stats)})`, 30_000, 100);
+  expect(await archived('json')).toHaveLength(1);
 });
 
 test("`vigil collect file --tenant globex` with acme's collector login stops with VGL_COLLECT_PUBLISH_REFUSED instead of hanging", async () => {
@@ -99,7 +96,7 @@ test("`vigil replay` as acme's collector: every scenario event is archived", asy
   const r = runVigil(['replay', path.join(projectRoot, 'rules', 'scenarios', 'aws-credential-compromise.ndjson'), '--tenant', 'acme', '--speed', '100000'], loginEnv('collector.acme'));
   expect([r.status, r.stdout]).toEqual([0, expect.stringMatching(/published (\d+) events/)]);
   const published = Number(/published (\d+) events/.exec(r.stdout)![1]);
-  await eventually(async () => (archived('cloudtrail').length === published ? true : undefined), `${published} events archived`, 30_000, 100);
+  await eventually(async () => ((await archived('cloudtrail')).length === published ? true : undefined), `${published} events archived`, 30_000, 100);
 });
 
 test("a batch on acme's topic claiming tenant globex is dead-lettered to acme's operator and not archived", async () => {
@@ -110,7 +107,7 @@ test("a batch on acme's topic claiming tenant globex is dead-lettered to acme's 
     await publisher.publishAsync(eventsTopic('acme', 'json'), encodeBatch({ v: 1, collector: 'forger', tenant: 'globex', events: [event] }), { qos: 1 });
     const letter = await eventually(async () => letters.find((l) => l.code === 'VGL_DLQ_TENANT'), 'VGL_DLQ_TENANT dead letter', 15_000, 50);
     expect(letter).toMatchObject({ field: 'tenant', topic: 'vigil/v1/acme/events/json', reason: expect.stringContaining("claims tenant 'globex'") });
-    expect(archived('json')).not.toContain(event.id);
+    expect(await archived('json')).not.toContain(event.id);
   } finally {
     await publisher.endAsync();
   }

@@ -5,7 +5,7 @@
  * accounts for every published event: archived or dead-lettered, and counted exactly once by the
  * correlators of the entities it names.
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -18,6 +18,7 @@ import { deadLetterTopic } from '../../src/mqtt/topics';
 import { connectClient } from '../../src/temporal/client';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { entityStateQuery } from '../../src/contracts/correlator/messages';
+import { archivedEvents } from '../helpers/archived-events';
 import { mosquittoPlace, startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { makeRulesDir, podExecEvent } from '../helpers/rules-dir';
 import { eventually, uniqueTenant } from '../helpers/shared-servers';
@@ -105,21 +106,9 @@ async function startRole(args: string[], env: Record<string, string>, readyLine?
   return role;
 }
 
-function readArchive(dataDir: string, tenant: string): Set<string> {
-  const ids = new Set<string>();
-  const dir = path.join(dataDir, 'archive', tenant, 'k8s_audit');
-  if (!existsSync(dir)) return ids;
-  for (const file of readdirSync(dir)) {
-    for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) {
-      if (!line) continue;
-      try {
-        ids.add((JSON.parse(line) as { id: string }).id);
-      } catch {
-        // A torn last line after kill -9 is the archive's to report; the event is redelivered and rewritten.
-      }
-    }
-  }
-  return ids;
+/** A torn last frame after kill -9 is skipped by the reader; its events were not acknowledged, so they are redelivered and rewritten. */
+async function readArchive(dataDir: string, tenant: string): Promise<Set<string>> {
+  return new Set((await archivedEvents(path.join(dataDir, 'archive'), tenant, 'k8s_audit')).keys());
 }
 
 /**
@@ -194,7 +183,7 @@ export async function startFaultStack(options: { pods?: number } = {}): Promise<
         }
       }
     }
-    return { archived: readArchive(dataDir, tenant), deadLettered: [...deadLettered], correlators };
+    return { archived: await readArchive(dataDir, tenant), deadLettered: [...deadLettered], correlators };
   };
 
   return {

@@ -6,7 +6,7 @@
  * persistent session without its `$share/...` subscription and mqtt.js does not resubscribe when the
  * session is present.)
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -20,6 +20,7 @@ import { RawArchive } from '../../src/ingest/raw-archive';
 import { payloadConverter } from '../../src/temporal/payload-converter';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import type { DetectionBatch } from '../../src/contracts/correlator/messages';
+import { archivedEvents } from '../helpers/archived-events';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, uniqueTenant } from '../helpers/shared-servers';
@@ -54,13 +55,8 @@ afterAll(async () => {
   await broker.stop();
 });
 
-function archivedIds(tenant: string): Set<string> {
-  const dir = path.join(archiveDir, tenant, 'k8s_audit');
-  const ids = new Set<string>();
-  for (const file of readdirSync(dir)) {
-    for (const line of readFileSync(path.join(dir, file), 'utf8').split('\n')) if (line) ids.add((JSON.parse(line) as { id: string }).id);
-  }
-  return ids;
+async function archivedIds(tenant: string): Promise<Set<string>> {
+  return new Set((await archivedEvents(archiveDir, tenant, 'k8s_audit')).keys());
 }
 
 async function idsAtCorrelators(tenant: string): Promise<Set<string>> {
@@ -114,7 +110,7 @@ test.each([
 
   const service = ingest;
   const archived = await eventually(async () => {
-    const found = archivedIds(tenant);
+    const found = await archivedIds(tenant);
     return found.size + service.stats.deadLetteredEvents >= EVENTS ? found : undefined;
   }, `every acknowledged event archived or dead-lettered (${JSON.stringify(service.stats)})`, 60_000, 500);
   expect([...archived].sort()).toEqual([...ids].sort());

@@ -24,6 +24,7 @@ import { encodeBatch } from '../../src/mqtt/wire-codec';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
+import { archivedEvents } from '../helpers/archived-events';
 import { testLogger } from '../helpers/temporal-env';
 
 const tenant = uniqueTenant('dlq');
@@ -84,10 +85,7 @@ afterAll(async () => {
 const letterWhere = (pred: (l: DeadLetter) => boolean): Promise<{ topic: string; letter: DeadLetter }> =>
   eventually(async () => letters.find((l) => pred(l.letter)), 'dead letter', 15_000, 50);
 
-function archived(): Map<string, { id: string; time: number; data: Record<string, unknown> }> {
-  const text = readFileSync(archive.fileFor(tenant, 'k8s_audit', Date.now()), 'utf8');
-  return new Map(text.trim().split('\n').map((l) => JSON.parse(l) as { id: string; time: number; data: Record<string, unknown> }).map((e) => [e.id, e]));
-}
+const archived = () => archivedEvents(archiveDir, tenant, 'k8s_audit');
 
 /** Publishes `poison`, then good pod-exec messages; all must be handled and acknowledged on the one connection. */
 async function afterPoison(name: string, poison: Buffer): Promise<void> {
@@ -98,7 +96,7 @@ async function afterPoison(name: string, poison: Buffer): Promise<void> {
     await publisher.publishAsync(eventsTopic(tenant, 'k8s_audit'), encodeBatch({ v: 1, collector: 'js', events: [{ id, time: Date.now(), data: podExecEvent(id, 'prod', id, 'eve') }] }), { qos: 1 });
   }
   await eventually(async () => (ingest.stats.acknowledged >= before + 1 + good.length ? true : undefined), `poison and good messages acknowledged (${JSON.stringify(ingest.stats)})`, 20_000, 50);
-  const stored = archived();
+  const stored = await archived();
   for (const id of good) expect(stored.has(id)).toBe(true);
   // Their detections reached their correlators (no worker polls: the signal-with-start proves the hand-off).
   for (const id of good) await eventually(async () => client.workflow.getHandle(correlatorWorkflowId(tenant, { type: 'pod', id: `prod/${id}` })).describe(), `correlator of ${id}`);
@@ -144,7 +142,7 @@ test('one malformed event is dead-lettered alone; its batch-mates are archived a
   // No worker polls this tenant's queue: the signal-with-start itself proves the hand-off to Temporal.
   const description = await eventually(async () => client.workflow.getHandle(workflowId).describe(), 'correlator started');
   expect(description.status.name).toBe('RUNNING');
-  const stored = archived();
+  const stored = await archived();
   expect(stored.has(good.id)).toBe(true);
   expect(stored.has(bad.id)).toBe(false);
   expect(ingest.stats.deadLetters.VGL_DLQ_SCHEMA).toBeGreaterThanOrEqual(2);
@@ -155,7 +153,7 @@ test('a 64-bit integer in an event (uint64 0xcf, int64 0xd3) is archived as a nu
   const poison = foreign.pack({ v: 1, collector: 'go', events: [{ id: 'u64-event', time: BigInt(Date.now()), data }] });
   expect(poison.includes(0xcf)).toBe(true);
   await afterPoison('u64', poison);
-  const event = archived().get('u64-event')!;
+  const event = (await archived()).get('u64-event')!;
   expect(typeof event.time).toBe('number'); // a uint64 epoch-ms time is a plain number: accepted
   expect(event.data).toMatchObject({
     bytesSent: '9223372036854775813',
@@ -174,7 +172,7 @@ test('the 69-byte poison: an event whose uint64 time cannot be a number is dead-
   await afterPoison('time', poison);
   const { letter } = await letterWhere((l) => l.index === 0 && (l.event as { id?: string } | undefined)?.id === 'bad-time');
   expect(letter).toMatchObject({ code: 'VGL_DLQ_SCHEMA', field: 'time', event: { id: 'bad-time', time: '9223372036854775808', data: { n: '9223372036854775808' } } });
-  expect(archived().has('bad-time')).toBe(false);
+  expect((await archived()).has('bad-time')).toBe(false);
 });
 
 test('an event a rule throws on is dead-lettered alone (VGL_DLQ_MATCH); its batch-mate and later messages go through', async () => {
@@ -185,7 +183,7 @@ test('an event a rule throws on is dead-lettered alone (VGL_DLQ_MATCH); its batc
   expect(letter.index).toBe(0);
   expect(letter.reason).toMatch(/matcher bug/);
   expect((letter.event as { id: string }).id).toBe('match-thrower');
-  const stored = archived();
+  const stored = await archived();
   expect(stored.has('match-mate')).toBe(true);
   expect(stored.has('match-thrower')).toBe(false);
 });
@@ -195,7 +193,7 @@ test('a message whose detections Temporal refuses (workflow id over its length l
   await afterPoison('route', encodeBatch({ v: 1, collector: 'js', events: [{ id: 'route-refused', time: Date.now(), data: podExecEvent('route-refused', 'prod', longPod, 'eve') }] }));
   const { letter } = await letterWhere((l) => l.code === 'VGL_DLQ_ROUTE');
   expect(letter.reason).toMatch(/Temporal refused the detections 5 times: .*INVALID_ARGUMENT/);
-  expect(archived().has('route-refused')).toBe(true); // archived; only its routing failed
+  expect((await archived()).has('route-refused')).toBe(true); // archived; only its routing failed
 });
 
 test('a dead letter too large for the broker is kept in the local dead-letter file, and the message acknowledged', async () => {

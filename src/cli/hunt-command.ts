@@ -1,0 +1,47 @@
+/**
+ * `vigil hunt`: registration only; the hunt itself (hunt.ts) and the rule engine load when it runs.
+ * Exit codes follow main.ts: 0 done (hits or not), 2 a VGL_* error.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { loadConfig, ruleLimitsOf } from '../config';
+
+export function registerHuntCommand(program: Command, logger: Logger): void {
+  program
+    .command('hunt')
+    .description("Retro-hunt: run detection and correlation rules over a tenant's raw event archive for a time range; --json: hits as `rules eval` writes them")
+    .requiredOption('--rules <paths...>', 'rule files or directories')
+    .requiredOption('--tenant <tenant>', 'the tenant whose archive is searched (no other tenant is read)')
+    .requiredOption('--from <iso>', 'start of the event-time range, inclusive (2026-12-01 or 2026-12-01T08:00:00Z)')
+    .requiredOption('--to <iso>', 'end of the event-time range, exclusive')
+    .option('--source <source>', 'only this source: k8s_audit|cloudtrail|process|auditd|falco|json')
+    .option('--json', 'NDJSON hits exactly as `vigil rules eval` writes them (default: one readable line per hit)')
+    .option('--archive <dir>', 'archive folder (default <VIGIL_DATA_DIR>/archive)')
+    .option('--placeholders <file>', 'placeholder values for the expand modifier')
+    .option('--rule-cache <dir>', 'keep parsed rule files in this directory so the next load skips YAML parsing')
+    .action(async (opts: { rules: string[]; tenant: string; from: string; to: string; source?: string; json?: boolean; archive?: string; placeholders?: string; ruleCache?: string }) => {
+      const config = loadConfig();
+      const [{ hunt }, { LineWriter }, { readableHit }] = await Promise.all([import('./hunt'), import('./line-writer'), import('./hit-text')]);
+      const writer = new LineWriter(process.stdout);
+      const out = opts.json ? writer : { write: (line: string) => writer.write(readableHit(line)), ready: () => writer.ready(), signal: writer.signal };
+      await hunt(
+        {
+          rules: opts.rules,
+          tenant: opts.tenant,
+          from: opts.from,
+          to: opts.to,
+          ...(opts.source !== undefined ? { source: opts.source } : {}),
+          archive: opts.archive ?? path.join(config.VIGIL_DATA_DIR, 'archive'),
+          ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}),
+          ...(opts.ruleCache ? { cacheDir: opts.ruleCache } : {}),
+          logger,
+          limits: ruleLimitsOf(config),
+        },
+        out,
+        logger,
+        process.stderr,
+      );
+      await writer.end();
+    });
+}
