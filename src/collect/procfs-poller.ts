@@ -4,6 +4,11 @@
  * ParentImage, ParentCommandLine, User, ProcessId, ParentProcessId, CurrentDirectory), timed by the
  * process's own start time. Processes that live shorter than one interval can be missed: polling
  * trades completeness for needing no privileges (auditd or eBPF see every exec).
+ *
+ * A new PID can be read between its fork and its exec, when it still shows its parent's command line (a shell
+ * running a command forks, then execs). Each PID first described in the previous pass is therefore read once
+ * more; if it has exec'd since, the new image is an event of its own. An exec later than one interval after the
+ * fork is not seen.
  */
 import { readdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -38,6 +43,12 @@ function commandLine(argv: string[]): string {
   return argv.join(' ');
 }
 
+/** Same process (start time), new program: an exec happened between the two reads. */
+function execedSince(before: ProcfsProcess, now: ProcfsProcess): boolean {
+  if (before.startTicks !== now.startTicks) return true; // the PID was reused: a new process altogether
+  return before.exe !== now.exe || commandLine(before.argv) !== commandLine(now.argv);
+}
+
 export class ProcfsPoller {
   private readonly procRoot: string;
   private readonly users: UserNames;
@@ -46,6 +57,8 @@ export class ProcfsPoller {
    * is not noticed (it looks seen); at Linux's PID allocation pace that needs pid_max forks per interval.
    */
   private readonly described = new Map<number, ProcfsProcess>();
+  /** PIDs first described in the previous pass: read once more, in case they were caught before their exec. */
+  private young = new Set<number>();
   private bootSeconds: number | undefined;
   readonly counts: ProcfsCounts = { scans: 0, emitted: 0, vanished: 0, kernelThreads: 0 };
 
@@ -72,17 +85,22 @@ export class ProcfsPoller {
     const live = new Set(pids);
     for (const pid of this.described.keys()) if (!live.has(pid)) this.described.delete(pid);
     const fresh: ProcfsProcess[] = [];
+    const young = new Set<number>();
     for (const pid of pids) {
-      if (this.described.has(pid)) continue;
+      const known = this.described.get(pid);
+      if (known && !this.young.has(pid)) continue;
       try {
         const proc = await readProcess(this.procRoot, pid);
         this.described.set(pid, proc);
+        if (known && !execedSince(known, proc)) continue;
+        if (!known) young.add(pid);
         fresh.push(proc);
       } catch (e) {
         if (!(e instanceof ProcessVanished)) throw e;
-        if (emit) this.counts.vanished += 1;
+        if (emit && !known) this.counts.vanished += 1;
       }
     }
+    this.young = young;
     if (!emit) return;
     // Oldest first, so a parent started in the same interval is described before its children.
     fresh.sort((a, b) => a.startTicks - b.startTicks);

