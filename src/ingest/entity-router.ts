@@ -23,7 +23,7 @@ import { EntityId, EntityType, TenantId } from '../temporal/search-attributes';
 import { correlatorWorkflowId, tenantTaskQueue } from '../temporal/workflow-ids';
 import type { correlatorWorkflow } from '../../workflows/correlator/correlator';
 import { detectionBatchSignal, type DetectionBatch } from '../contracts/correlator/messages';
-import { defaultUiBaseUrl } from '../contracts/correlator/ui-link';
+import { correlatorSummary, defaultUiBaseUrl } from '../contracts/correlator/ui-link';
 
 export interface RouterOptions {
   /** Wait this long for more detections for the same entity before signalling (0 = signal per route() call). */
@@ -226,6 +226,8 @@ export class EntityRouter {
       workflowId,
       taskQueue: tenantTaskQueue(tenant),
       args: [{ tenant, entity, uiBaseUrl: this.uiBaseUrl }],
+      // The line the Temporal UI lists the run under (used only when this call starts it); the card is its current details.
+      staticSummary: correlatorSummary(tenant, entity),
       signal: detectionBatchSignal,
       signalArgs: [{ batchId: hash.digest('hex').slice(0, 32), detections }],
       typedSearchAttributes: [

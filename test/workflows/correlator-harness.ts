@@ -22,6 +22,7 @@ import { correlatorWorkflowId, tenantTaskQueue } from '../../src/temporal/workfl
 import type { correlatorWorkflow } from '../../workflows/correlator/correlator';
 import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
 import { detectionBatchSignal, entityStateQuery, type EntityStateView } from '../../src/contracts/correlator/messages';
+import { correlatorSummary } from '../../src/contracts/correlator/ui-link';
 import { makeRulesDir } from '../helpers/rules-dir';
 import { eventually, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
@@ -64,6 +65,8 @@ export interface CorrelatorHarnessOptions {
   prepareRules?: (rulesDir: string, tenant: string) => void;
   /** Activity settings instead of the defaults (dry run, no external systems). */
   activities?: Partial<Omit<ActivityDeps, 'logger' | 'client' | 'responses'>>;
+  /** The Temporal UI's address for the links alerts and entity cards carry (default: the dev server's usual one). */
+  uiBaseUrl?: string;
 }
 
 export async function startCorrelatorHarness(prefix: string, address: string, options: CorrelatorHarnessOptions = {}): Promise<CorrelatorHarness> {
@@ -88,11 +91,17 @@ export async function startCorrelatorHarness(prefix: string, address: string, op
   });
   const running = workers.run();
 
-  const input = (entity: EntityRef, settings?: Partial<CorrelatorSettings>): CorrelatorInput => ({ tenant, entity, settings });
+  const input = (entity: EntityRef, settings?: Partial<CorrelatorSettings>): CorrelatorInput => ({
+    tenant,
+    entity,
+    settings,
+    ...(options.uiBaseUrl ? { uiBaseUrl: options.uiBaseUrl } : {}),
+  });
   const startOptions = (entity: EntityRef, settings?: Partial<CorrelatorSettings>) => ({
     workflowId: correlatorWorkflowId(tenant, entity),
     taskQueue: tenantTaskQueue(tenant),
     args: [input(entity, settings)] as [CorrelatorInput],
+    staticSummary: correlatorSummary(tenant, entity),
     typedSearchAttributes: [
       { key: TenantId, value: tenant },
       { key: EntityType, value: entity.type },

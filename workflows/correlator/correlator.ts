@@ -17,6 +17,7 @@ import {
   continueAsNew,
   patched,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   workflowInfo,
@@ -46,16 +47,18 @@ import type { Detection, RuleLevel } from '../../src/model/detection';
 import { parseDuration } from '../../src/model/duration';
 import type { PlaybookBinding } from '../../src/model/playbook';
 import { selectBindings } from '../../src/response/binding-match';
+import { oneLine } from '../../src/model/markdown';
+import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
+import { renderEntityCard, MAX_ROWS } from './entity-card';
 import { EntityState, carriedOrEmpty } from './entity-state';
 import { PLAYBOOK_PER_TARGET_PATCH, startPlaybookRun } from './playbook-start';
 import { publishAll, publishChanges } from './publish';
 import { BOUNDED_TASKS_PATCH, MAX_CARRIED_BACKLOG_BYTES, MAX_CORRELATION_WORK_PER_TASK, MAX_DETECTIONS_PER_TASK } from './task-budget';
 import { WakeTimer } from './wake-timer';
 
-const { resolvePlaybooks, correlationRulesFor } = proxyLocalActivities<CorrelatorActivities>({
-  startToCloseTimeout: '10s',
-  retry: { maximumAttempts: 5 },
-});
+/** The local activities, each call with its own summary (what the Temporal UI shows on the activity in history). */
+const localActivities = (summary: string) =>
+  proxyLocalActivities<CorrelatorActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 5 }, summary: oneLine(summary, 200) });
 
 export const defaultCorrelatorSettings: CorrelatorSettings = {
   quietPeriod: '24h',
@@ -93,6 +96,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   // one workflow task and met by replay in another (a task split by a slow local activity), which replay reports as
   // nondeterminism. Runs begun before the change keep one playbook run per alert until they continue as new.
   const playbookRunPerTarget = patched(PLAYBOOK_PER_TARGET_PATCH);
+  const linkTo = (id: string): string => correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, id);
   const state = new EntityState(
     input.tenant,
     input.entity,
@@ -100,9 +104,24 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     settings,
     parseDuration(settings.suppressFor),
     parseDuration(settings.riskHalfLife),
-    correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, workflowId),
+    linkTo(workflowId),
     carriedOrEmpty(input.carried, Date.now()),
   );
+  // The entity card (entity-card.ts) as the run's current details: held in worker memory, not in history, rebuilt by
+  // replay like any other state. Rendered in the first activation (a run after continue-as-new shows its card before
+  // the next batch) and then only in activations whose pass changed the state.
+  const showCard = (): void =>
+    setCurrentDetails(
+      renderEntityCard({
+        asOf: Date.now(),
+        view: state.view(Date.now()),
+        started: state.startedPlaybooks(),
+        related: state.relatedEntities(MAX_ROWS),
+        linkTo,
+        correlatorOf: (entity) => correlatorWorkflowId(input.tenant, entity),
+      }),
+    );
+  showCard();
   let dirty = input.carried === undefined;
 
   // A signal cannot be refused: what would fail every task that applies it is dropped here, counted and logged.
@@ -159,14 +178,16 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   const correlateOptions = correlateOptionsFor(settings);
   // Fetched lazily (and again after continue-as-new or a rule reload): plain data, recorded in history.
   let rules: CorrelationRulesView | undefined;
+  const fetchRules = (why: string): Promise<CorrelationRulesView> =>
+    localActivities(`correlation rules and playbook bindings for ${input.entity.type} ${input.entity.id} (${why})`).correlationRulesFor(input.entity);
   const rulesFor = async (version: string | undefined): Promise<CorrelationRulesView> => {
-    if (!rules || (version !== undefined && version !== rules.version)) rules = await correlationRulesFor(input.entity);
+    if (!rules || (version !== undefined && version !== rules.version)) rules = await fetchRules(rules ? `rule set ${version} replaces ${rules.version}` : 'first use in this run');
     return rules;
   };
   const bindingsFor = async (alert: Alert): Promise<PlaybookBinding[]> => {
-    if (!patched(CHEAP_TASKS_PATCH)) return resolvePlaybooks(alert);
+    if (!patched(CHEAP_TASKS_PATCH)) return localActivities(`resolve playbooks for ${alert.id}`).resolvePlaybooks(alert);
     // A view recorded before bindings travelled with it (a run older than the patch) has none: fetch a current one.
-    if (rules?.bindings === undefined) rules = await correlationRulesFor(input.entity);
+    if (rules?.bindings === undefined) rules = await fetchRules('bindings');
     return selectBindings(rules.bindings ?? [], alert);
   };
   const timer = new WakeTimer();
@@ -179,8 +200,9 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     const fireAt = due === undefined ? undefined : Math.max(due, state.lastActivity() + correlateOptions.allowedLatenessMs);
     // `woke`: something arrived before the quiet period (from now) or the absence deadline ran out.
     const wake = (): boolean => state.hasPending() || dirty;
+    const quietEnds = Date.now() + quietMs;
     const woke = patched(CHEAP_TASKS_PATCH)
-      ? await timer.until(Math.min(Date.now() + quietMs, fireAt ?? Infinity), wake)
+      ? await timer.until(Math.min(quietEnds, fireAt ?? Infinity), wake, fireAt !== undefined && fireAt < quietEnds ? 'absence deadline' : `quiet period (${settings.quietPeriod})`)
       : await condition(wake, Math.max(1, Math.min(quietMs, (fireAt ?? Infinity) - Date.now())));
     const quiet = due === undefined && state.openAlerts().length === 0 && !state.suppressing(Date.now());
     if (!woke && quiet && Date.now() - state.lastActivity() >= quietMs) {
@@ -206,10 +228,11 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
         for (const alert of state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
       }
     }
-    for (const alert of alerts) await startPlaybooks(alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
+    for (const alert of alerts) await startPlaybooks(state, alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
     state.pruneSuppressions(now);
     if (patched(CHEAP_TASKS_PATCH)) publishChanges(state);
     else publishAll(state);
+    if (dirty || queued.length > 0 || alerts.length > 0) showCard();
     dirty = false;
 
     const info = workflowInfo();
@@ -222,7 +245,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
       }
     }
     // The rest of the queue goes to a new workflow task (a 1 ms timer), never on in this activation.
-    if (bounded && state.hasPending()) await sleep(1);
+    if (bounded && state.hasPending()) await sleep(1, { summary: 'next slice of queued detections' });
   }
 }
 
@@ -266,6 +289,9 @@ function applyQueued(
   return { taken, alerts };
 }
 
-async function startPlaybooks(alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[], perTarget: boolean): Promise<void> {
-  for (const binding of bindings) await startPlaybookRun(alert, binding, correlatorWorkflowId, perTarget);
+async function startPlaybooks(state: EntityState, alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[], perTarget: boolean): Promise<void> {
+  for (const binding of bindings) {
+    const runId = await startPlaybookRun(alert, binding, correlatorWorkflowId, perTarget);
+    state.recordStartedPlaybook({ workflowId: runId, playbook: binding.playbook, alertId: alert.id });
+  }
 }

@@ -6,7 +6,7 @@
  *   - alerts: at most MAX_OPEN_ALERTS open (beyond it the oldest open one is closed and counted in
  *     `overflowClosedAlerts`) plus the last MAX_CLOSED_ALERTS closed ones;
  *   - repeat-alert suppression keys: expired ones pruned, at most MAX_REPEAT_KEYS (earliest-expiring dropped);
- *   - playbook reports: last MAX_REPORTS; analyst actions: last MAX_ACTIONS;
+ *   - playbook reports: last MAX_REPORTS; analyst actions: last MAX_ACTIONS; started playbook runs: last MAX_STARTED_PLAYBOOKS;
  *   - known rules, analyst suppressions and verdict counts: one entry per rule at most.
  * `toCarried()` is the continue-as-new payload; it round-trips through msgpack unchanged. With every bound
  * here saturated by an alert storm over 2,500-5,000 groups it stays under Temporal's 2 MiB payload limit
@@ -20,7 +20,7 @@
  * update leaves nothing in history.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { CarriedState, CorrelatorSettings, KnownRule } from '../../src/contracts/correlator/input';
+import type { CarriedState, CorrelatorSettings, KnownRule, StartedPlaybook } from '../../src/contracts/correlator/input';
 import type {
   AnalystAction,
   DetectionBatch,
@@ -50,6 +50,7 @@ const MAX_CLOSED_ALERTS = 50;
 const MAX_REPEAT_KEYS = 5_000;
 const MAX_REPORTS = 50;
 const MAX_ACTIONS = 50;
+const MAX_STARTED_PLAYBOOKS = 20;
 const MAX_ALERT_EVENTS = 20;
 const MAX_ATTR_VALUES = 20;
 /** Recent detections kept whole, so correlation alerts can show their events' fields. */
@@ -424,6 +425,32 @@ export class EntityState {
   recordPlaybook(report: PlaybookReport): void {
     this.s.playbooks.push(report);
     if (this.s.playbooks.length > MAX_REPORTS) this.s.playbooks.shift();
+  }
+
+  /** Remembers a playbook run an alert of this entity started or was attached to (the entity card links it). */
+  recordStartedPlaybook(started: StartedPlaybook): void {
+    const list = (this.s.startedPlaybooks ??= []);
+    list.push(started);
+    if (list.length > MAX_STARTED_PLAYBOOKS) list.shift();
+  }
+
+  startedPlaybooks(): readonly StartedPlaybook[] {
+    return this.s.startedPlaybooks ?? [];
+  }
+
+  /** Other entities named by the recent detections, most recently seen first, at most `max`. */
+  relatedEntities(max: number): EntityRef[] {
+    const out: EntityRef[] = [];
+    const seen = new Set([`${this.entity.type}:${this.entity.id}`]);
+    for (let i = this.s.recent.length - 1; i >= 0 && out.length < max; i--) {
+      for (const ref of this.s.recent[i]!.entities) {
+        const key = `${ref.type}:${ref.id}`;
+        if (seen.has(key) || out.length >= max) continue;
+        seen.add(key);
+        out.push(ref);
+      }
+    }
+    return out;
   }
 
   openAlerts(): Alert[] {

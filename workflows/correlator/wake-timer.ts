@@ -24,10 +24,10 @@ export class WakeTimer {
    * timer, when `wake()` already holds; returns false only after a timer fired (never in the task it was called in,
    * as the `condition` timeout it replaces), so a caller's loop always yields.
    */
-  async until(at: number, wake: () => boolean): Promise<boolean> {
+  async until(at: number, wake: () => boolean, summary: string): Promise<boolean> {
     for (;;) {
       if (wake()) return true;
-      this.armBy(at);
+      this.armBy(at, summary);
       await condition(() => wake() || this.rang);
       const rang = this.rang;
       this.rang = false;
@@ -36,13 +36,14 @@ export class WakeTimer {
     }
   }
 
-  private armBy(at: number): void {
+  /** `summary` names the deadline in the Temporal UI (user metadata of the timer command: replay does not compare it). */
+  private armBy(at: number, summary: string): void {
     if (this.firesAt !== undefined && this.firesAt <= at) return;
     this.scope?.cancel();
     const scope = new CancellationScope();
     this.scope = scope;
     this.firesAt = at;
-    scope.run(() => sleep(Math.max(1, at - Date.now()))).then(
+    scope.run(() => sleep(Math.max(1, at - Date.now()), { summary })).then(
       () => {
         if (this.scope !== scope) return;
         this.scope = undefined;

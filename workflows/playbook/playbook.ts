@@ -20,6 +20,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -45,6 +46,7 @@ import {
 } from '../../src/contracts/playbook/messages';
 import type { EntitySnapshot, NoticeKind, PlaybookNotice } from '../../src/contracts/playbook/notice';
 import type { Alert } from '../../src/model/alert';
+import { oneLine } from '../../src/model/markdown';
 import { parseDuration } from '../../src/model/duration';
 import type { ContainmentRecord, PlaybookReport } from '../../src/model/playbook';
 import { alertSubjects, authorizeDecision } from '../../src/response/authorize';
@@ -52,6 +54,7 @@ import {
   affectedUser,
   containmentTarget,
   resolveContainment,
+  runTarget,
   undoTarget,
   type ContainmentRequest,
   type ContainmentResult,
@@ -62,6 +65,7 @@ import type { PlaybookSpec } from '../../src/response/playbook-spec';
 import { AlertId, PlaybookState, RuleId, TenantId } from '../../src/temporal/search-attributes';
 import { ApprovalBook } from './approval';
 import { CoveredAlerts } from './covered-alerts';
+import { renderPlaybookDetails } from './playbook-details';
 
 export async function playbookWorkflow(input: PlaybookInput): Promise<PlaybookReport> {
   let run: PlaybookRun;
@@ -241,8 +245,26 @@ class PlaybookRun {
     this.recordMemo();
   }
 
-  /** Memo for the Temporal UI; refusals are bounded there (anyone can send signals), history keeps them all. */
+  /** What the run acts on, for people: its containment target, else the starting alert's entity. */
+  private target(): string {
+    const { alert } = this.input;
+    return runTarget(this.spec.containment, alert) ?? `${alert.entity.type} ${alert.entity.id}`;
+  }
+
+  /** The Temporal UI page of a workflow, next to the starting alert's correlator page (undefined without its link). */
+  private linkTo(): ((workflowId: string) => string) | undefined {
+    const link = this.input.alert.link;
+    if (link === undefined) return undefined;
+    return (workflowId) => `${link.slice(0, link.lastIndexOf('/') + 1)}${encodeURIComponent(workflowId)}`;
+  }
+
+  /**
+   * Memo and current details for the Temporal UI, after every change of state, decision or attachment. Refusals are
+   * bounded in the memo (anyone can send signals), history keeps them all. Current details are in worker memory only.
+   */
   private recordMemo(): void {
+    const linkTo = this.linkTo();
+    setCurrentDetails(renderPlaybookDetails({ status: this.status(), target: this.target(), groups: this.spec.approval?.groups ?? [], ...(linkTo ? { linkTo } : {}) }));
     const refused = this.approval?.refused ?? [];
     upsertMemo({
       state: this.state,
@@ -336,7 +358,7 @@ class PlaybookRun {
       return 'unreachable';
     }
     this.setState('awaiting_user', timeoutMs);
-    if (!(await condition(() => this.userResponse !== undefined, timeoutMs))) {
+    if (!(await condition(() => this.userResponse !== undefined, timeoutMs, { summary: oneLine(`answer from ${user} ("was this you?")`, 200) }))) {
       this.actions.push(`${user} did not answer within ${spec.timeout}`);
       return 'silence';
     }
@@ -361,7 +383,8 @@ class PlaybookRun {
         escalation ? 'escalation' : 'approval_request',
         `${escalation ? 'Escalated to' : 'Approval requested from'} ${group}: run ${binding.playbook} for "${alert.rule.title}" on ${alert.entity.type} ${alert.entity.id}${this.moreAlerts()}?`,
       );
-      if (await condition(() => book.outcome() !== undefined, timeoutMs)) break;
+      // The summary names the wait in the UI's history (user metadata of the timer: replay does not compare it).
+      if (await condition(() => book.outcome() !== undefined, timeoutMs, { summary: oneLine(`approval for ${binding.playbook} on ${this.target()} from ${group}`, 200) })) break;
     }
     if (book.outcome() === undefined) book.applyDefault(Date.now());
     this.recordMemo();
@@ -426,7 +449,7 @@ class PlaybookRun {
     this.containmentCommand = undefined;
     const arrived = () => this.containmentCommand !== undefined && !(kept && this.containmentCommand.command === 'keep');
     if (ms === undefined) await condition(arrived);
-    else await condition(arrived, ms);
+    else await condition(arrived, ms, { summary: `containment TTL (${minutes(ms)}) or an analyst's keep or release` });
     return arrived() ? this.containmentCommand : undefined;
   }
 
@@ -438,7 +461,7 @@ class PlaybookRun {
     // state: stay a moment so its undo is applied here rather than arriving after this run ended.
     do {
       while (this.inheritedUndos.length > 0) await this.releaseOne(this.inheritedUndos.pop()!.undo);
-    } while (await condition(() => this.inheritedUndos.length > 0, handoverGraceMs));
+    } while (await condition(() => this.inheritedUndos.length > 0, handoverGraceMs, { summary: 'grace for undo hand-overs' }));
     this.holds.length = 0;
   }
 

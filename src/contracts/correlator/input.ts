@@ -77,6 +77,14 @@ export interface CarriedState {
   analystActions: AnalystAction[];
   /** Rules that matched here or that this entity evaluates, by id: what a suppression may name. */
   knownRules: Record<string, KnownRule>;
+  /** Playbook runs this entity's alerts started or were attached to, newest last (the entity card links them); absent in older runs. */
+  startedPlaybooks?: StartedPlaybook[];
+}
+
+export interface StartedPlaybook {
+  workflowId: string;
+  playbook: string;
+  alertId: string;
 }
 
 export type KnownRule = Pick<RuleRef, 'id' | 'name' | 'title'>;
