@@ -106,8 +106,12 @@ class PlaybookRun {
   private readonly subjects: string[];
   private readonly covered: CoveredAlerts;
   private readonly approval?: ApprovalBook;
-  private readonly acts: PlaybookActivities;
-  private readonly lookups: Pick<PlaybookActivities, 'readEntityState'>;
+  /**
+   * The activities, each call with its summary (shown on the activity in the UI's history; user metadata, which replay
+   * does not compare): `acts` with the playbook's retry policy, `lookups` for context that is nice to have.
+   */
+  private readonly acts: (summary: string) => PlaybookActivities;
+  private readonly lookups: (summary: string) => Pick<PlaybookActivities, 'readEntityState'>;
   private state: PlaybookStateValue = 'running';
   private readonly actions: string[] = [];
   private waitUntil?: number;
@@ -133,7 +137,7 @@ class PlaybookRun {
     this.subjects = this.covered.subjects;
     if (this.spec.approval) this.approval = new ApprovalBook(this.spec.approval, this.subjects);
     const retry = this.spec.retry;
-    this.acts = proxyActivities<PlaybookActivities>({
+    const options = {
       startToCloseTimeout: parseDuration(retry.timeout),
       retry: {
         initialInterval: parseDuration(retry.initialInterval),
@@ -142,9 +146,10 @@ class PlaybookRun {
         backoffCoefficient: 2,
         nonRetryableErrorTypes,
       },
-    });
+    };
+    this.acts = (summary) => proxyActivities<PlaybookActivities>({ ...options, summary: oneLine(summary, 200) });
     // Context for notices is nice to have: two quick tries, then go on without it.
-    this.lookups = proxyActivities<PlaybookActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 2 } });
+    this.lookups = (summary) => proxyActivities<PlaybookActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 2 }, summary: oneLine(summary, 200) });
   }
 
   registerHandlers(): void {
@@ -316,7 +321,8 @@ class PlaybookRun {
 
   /** The correlator's live risk and timeline; undefined when it cannot be read (notices then carry the alert only). */
   private readEntity(): Promise<EntitySnapshot | undefined> {
-    return this.lookups.readEntityState(this.input.correlatorWorkflowId, this.input.binding.playbook).catch(() => undefined);
+    const { correlatorWorkflowId } = this.input;
+    return this.lookups(`risk and timeline of ${correlatorWorkflowId}`).readEntityState(correlatorWorkflowId, this.input.binding.playbook).catch(() => undefined);
   }
 
   /** Everything between the alert and the outcome; containment needs approval, a "not me" or silence rule. */
@@ -350,7 +356,7 @@ class PlaybookRun {
     const timeoutMs = parseDuration(spec.timeout);
     const question = `Did you just do this? ${this.input.alert.rule.title} on ${this.input.alert.entity.type} ${this.input.alert.entity.id} (alert ${this.input.alert.id}). Answer within ${spec.timeout}.`;
     try {
-      const asked = await this.acts.askUserToConfirm({ user, workflowId: this.workflowId, question }, this.spec.dryRunNotices);
+      const asked = await this.acts(`ask ${user} "was this you?"`).askUserToConfirm({ user, workflowId: this.workflowId, question }, this.spec.dryRunNotices);
       this.actions.push(asked.summary);
       this.askedUser = asked.identity.toLowerCase();
     } catch (err) {
@@ -467,7 +473,7 @@ class PlaybookRun {
 
   private async releaseOne(undo: UndoStep): Promise<void> {
     const target = undoTarget(undo);
-    const holder = await this.acts.findContainmentHolder({ tenant: this.input.alert.tenant, target, excludeWorkflowId: this.workflowId });
+    const holder = await this.acts(`another run holding ${target}?`).findContainmentHolder({ tenant: this.input.alert.tenant, target, excludeWorkflowId: this.workflowId });
     if (holder) {
       try {
         await getExternalWorkflowHandle(holder).signal(inheritUndoSignal, { undo, from: this.workflowId });
@@ -489,11 +495,12 @@ class PlaybookRun {
 
   /** The activity the action's record names (its type name is fixed: histories refer to it). */
   private apply(request: ContainmentRequest): Promise<ContainmentResult> {
-    return this.acts[containmentAction(request.action).activity as ApplyActivityName](request, this.spec.dryRun);
+    const target = containmentTarget(request) ?? this.target();
+    return this.acts(`${request.action} on ${target}${this.spec.dryRun ? ' (dry run)' : ''}`)[containmentAction(request.action).activity as ApplyActivityName](request, this.spec.dryRun);
   }
 
   private revert(undo: UndoStep): Promise<string> {
-    return this.acts[undoDefinition(undo.action).activity as UndoActivityName](undo, this.spec.dryRun);
+    return this.acts(`undo ${undo.action} on ${undoTarget(undo)}${this.spec.dryRun ? ' (dry run)' : ''}`)[undoDefinition(undo.action).activity as UndoActivityName](undo, this.spec.dryRun);
   }
 
   /** Notices are best effort: a channel that still fails after its retries is recorded, never fatal. */
@@ -519,7 +526,8 @@ class PlaybookRun {
         : {}),
     };
     for (const channel of this.spec.notify) {
-      const send = { webhook: this.acts.notifyWebhook, slack: this.acts.notifySlack, slack_webhook: this.acts.notifySlackWebhook }[channel];
+      const acts = this.acts(`${channel} notice: ${kind.replace(/_/g, ' ')}`);
+      const send = { webhook: acts.notifyWebhook, slack: acts.notifySlack, slack_webhook: acts.notifySlackWebhook }[channel];
       try {
         this.actions.push(await send(notice, this.spec.dryRunNotices));
       } catch (err) {
@@ -539,7 +547,7 @@ class PlaybookRun {
       severity: alert.rule.level,
     };
     try {
-      this.actions.push(await this.acts.openTicket(ticket, this.spec.dryRun));
+      this.actions.push(await this.acts(`open a ticket: ${ticket.title}`).openTicket(ticket, this.spec.dryRun));
     } catch (err) {
       this.actions.push(`ticket failed: ${rootMessage(err)}`);
     }
