@@ -17,7 +17,7 @@ export function registerHuntCommand(program: Command, logger: Logger): void {
     .requiredOption('--to <iso>', 'end of the event-time range, exclusive')
     .option('--source <source>', 'only this source: k8s_audit|cloudtrail|process|auditd|falco|json')
     .option('--json', 'NDJSON hits exactly as `vigil rules eval` writes them (default: one readable line per hit)')
-    .option('--archive <dir>', 'archive folder (default <VIGIL_DATA_DIR>/archive)')
+    .option('--archive <dir>', 'archive folder (default: the configured store, VIGIL_ARCHIVE_STORE: <VIGIL_DATA_DIR>/archive or the S3 bucket)')
     .option('--placeholders <file>', 'placeholder values for the expand modifier')
     .option('--rule-cache <dir>', 'keep parsed rule files in this directory so the next load skips YAML parsing')
     .option('--to-temporal', "also send the detection hits to the tenant's live entity correlators (TEMPORAL_ADDRESS), marked as this hunt's: timeline rows and alerts, never playbooks or notifications")
@@ -35,7 +35,7 @@ export function registerHuntCommand(program: Command, logger: Logger): void {
             from: opts.from,
             to: opts.to,
             ...(opts.source !== undefined ? { source: opts.source } : {}),
-            archive: opts.archive ?? path.join(config.VIGIL_DATA_DIR, 'archive'),
+            archive: opts.archive ?? (config.VIGIL_ARCHIVE_STORE === 'folder' ? path.join(config.VIGIL_DATA_DIR, 'archive') : (await import('../app/archive-store')).archiveStoreOf(config)),
             ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}),
             ...(opts.ruleCache ? { cacheDir: opts.ruleCache } : {}),
             ...(client ? { toTemporal: { client, rulesDir: config.VIGIL_RULES_DIR, uiBaseUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}` } } : {}),

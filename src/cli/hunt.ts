@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
 import { scanArchive, type ArchiveScanStats } from '../ingest/archive/archive-scan';
 import { FolderStore } from '../ingest/archive/folder-store';
+import type { SegmentStore } from '../ingest/archive/segment-store';
 import { SourceKindSchema } from '../model/source';
 import { TenantIdSchema } from '../model/tenant';
 import { loadRuleSet, type LoadOptions } from '../sigma';
@@ -23,8 +24,8 @@ export interface HuntOptions extends LoadOptions {
   readonly from: string;
   readonly to: string;
   readonly source?: string;
-  /** The archive folder (`<VIGIL_DATA_DIR>/archive`). */
-  readonly archive: string;
+  /** The archive: a folder (`--archive`), or the configured store (VIGIL_ARCHIVE_STORE: the folder or S3). */
+  readonly archive: string | SegmentStore;
   /** `--to-temporal`: detection hits also go to the tenant's live correlators, marked as this hunt's (hunt-to-temporal.ts). */
   readonly toTemporal?: HuntTemporalTarget;
 }
@@ -56,9 +57,7 @@ export async function hunt(options: HuntOptions, out: EvalOutput, logger: Logger
     ...(options.source !== undefined ? { sources: [sourceOf(options.source)] } : {}),
   };
   if (query.from >= query.to) throw new VigilError('VGL_HUNT_ARGUMENT', `--from (${options.from}) must be before --to (${options.to})`, { field: '--from' });
-  if (!(await stat(options.archive).then((s) => s.isDirectory(), () => false))) {
-    throw new VigilError('VGL_HUNT_ARGUMENT', `no archive folder at ${options.archive} (set VIGIL_DATA_DIR as ingest does, or pass --archive)`, { field: '--archive' });
-  }
+  const store = await storeOf(options.archive);
   const { ruleSet, errors } = await loadRuleSet(options.rules, options);
   for (const e of errors) logger.warn({ code: e.code, location: e.location }, e.message);
   const evaluation = new RuleEvaluation(ruleSet, out, { selector: 'all' });
@@ -68,7 +67,7 @@ export async function hunt(options: HuntOptions, out: EvalOutput, logger: Logger
   const started = Date.now();
   let drawn = 0;
   const scan = await scanArchive(
-    new FolderStore(options.archive),
+    store,
     query,
     (event) => {
       const rules = evaluation.evaluate(event.data, event.source, { time: event.time, id: event.id });
@@ -102,6 +101,14 @@ export async function hunt(options: HuntOptions, out: EvalOutput, logger: Logger
 
 function bothReady(a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined {
   return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b);
+}
+
+async function storeOf(archive: string | SegmentStore): Promise<SegmentStore> {
+  if (typeof archive !== 'string') return archive;
+  if (!(await stat(archive).then((s) => s.isDirectory(), () => false))) {
+    throw new VigilError('VGL_HUNT_ARGUMENT', `no archive folder at ${archive} (set VIGIL_DATA_DIR as ingest does, or pass --archive)`, { field: '--archive' });
+  }
+  return new FolderStore(archive);
 }
 
 function tenantOf(value: string): string {

@@ -20,13 +20,13 @@ export interface RulelessIngest {
   stop(): Promise<void>;
 }
 
-/** `tenants[0]` names the client id and shared-subscription group. */
-export async function startRulelessIngest(client: Client, archive: RawArchive, tenants: string[]): Promise<RulelessIngest> {
+/** `name` (default `tenants[0]`) names the client id and shared-subscription group: ingests of other names each get every event. */
+export async function startRulelessIngest(client: Client, archive: RawArchive, tenants: string[], name = tenants[0]!): Promise<RulelessIngest> {
   const runtime = await startRuleRuntime({ VIGIL_RULES_DIR: makeRulesDir({}) }, testLogger);
   const service = await startIngest({
     mqttUrl: sharedMqttUrl(),
-    clientId: `ingest-${tenants[0]}`,
-    shareGroup: `g-${tenants[0]}`,
+    clientId: `ingest-${name}`,
+    shareGroup: `g-${name}`,
     connections: 1,
     tenants,
     rules: runtime.ruleSet,
