@@ -29,6 +29,8 @@ export interface S3StoreSettings {
 }
 
 const PART = /^(.+\.vseg)~(\d{8})$/;
+/** Ranged GETs in flight at once when a read spans several parts. */
+const PARALLEL_GETS = 8;
 const partKey = (segment: string, n: number): string => `${segment}~${String(n).padStart(8, '0')}`;
 
 interface Part {
@@ -64,14 +66,15 @@ export class S3Store implements SegmentStore {
       this.layouts.set(key, parts);
     }
     if (parts.length === 0) return this.getRange(key, start, end);
+    // A block spans many small parts (one per group commit): they are fetched PARALLEL_GETS at a time.
+    const wanted = parts.filter((p) => p.start < end && p.start + p.size > start);
     const chunks: Buffer[] = [];
-    for (const part of parts) {
-      const from = Math.max(start, part.start);
-      const to = Math.min(end, part.start + part.size);
-      if (from >= to) continue;
-      const bytes = await this.getRange(part.key, from - part.start, to - part.start);
-      if (!bytes) break; // deleted under us (retention): the segment ends here
-      chunks.push(bytes);
+    for (let i = 0; i < wanted.length; i += PARALLEL_GETS) {
+      const got = await Promise.all(wanted.slice(i, i + PARALLEL_GETS).map((p) => this.getRange(p.key, Math.max(start, p.start) - p.start, Math.min(end, p.start + p.size) - p.start)));
+      for (const bytes of got) {
+        if (!bytes) return Buffer.concat(chunks); // deleted under us (retention): the segment ends here
+        chunks.push(bytes);
+      }
     }
     return Buffer.concat(chunks);
   }
