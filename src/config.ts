@@ -84,6 +84,21 @@ export const ConfigSchema = z.object({
     })
     .optional(),
   /**
+   * Where the raw event archive lives: `folder` (VIGIL_DATA_DIR/archive) or `s3`, an S3-compatible bucket
+   * (src/ingest/archive/s3-store.ts; the VIGIL_ARCHIVE_S3_* settings below are then required).
+   */
+  VIGIL_ARCHIVE_STORE: z.enum(['folder', 's3']).default('folder'),
+  /** The S3 endpoint, path-style requests (`https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:9000`). */
+  VIGIL_ARCHIVE_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  VIGIL_ARCHIVE_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'VIGIL_ARCHIVE_S3_BUCKET must be an S3 bucket name (3-63 of a-z, 0-9, . and -)')
+    .optional(),
+  /** The region requests are signed for (SigV4). */
+  VIGIL_ARCHIVE_S3_REGION: z.string().regex(/^[a-z0-9-]+$/).default('us-east-1'),
+  VIGIL_ARCHIVE_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY: SecretSchema.optional(),
+  /**
    * Rule loading bounds (src/sigma/rule-limits.ts), applied at start-up, on hot reload and by `vigil rules`:
    * a file past one is rejected with VGL_RULE_TOO_LARGE / VGL_RULE_FIELD_VALUES / VGL_RULE_SET_TOO_LARGE.
    */

@@ -50,6 +50,8 @@ export const errorCodes = {
   VGL_RULE_EVENTS_INPUT: 'The events file given to `vigil rules eval` cannot be read (missing, broken gzip), or one of its records is not JSON (reported with file:line or element and skipped).',
   // forensic archive and retro-hunt
   VGL_HUNT_ARGUMENT: 'A `vigil hunt` argument is invalid: --from/--to not an ISO 8601 date or zoned date-time, or --from not before --to; --tenant not a tenant id; an unknown --source; no archive folder.',
+  VGL_ARCHIVE_STORE: 'The archive store refused or failed a request (S3: a refused signature or credentials, a missing bucket, an unreachable endpoint): the message names the request, the S3 error code and the setting to check. Ingest does not acknowledge the events of a failed append (they are redelivered).',
+  VGL_HUNT_TEMPORAL: '`vigil hunt --to-temporal` could not hand its results to Temporal (server unreachable, signal refused): the hunt stops; results sent before stay recorded, and running it again sends only what is missing (correlators ignore what they have seen).',
   VGL_ARCHIVE_FAULT: 'An archive segment ends in a torn or damaged frame (a crash mid-write, or damage on disk): its frames before that point are read, the bytes after it are skipped and reported (segment, offset, reason).',
   // correlation rules
   VGL_RULE_CORRELATION: 'A Sigma correlation rule is invalid (type, rules, group-by, timespan, condition, aliases or generate).',

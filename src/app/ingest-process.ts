@@ -13,6 +13,7 @@ import { startIngest, type IngestService } from '../ingest/ingest-service';
 import { RawArchive } from '../ingest/raw-archive';
 import { IngestMetrics, mirrorCounter, mirrorGauge } from '../metrics';
 import type { RuleSet } from '../sigma';
+import { archiveStoreOf } from './archive-store';
 import { startRuleRuntime } from './rule-runtime';
 
 export interface IngestRole {
@@ -25,7 +26,7 @@ export interface IngestRole {
 export async function startIngestRole(config: Config, mqttUrl: string, client: Client, logger: Logger, shareGroup = config.VIGIL_INGEST_GROUP, registry?: Registry): Promise<IngestRole> {
   const metrics = registry ? new IngestMetrics(registry, config.VIGIL_TENANTS) : undefined;
   const runtime = await startRuleRuntime(config, logger.child({ role: 'rules' }));
-  const archive = new RawArchive(path.join(config.VIGIL_DATA_DIR, 'archive'), {
+  const archive = new RawArchive(archiveStoreOf(config), {
     ...(config.VIGIL_ARCHIVE_RETENTION !== undefined ? { retentionMs: config.VIGIL_ARCHIVE_RETENTION } : {}),
     logger: logger.child({ role: 'archive' }),
   });

@@ -21,10 +21,21 @@ export interface RuleRuntime {
   close(): void;
 }
 
+/** The entity mapping of a rules folder (`entities/entities.yml`). */
+export function entityMappingOf(rulesDir: string): EntityMapping {
+  return EntityMapping.fromFile(path.join(rulesDir, 'entities', 'entities.yml'));
+}
+
+/** How detections of `ruleSet` are built and routed: ingest's, and a hunt's that sends its hits to correlators. */
+export function detectionBuilderFor(ruleSet: Pick<RuleSet, 'version' | 'correlations' | 'rules'>, entities: EntityMapping): { routing: CorrelationRouting; builder: DetectionBuilder } {
+  const routing = new CorrelationRouting(ruleSet.version, ruleSet.correlations, entities);
+  return { routing, builder: new DetectionBuilder(entities, routing, new DetectionFields(ruleSet.correlations, ruleSet.rules)) };
+}
+
 /** Rule limits not given in `config` take their defaults. */
 export async function startRuleRuntime(config: Pick<Config, 'VIGIL_RULES_DIR'> & Partial<RuleLimitConfig>, logger: Logger): Promise<RuleRuntime> {
   const dir = config.VIGIL_RULES_DIR;
-  const entities = EntityMapping.fromFile(path.join(dir, 'entities', 'entities.yml'));
+  const entities = entityMappingOf(dir);
   const placeholders = path.join(dir, 'sigma-config', 'placeholders.yml');
   const watcher = await RuleWatcher.start(
     [path.join(dir, 'sigma'), path.join(dir, 'correlations')].filter((p) => existsSync(p)),
@@ -36,8 +47,7 @@ export async function startRuleRuntime(config: Pick<Config, 'VIGIL_RULES_DIR'> &
   const current = (): NonNullable<typeof derived> => {
     const ruleSet = watcher.ruleSet;
     if (derived === undefined || derived.version !== ruleSet.version) {
-      const routing = new CorrelationRouting(ruleSet.version, ruleSet.correlations, entities);
-      derived = { version: ruleSet.version, routing, builder: new DetectionBuilder(entities, routing, new DetectionFields(ruleSet.correlations, ruleSet.rules)) };
+      derived = { version: ruleSet.version, ...detectionBuilderFor(ruleSet, entities) };
     }
     return derived;
   };

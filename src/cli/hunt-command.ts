@@ -17,31 +17,38 @@ export function registerHuntCommand(program: Command, logger: Logger): void {
     .requiredOption('--to <iso>', 'end of the event-time range, exclusive')
     .option('--source <source>', 'only this source: k8s_audit|cloudtrail|process|auditd|falco|json')
     .option('--json', 'NDJSON hits exactly as `vigil rules eval` writes them (default: one readable line per hit)')
-    .option('--archive <dir>', 'archive folder (default <VIGIL_DATA_DIR>/archive)')
+    .option('--archive <dir>', 'archive folder (default: the configured store, VIGIL_ARCHIVE_STORE: <VIGIL_DATA_DIR>/archive or the S3 bucket)')
     .option('--placeholders <file>', 'placeholder values for the expand modifier')
     .option('--rule-cache <dir>', 'keep parsed rule files in this directory so the next load skips YAML parsing')
-    .action(async (opts: { rules: string[]; tenant: string; from: string; to: string; source?: string; json?: boolean; archive?: string; placeholders?: string; ruleCache?: string }) => {
+    .option('--to-temporal', "also send the detection hits to the tenant's live entity correlators (TEMPORAL_ADDRESS), marked as this hunt's: timeline rows and alerts, never playbooks or notifications")
+    .action(async (opts: { rules: string[]; tenant: string; from: string; to: string; source?: string; json?: boolean; archive?: string; placeholders?: string; ruleCache?: string; toTemporal?: boolean }) => {
       const config = loadConfig();
       const [{ hunt }, { LineWriter }, { readableHit }] = await Promise.all([import('./hunt'), import('./line-writer'), import('./hit-text')]);
+      const client = opts.toTemporal ? await (await import('../temporal/client')).connectClient(config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`, config.TEMPORAL_NAMESPACE) : undefined;
       const writer = new LineWriter(process.stdout);
       const out = opts.json ? writer : { write: (line: string) => writer.write(readableHit(line)), ready: () => writer.ready(), signal: writer.signal };
-      await hunt(
-        {
-          rules: opts.rules,
-          tenant: opts.tenant,
-          from: opts.from,
-          to: opts.to,
-          ...(opts.source !== undefined ? { source: opts.source } : {}),
-          archive: opts.archive ?? path.join(config.VIGIL_DATA_DIR, 'archive'),
-          ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}),
-          ...(opts.ruleCache ? { cacheDir: opts.ruleCache } : {}),
+      try {
+        await hunt(
+          {
+            rules: opts.rules,
+            tenant: opts.tenant,
+            from: opts.from,
+            to: opts.to,
+            ...(opts.source !== undefined ? { source: opts.source } : {}),
+            archive: opts.archive ?? (config.VIGIL_ARCHIVE_STORE === 'folder' ? path.join(config.VIGIL_DATA_DIR, 'archive') : (await import('../app/archive-store')).archiveStoreOf(config)),
+            ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}),
+            ...(opts.ruleCache ? { cacheDir: opts.ruleCache } : {}),
+            ...(client ? { toTemporal: { client, rulesDir: config.VIGIL_RULES_DIR, uiBaseUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}` } } : {}),
+            logger,
+            limits: ruleLimitsOf(config),
+          },
+          out,
           logger,
-          limits: ruleLimitsOf(config),
-        },
-        out,
-        logger,
-        process.stderr,
-      );
+          process.stderr,
+        );
+      } finally {
+        await client?.connection.close();
+      }
       await writer.end();
     });
 }

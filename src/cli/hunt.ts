@@ -6,13 +6,16 @@
  * indexed time range misses the range are skipped unread; redelivered copies are dropped by id.
  */
 import { stat } from 'node:fs/promises';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
 import { scanArchive, type ArchiveScanStats } from '../ingest/archive/archive-scan';
 import { FolderStore } from '../ingest/archive/folder-store';
+import type { SegmentStore } from '../ingest/archive/segment-store';
 import { SourceKindSchema } from '../model/source';
 import { TenantIdSchema } from '../model/tenant';
 import { loadRuleSet, type LoadOptions } from '../sigma';
+import { HuntSender, type HuntSendStats } from './hunt-to-temporal';
 import { RuleEvaluation, type EvalOutput } from './rule-evaluation';
 
 export interface HuntOptions extends LoadOptions {
@@ -21,14 +24,26 @@ export interface HuntOptions extends LoadOptions {
   readonly from: string;
   readonly to: string;
   readonly source?: string;
-  /** The archive folder (`<VIGIL_DATA_DIR>/archive`). */
-  readonly archive: string;
+  /** The archive: a folder (`--archive`), or the configured store (VIGIL_ARCHIVE_STORE: the folder or S3). */
+  readonly archive: string | SegmentStore;
+  /** `--to-temporal`: detection hits also go to the tenant's live correlators, marked as this hunt's (hunt-to-temporal.ts). */
+  readonly toTemporal?: HuntTemporalTarget;
+}
+
+export interface HuntTemporalTarget {
+  readonly client: Client;
+  /** The rules folder ingest uses (VIGIL_RULES_DIR), for its entity mapping. */
+  readonly rulesDir: string;
+  /** Temporal Web UI base URL the alerts link to. */
+  readonly uiBaseUrl: string;
 }
 
 export interface HuntResult {
   readonly detections: number;
   readonly correlations: number;
   readonly scan: ArchiveScanStats;
+  /** With --to-temporal: the hunt id its results carry, and what was sent. */
+  readonly sent?: HuntSendStats;
 }
 
 /** A progress line is redrawn at most this often (TTY only). */
@@ -42,21 +57,25 @@ export async function hunt(options: HuntOptions, out: EvalOutput, logger: Logger
     ...(options.source !== undefined ? { sources: [sourceOf(options.source)] } : {}),
   };
   if (query.from >= query.to) throw new VigilError('VGL_HUNT_ARGUMENT', `--from (${options.from}) must be before --to (${options.to})`, { field: '--from' });
-  if (!(await stat(options.archive).then((s) => s.isDirectory(), () => false))) {
-    throw new VigilError('VGL_HUNT_ARGUMENT', `no archive folder at ${options.archive} (set VIGIL_DATA_DIR as ingest does, or pass --archive)`, { field: '--archive' });
-  }
+  const store = await storeOf(options.archive);
   const { ruleSet, errors } = await loadRuleSet(options.rules, options);
   for (const e of errors) logger.warn({ code: e.code, location: e.location }, e.message);
   const evaluation = new RuleEvaluation(ruleSet, out, { selector: 'all' });
+  const target = options.toTemporal;
+  const sender = target ? new HuntSender(target.client, query.tenant, ruleSet, target.rulesDir, logger, target.uiBaseUrl) : undefined;
+  if (sender) logger.info({ huntId: sender.stats.huntId, tenant: query.tenant }, 'hunt results go to the live correlators');
   const started = Date.now();
   let drawn = 0;
   const scan = await scanArchive(
-    new FolderStore(options.archive),
+    store,
     query,
-    (event) => evaluation.evaluate(event.data, event.source, { time: event.time, id: event.id }),
+    (event) => {
+      const rules = evaluation.evaluate(event.data, event.source, { time: event.time, id: event.id });
+      if (sender && rules.length > 0) sender.send(event, rules);
+    },
     {
       ...(out.signal ? { signal: out.signal } : {}),
-      ...(out.ready ? { ready: () => out.ready!() } : {}),
+      ...(out.ready || sender ? { ready: () => bothReady(out.ready?.(), sender?.ready()) } : {}),
       fault: (f) => logger.warn({ code: 'VGL_ARCHIVE_FAULT', segment: f.key, offset: f.offset, reason: f.reason, bytesSkipped: f.bytesAfter }, 'archive segment ends in a torn or damaged frame; read up to it, skipped the rest'),
       ...(progress?.isTTY
         ? {
@@ -71,12 +90,25 @@ export async function hunt(options: HuntOptions, out: EvalOutput, logger: Logger
   );
   if (progress?.isTTY) progress.write('\n');
   const correlations = evaluation.finish();
+  const sent = await sender?.finish();
   const seconds = (Date.now() - started) / 1000;
   logger.info(
-    { ...scan, faults: scan.faults.length, detections: evaluation.hits, correlations, eventsPerSec: seconds > 0 ? Math.round(scan.events / seconds) : scan.events },
+    { ...scan, faults: scan.faults.length, detections: evaluation.hits, correlations, eventsPerSec: seconds > 0 ? Math.round(scan.events / seconds) : scan.events, ...(sent ? { sent } : {}) },
     'hunt done',
   );
-  return { detections: evaluation.hits, correlations, scan };
+  return { detections: evaluation.hits, correlations, scan, ...(sent ? { sent } : {}) };
+}
+
+function bothReady(a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined {
+  return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b);
+}
+
+async function storeOf(archive: string | SegmentStore): Promise<SegmentStore> {
+  if (typeof archive !== 'string') return archive;
+  if (!(await stat(archive).then((s) => s.isDirectory(), () => false))) {
+    throw new VigilError('VGL_HUNT_ARGUMENT', `no archive folder at ${archive} (set VIGIL_DATA_DIR as ingest does, or pass --archive)`, { field: '--archive' });
+  }
+  return new FolderStore(archive);
 }
 
 function tenantOf(value: string): string {

@@ -21,7 +21,7 @@ export async function listAlerts(client: Client, tenant?: string): Promise<Alert
 }
 
 function formatAlert(a: Alert): string {
-  return [new Date(a.raisedAt).toISOString(), a.rule.level.padEnd(8), a.tenant, `${a.entity.type}:${a.entity.id}`, a.rule.title, `(${a.eventCount} events, ${a.id})`].join('  ');
+  return [new Date(a.raisedAt).toISOString(), a.rule.level.padEnd(8), a.tenant, `${a.entity.type}:${a.entity.id}`, a.rule.title, `(${a.eventCount} events, ${a.id}${a.huntId ? `, ${a.huntId}: retro-hunt, no playbook` : ''})`].join('  ');
 }
 
 function formatEntity(v: EntityStateView): string {
@@ -30,7 +30,7 @@ function formatEntity(v: EntityStateView): string {
     'open alerts:',
     ...v.openAlerts.map((a) => `  ${formatAlert(a)}`),
     'timeline:',
-    ...v.timeline.map((t) => `  ${new Date(t.time).toISOString()}  ${t.source.padEnd(10)} ${t.rules.join(', ')}  ${t.summary}`),
+    ...v.timeline.map((t) => `  ${new Date(t.time).toISOString()}  ${t.source.padEnd(10)} ${t.huntId ? `[${t.huntId}] ` : ''}${t.rules.join(', ')}  ${t.summary}`),
     'playbooks:',
     ...v.playbooks.map((p) => `  ${p.workflowId}  ${p.outcome}  ${p.actions.join('; ')}`),
   ];

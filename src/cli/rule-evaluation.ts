@@ -64,16 +64,17 @@ export class RuleEvaluation {
     this.correlationFields = new DetectionFields(ruleSet.correlations, ruleSet.rules);
   }
 
-  evaluate(event: unknown, kind: SourceKind, known: KnownFields = {}): void {
+  /** Matches one event, writes its detection lines, and returns the rules it matched. */
+  evaluate(event: unknown, kind: SourceKind, known: KnownFields = {}): RuleRef[] {
     const i = this.events++;
     const rules: RuleRef[] = kind === 'json' ? this.ruleSet.matchSelected(event, this.options.selector).map((r) => r.ref) : this.ruleSet.match(event, kind);
-    if (rules.length === 0) return;
+    if (rules.length === 0) return rules;
     const readers = this.readersOf(kind);
     const idValue = readers.id.scalar(event);
     const id = typeof idValue === 'string' || typeof idValue === 'number' ? String(idValue) : (known.id ?? String(i));
     for (const rule of rules) this.out.write(`${this.detectionPrefix(rule)}${i},"id":${JSON.stringify(id)}}}`);
     this.hits += rules.length;
-    if (this.ruleSet.correlations.length === 0) return;
+    if (this.ruleSet.correlations.length === 0) return rules;
     // Without --time-field, the source's own time fields, as collectors stamp events (collect/event-time.ts).
     this.lastTime = known.time ?? (readers.time ? (epochMsOf(readers.time.scalar(event)) ?? this.lastTime) : eventTimeOf(kind, event, this.lastTime));
     this.detections.push({
@@ -87,6 +88,7 @@ export class RuleEvaluation {
       summary: '',
       rulesetVersion: this.ruleSet.version,
     });
+    return rules;
   }
 
   /** Runs the correlation pass over the detections kept and writes its hits; returns how many. */

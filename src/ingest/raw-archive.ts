@@ -4,7 +4,7 @@
  * pluggable store (archive/segment-store.ts; the folder `<dataDir>/archive` by default).
  *
  * **Invariant**: `append` resolves only once the events' frame is durable (archive/segment-writer.ts:
- * written and fdatasynced, the segment's name fsynced in its directory), and ingest acknowledges the
+ * written and fdatasynced, the segment's name fsynced in its directory; on S3, its part object stored), and ingest acknowledges the
  * MQTT message only after that. A crash mid-write leaves a torn last frame in a segment nobody writes
  * to again; its events were never acknowledged, so the broker redelivers them and they are written to
  * a new segment. Redelivery can therefore store an event twice; readers de-duplicate by id.

@@ -36,4 +36,9 @@ export interface Alert {
   /** The correlator in the Temporal Web UI (`{uiBaseUrl}/namespaces/{ns}/workflows/{workflowId}`); set on every alert the correlator raises. */
   link?: string;
   status: 'open' | 'true_positive' | 'false_positive' | 'closed';
+  /**
+   * Set on an alert a retro-hunt's hits raised (`vigil hunt --to-temporal`): the hunt's id. Such an alert is
+   * recorded and shown, starts no playbook (so notifies nobody) and never suppresses a live alert.
+   */
+  huntId?: string;
 }

@@ -34,4 +34,12 @@ export interface Detection {
   summary: string;
   /** The rule set version (content hash) that produced the match. */
   rulesetVersion: string;
+  /**
+   * Absent for live detections (ingest). `hunt`: a retro-hunt's hit over archived events (`vigil hunt
+   * --to-temporal`), with `huntId`: recorded in timelines and alerts marked as such, never starting a playbook
+   * (the rule is in the correlator, workflows/correlator/correlator.ts, and the README).
+   */
+  origin?: 'hunt';
+  /** The hunt that produced it (set with `origin: 'hunt'` only). */
+  huntId?: string;
 }

@@ -18,6 +18,7 @@ const secretSettings: Array<[string, (value: string) => unknown]> = [
   ['VIGIL_K8S_AUDIT_TOKEN', (v) => loadConfig({ VIGIL_K8S_AUDIT_TOKEN: v })],
   ['VIGIL_METRICS_TOKEN', (v) => loadConfig({ VIGIL_METRICS_TOKEN: v })],
   ['MQTT_PASSWORD', (v) => loadConfig({ MQTT_PASSWORD: v })],
+  ['VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY', (v) => loadConfig({ VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY: v })],
 ];
 
 const placeholders = [

@@ -9,14 +9,11 @@ import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { startRuleRuntime, type RuleRuntime } from '../../src/app/rule-runtime';
 import { HOUR_MS } from '../../src/ingest/archive/archive-keys';
-import { EntityRouter } from '../../src/ingest/entity-router';
-import { startIngest, type IngestService } from '../../src/ingest/ingest-service';
 import { RawArchive } from '../../src/ingest/raw-archive';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
-import { testLogger } from '../helpers/temporal-env';
+import { startRulelessIngest, type RulelessIngest } from '../helpers/ruleless-ingest';
 import { runVigilAsync } from '../helpers/vigil-process';
 
 jest.setTimeout(120_000);
@@ -61,8 +58,7 @@ describe('over an archive ingest wrote from MQTT', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'vigil-hunt-'));
   const eventsFile = path.join(work, 'events.ndjson');
   let client: Client;
-  let runtime: RuleRuntime;
-  let ingest: IngestService;
+  let ingest: RulelessIngest;
   let archive: RawArchive;
 
   const collect = async (t: string, file: string) => {
@@ -72,35 +68,21 @@ describe('over an archive ingest wrote from MQTT', () => {
 
   beforeAll(async () => {
     // Ingest runs without rules: the hunt's rules are new, as when a rule is tried on past events.
-    runtime = await startRuleRuntime({ VIGIL_RULES_DIR: makeRulesDir({}) }, testLogger);
     client = await sharedClient();
     archive = new RawArchive(path.join(dataDir, 'archive'));
-    ingest = await startIngest({
-      mqttUrl: sharedMqttUrl(),
-      clientId: `ingest-${tenant}`,
-      shareGroup: `g-${tenant}`,
-      connections: 1,
-      tenants: [tenant, other],
-      rules: runtime.ruleSet,
-      builder: runtime.builder,
-      router: new EntityRouter(client, testLogger),
-      archive,
-      stateDir: mkdtempSync(path.join(tmpdir(), 'vigil-hunt-state-')),
-      logger: testLogger,
-    });
+    ingest = await startRulelessIngest(client, archive, [tenant, other]);
     writeFileSync(eventsFile, auditEvents(tenant, 40).map((e) => JSON.stringify(e)).join('\n') + '\n');
     const otherFile = path.join(work, 'other.ndjson');
     writeFileSync(otherFile, auditEvents(other, 40).map((e) => JSON.stringify(e)).join('\n') + '\n');
     await collect(tenant, eventsFile);
     await collect(other, otherFile);
     await collect(tenant, eventsFile); // the same events again: stored twice, hunted once
-    await eventually(async () => (ingest.stats.events >= 120 ? true : undefined), `120 events archived (${JSON.stringify(ingest.stats)})`, 30_000, 100);
+    await eventually(async () => (ingest.service.stats.events >= 120 ? true : undefined), `120 events archived (${JSON.stringify(ingest.service.stats)})`, 30_000, 100);
   });
 
   afterAll(async () => {
     await ingest?.stop();
     await archive?.close();
-    runtime?.close();
     await client?.connection.close();
   });
 

@@ -89,6 +89,15 @@ const ALERT_LEVEL: RuleLevel = 'high';
  */
 export const CHEAP_TASKS_PATCH = 'vigil-cheap-correlator-tasks';
 
+/**
+ * `patched()` id of hunt results (`vigil hunt --to-temporal`, detections with `origin: 'hunt'`): they are recorded in
+ * the timeline and may raise alerts, all marked with their hunt id, but start no playbook (so notify nobody: every
+ * notification and containment is a playbook's), add only the risk left after decaying from their event time, and
+ * stay out of correlation windows and the entity's rule set version (entity-state.ts applyDetections). A run begun
+ * before this drops them as malformed (batch-check.ts) rather than treat months-old events as live ones.
+ */
+export const HUNT_RESULTS_PATCH = 'vigil-hunt-results';
+
 export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> {
   const settings: CorrelatorSettings = { ...defaultCorrelatorSettings, ...input.settings };
   const workflowId = workflowInfo().workflowId;
@@ -96,6 +105,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   // one workflow task and met by replay in another (a task split by a slow local activity), which replay reports as
   // nondeterminism. Runs begun before the change keep one playbook run per alert until they continue as new.
   const playbookRunPerTarget = patched(PLAYBOOK_PER_TARGET_PATCH);
+  const huntResults = patched(HUNT_RESULTS_PATCH);
   const linkTo = (id: string): string => correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, id);
   const state = new EntityState(
     input.tenant,
@@ -126,7 +136,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
 
   // A signal cannot be refused: what would fail every task that applies it is dropped here, counted and logged.
   setHandler(detectionBatchSignal, (signalled) => {
-    const { batch, rejected } = checkDetectionBatch(signalled, input.tenant);
+    const { batch, rejected } = checkDetectionBatch(signalled, input.tenant, { huntResults });
     if (rejected.length > 0) {
       const code: ErrorCode = 'VGL_CORRELATOR_DETECTION_REJECTED';
       state.countRejected(rejected.length);
@@ -215,7 +225,8 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     const queued = state.peekPending(bounded ? MAX_DETECTIONS_PER_TASK : Infinity);
     const alerts: Alert[] = [];
     if (queued.length > 0) {
-      const view = await rulesFor(queued[queued.length - 1]!.rulesetVersion);
+      // A hunt's rule set is not the live one: only live detections say which view is current.
+      const view = await rulesFor(lastLiveVersion(queued));
       for (const rule of view.rules) state.noteRule(rule);
       const applied = applyQueued(state, queued, view, now, correlateOptions, bounded ? MAX_CORRELATION_WORK_PER_TASK : Infinity);
       state.consumePending(applied.taken);
@@ -228,7 +239,10 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
         for (const alert of state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
       }
     }
-    for (const alert of alerts) await startPlaybooks(state, alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
+    for (const alert of alerts) {
+      // The hunt rule (HUNT_RESULTS_PATCH): a hunt's alert is shown, never acted on.
+      if (alert.huntId === undefined) await startPlaybooks(state, alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
+    }
     state.pruneSuppressions(now);
     if (patched(CHEAP_TASKS_PATCH)) publishChanges(state);
     else publishAll(state);
@@ -247,6 +261,12 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     // The rest of the queue goes to a new workflow task (a 1 ms timer), never on in this activation.
     if (bounded && state.hasPending()) await sleep(1, { summary: 'next slice of queued detections' });
   }
+}
+
+/** The rule set version of the last live detection (a hunt's rule set is not the live one), if any. */
+function lastLiveVersion(queued: readonly Detection[]): string | undefined {
+  for (let i = queued.length - 1; i >= 0; i--) if (queued[i]!.origin === undefined) return queued[i]!.rulesetVersion;
+  return undefined;
 }
 
 /**

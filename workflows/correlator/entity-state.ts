@@ -221,6 +221,11 @@ export class EntityState {
    * above `alertLevel`, unless the same rule alerted for this entity within the suppression period) and the
    * fresh detections: a (event, rule) pair already seen is dropped, so overlapping batches never double-count,
    * and only the fresh remainder goes on to the correlation core.
+   *
+   * A hunt result (`origin: 'hunt'`, batch-check.ts lets one through only in runs that apply the hunt rule) is a
+   * past event found by a new rule: its row and its alerts carry the hunt id, its risk is what is left of it after
+   * decaying from its event time (a months-old event adds nothing), and it is not returned as fresh: it stays out
+   * of the correlation windows, whose watermark is live event time (it would be late, or drag the watermark back).
    */
   applyDetections(detections: Detection[], now: number, alertLevel: RuleLevel, silenced: ReadonlySet<string>): { alerts: Alert[]; fresh: Detection[] } {
     const raised: Alert[] = [];
@@ -234,33 +239,42 @@ export class EntityState {
         this.seenEvents.add(keyOf(r));
         this.noteRule(r);
       }
-      freshDetections.push(fresh.length === d.rules.length ? d : { ...d, rules: fresh });
-      this.s.recent.push(d);
-      if (this.s.recent.length > MAX_RECENT_DETECTIONS) this.s.recent.shift();
+      const huntId = d.origin === 'hunt' ? d.huntId : undefined;
+      if (huntId === undefined) {
+        freshDetections.push(fresh.length === d.rules.length ? d : { ...d, rules: fresh });
+        this.s.recent.push(d);
+        if (this.s.recent.length > MAX_RECENT_DETECTIONS) this.s.recent.shift();
+        if (d.rulesetVersion) this.s.rulesetVersion = d.rulesetVersion;
+      }
       this.s.eventCount += 1;
       this.s.lastActivity = now;
-      if (d.rulesetVersion) this.s.rulesetVersion = d.rulesetVersion;
-      this.pushTimeline({ time: d.time, eventId: d.eventId, source: d.source, rules: fresh.map((r) => r.title), summary: d.summary });
+      const row: TimelineEntry = { time: d.time, eventId: d.eventId, source: d.source, rules: fresh.map((r) => r.title), summary: d.summary };
+      this.pushTimeline(huntId === undefined ? row : { ...row, huntId });
+      // A live event counts whole; a hunted one as much as would be left of it had it been seen when it happened.
+      const weight = huntId === undefined ? 1 : this.decayFactor(now, d.time);
       for (const rule of fresh) {
-        this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[rule.level]);
+        this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[rule.level] * weight);
         if (levelRank[rule.level] < levelRank[alertLevel]) continue;
         // Building blocks of correlations (`generate: false`) speak only through the correlation.
         if (silenced.has(rule.id) || (rule.name !== undefined && silenced.has(rule.name))) continue;
-        const alert = this.raise('detection', rule, {}, [d], now);
+        const alert = this.raise('detection', rule, {}, [d], now, 1, huntId);
         if (alert) raised.push(alert);
       }
     }
     return { alerts: raised, fresh: freshDetections };
   }
 
-  /** Creates an alert unless suppressed; `events` are oldest first. */
-  raise(kind: Alert['kind'], rule: RuleRef, group: Record<string, string>, events: Detection[], now: number, eventCount = events.length): Alert | undefined {
+  /**
+   * Creates an alert unless suppressed; `events` are oldest first. A hunt's alert (`huntId`) repeats only within
+   * its hunt: it has a repeat key of its own, so it never holds back a live alert of the same rule.
+   */
+  raise(kind: Alert['kind'], rule: RuleRef, group: Record<string, string>, events: Detection[], now: number, eventCount = events.length, huntId?: string): Alert | undefined {
     if ((own(this.s.suppressions, rule.id)?.until ?? -Infinity) > now) {
       this.s.suppressedAlerts += 1;
       return undefined;
     }
     const groupKey = Object.entries(group).map(([k, v]) => `${k}=${v}`).join('&');
-    const suppressKey = fingerprint([rule.id, groupKey]);
+    const suppressKey = fingerprint(huntId === undefined ? [rule.id, groupKey] : [rule.id, groupKey, 'hunt', huntId]);
     if ((this.s.suppressedUntil[suppressKey] ?? -Infinity) > now) return undefined;
     this.s.suppressedUntil[suppressKey] = now + this.suppressMs;
     const first = events[0]!;
@@ -282,6 +296,7 @@ export class EntityState {
       correlatorWorkflowId: this.workflowId,
       link: this.link,
       status: 'open',
+      ...(huntId === undefined ? {} : { huntId }),
     };
     this.s.alerts.push(alert);
     this.s.alertCount += 1;
@@ -526,8 +541,9 @@ export class EntityState {
     }
   }
 
-  private decayFactor(now: number): number {
-    const dt = now - this.s.riskUpdatedAt;
+  /** How much of a score set at `since` is left at `now`. */
+  private decayFactor(now: number, since = this.s.riskUpdatedAt): number {
+    const dt = now - since;
     return dt > 0 && this.halfLifeMs > 0 ? Math.pow(0.5, dt / this.halfLifeMs) : 1;
   }
 

@@ -31,12 +31,23 @@ const entityTypeSet: ReadonlySet<string> = new Set(entityTypes);
 const sourceSet: ReadonlySet<string> = new Set(sourceKinds);
 /** Ids longer than this are not ids (the router dead-letters such entities before they get here). */
 const MAX_ID = 512;
+/** `vigil hunt` makes ids of about 30 characters; anything much longer is not one. */
+const MAX_HUNT_ID = 128;
+
+export interface BatchCheckOptions {
+  /**
+   * Whether this correlator run applies hunt results (`origin: 'hunt'`) as such. A run begun before the hunt
+   * rule (HUNT_RESULTS_PATCH unset in its first activation) would apply them as live detections (start
+   * playbooks for months-old events), so there they are dropped and counted until it continues as new.
+   */
+  readonly huntResults: boolean;
+}
 
 const isText = (v: unknown, max = Infinity): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first problem of one detection, as [field, reason], or undefined when it is well-formed for `tenant`. */
-function problemOf(d: unknown, tenant: string): [string, string] | undefined {
+function problemOf(d: unknown, tenant: string, options: BatchCheckOptions): [string, string] | undefined {
   if (!isRecord(d)) return ['', 'must be an object'];
   if (!isText(d['eventId'], MAX_ID)) return ['eventId', 'must be a non-empty string of at most 512 characters'];
   if (d['tenant'] !== tenant) return ['tenant', `must be this correlator's tenant '${tenant}'`];
@@ -64,18 +75,27 @@ function problemOf(d: unknown, tenant: string): [string, string] | undefined {
   }
   if (typeof d['summary'] !== 'string') return ['summary', 'must be a string'];
   if (typeof d['rulesetVersion'] !== 'string') return ['rulesetVersion', 'must be a string'];
+  return originProblem(d, options);
+}
+
+/** `origin` absent (live) or `hunt` with a hunt id; a hunt id only with `origin: 'hunt'`. */
+function originProblem(d: Record<string, unknown>, options: BatchCheckOptions): [string, string] | undefined {
+  if (d['origin'] === undefined) return d['huntId'] === undefined ? undefined : ['huntId', "is only allowed with origin 'hunt'"];
+  if (d['origin'] !== 'hunt') return ['origin', "must be absent (live) or 'hunt'"];
+  if (!isText(d['huntId'], MAX_HUNT_ID)) return ['huntId', `must be a non-empty string of at most ${MAX_HUNT_ID} characters with origin 'hunt'`];
+  if (!options.huntResults) return ['origin', 'hunt results need a correlator run begun after hunt support (this one applies them once it continues as new)'];
   return undefined;
 }
 
 /** Splits a signalled batch into its well-formed detections and one rejection per dropped detection. */
-export function checkDetectionBatch(batch: unknown, tenant: string): CheckedBatch {
+export function checkDetectionBatch(batch: unknown, tenant: string, options: BatchCheckOptions): CheckedBatch {
   if (!isRecord(batch) || !isText(batch['batchId'], MAX_ID)) return { rejected: [{ index: -1, field: 'batchId', reason: 'must be a non-empty string of at most 512 characters' }] };
   const detections = batch['detections'];
   if (!Array.isArray(detections)) return { rejected: [{ index: -1, field: 'detections', reason: 'must be an array' }] };
   const kept: Detection[] = [];
   const rejected: BatchRejection[] = [];
   for (const [index, d] of detections.entries()) {
-    const problem = problemOf(d, tenant);
+    const problem = problemOf(d, tenant, options);
     if (problem === undefined) kept.push(d as Detection);
     else rejected.push({ index, field: problem[0], reason: problem[1] });
   }

@@ -25,6 +25,8 @@ export interface TimelineEntry {
   source: Detection['source'];
   rules: string[];
   summary: string;
+  /** Set on a retro-hunt's row (`vigil hunt --to-temporal`): the hunt that found it. Absent on live rows. */
+  huntId?: string;
 }
 
 export interface EntityStateView {

@@ -3,11 +3,9 @@
  * object store can replace the local folder (folder-store.ts). Keys are `/`-separated relative paths
  * (`acme/k8s_audit/2026-12-02T03.k9x2a1-3f8e.vseg`), listed in key order, which is time order.
  *
- * Mapping to S3, for the implementation that replaces the folder: `list` is ListObjectsV2 with a prefix,
- * `read` a ranged GetObject, `put` a PutObject (atomic by nature), `delete` DeleteObject. `create` is the
- * one operation S3 has no general equivalent for: an appendable object whose `append` resolves only
- * once the bytes are durable (S3 Express One Zone appends with `x-amz-write-offset-bytes`; on classic
- * S3, a local folder store for the live segment plus an upload of each sealed segment).
+ * On S3 (s3-store.ts) `list` is ListObjectsV2 with a prefix, `read` ranged GetObjects, `put` a PutObject (atomic by
+ * nature), `delete` DeleteObject; `create`, which S3 has no equivalent for, stores each append as a part object of its
+ * own, durable once its PutObject is answered.
  */
 
 /** One stored object, as listed. */

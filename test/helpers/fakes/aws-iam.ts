@@ -56,7 +56,12 @@ function parseAuthorization(value: string): { accessKeyId: string; date: string;
  * its key id; equal Authorization values mean the client signed correctly. Exported so a test can check
  * it against AWS's published example.
  */
-export async function verifySigV4(request: { method: string; url: URL; headers: Record<string, string | string[] | undefined>; body: string }, credentials: AwsCredentials[]): Promise<'ok' | 'unknown-key' | 'mismatch'> {
+export async function verifySigV4(
+  request: { method: string; url: URL; headers: Record<string, string | string[] | undefined>; body: string },
+  credentials: AwsCredentials[],
+  /** S3 signs the path as sent (`false`); every other service encodes it once more (the default). */
+  uriEscapePath = true,
+): Promise<'ok' | 'unknown-key' | 'mismatch'> {
   const authorization = String(request.headers.authorization ?? '');
   const parsed = parseAuthorization(authorization);
   const amzDate = String(request.headers['x-amz-date'] ?? '');
@@ -65,7 +70,7 @@ export async function verifySigV4(request: { method: string; url: URL; headers: 
   if (!known) return 'unknown-key';
   const headers: Record<string, string> = {};
   for (const name of parsed.signedHeaders) headers[name] = String(request.headers[name] ?? '');
-  const signer = new SignatureV4({ credentials: known, region: parsed.region, service: parsed.service, sha256: Hash.bind(null, 'sha256'), applyChecksum: false });
+  const signer = new SignatureV4({ credentials: known, region: parsed.region, service: parsed.service, sha256: Hash.bind(null, 'sha256'), applyChecksum: false, uriEscapePath });
   const signed = await signer.sign(
     {
       method: request.method,
