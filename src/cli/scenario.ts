@@ -10,7 +10,6 @@ import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
 import { parseDuration } from '../model/duration';
 import { checkExpectations, type ExpectationResult } from '../scenario/expectations';
-import type { ScenarioReport } from '../scenario/report';
 import { runScenarios, type ScenarioRunResult } from '../scenario/scenario-run';
 import { writeLine } from './cli-io';
 
@@ -31,7 +30,7 @@ function judge(run: ScenarioRunResult): Verdict[] {
 
 function summary(run: ScenarioRunResult): string[] {
   const { alerts, playbooks, incidents } = run.report;
-  const lines = [`ran on ${run.stack}; the pipeline is quiet`];
+  const lines = [`ran on ${run.stack}; the pipeline was quiet ${(run.quietAfterMs / 1000).toFixed(1)} s after the last event was published`];
   for (const scenario of run.scenarios) {
     const own = alerts.filter((a) => run.scenariosOf.get(a.id)?.includes(scenario.name));
     lines.push(`${scenario.name}: ${scenario.events} events, ${own.length} alert(s)`);
@@ -73,10 +72,11 @@ export function registerScenarioCommands(program: Command, logger: Logger): void
         throw new VigilError('VGL_CONFIG_INVALID', (err as Error).message, { field: '--timeout' });
       }
       const run = await runScenarios(loadConfig(), { files, speed, timeoutMs }, logger);
-      const report: ScenarioReport = run.report;
       const verdicts = judge(run);
+      // Not an expectation, but a run whose events did not all reach Temporal must say so wherever the output goes.
+      if (run.deadLetteredEvents > 0) process.stderr.write(`warning: ingest dead-lettered ${run.deadLetteredEvents} event(s) of this run (see its dead-letter topic)\n`);
       if (opts.json) {
-        writeLine(JSON.stringify(report));
+        writeLine(JSON.stringify(run.report));
         for (const line of verdictLines(verdicts)) process.stderr.write(`${line}\n`);
       } else {
         for (const line of [...summary(run), 'expectations:', ...verdictLines(verdicts)]) writeLine(line);

@@ -15,23 +15,26 @@ export interface IngestCounts {
   acknowledged: number;
   /** Messages received and not yet acknowledged. */
   unacknowledged: number;
+  /** Events ingest dead-lettered (acknowledged without reaching a correlator): the run reports them. */
+  deadLetteredEvents: number;
 }
 
 export type IngestProgress = () => Promise<IngestCounts>;
 
 export function inProcessProgress(service: IngestService): IngestProgress {
-  return () => Promise.resolve({ acknowledged: service.stats.acknowledged, unacknowledged: service.stats.unacknowledged });
+  return () => Promise.resolve({ acknowledged: service.stats.acknowledged, unacknowledged: service.stats.unacknowledged, deadLetteredEvents: service.stats.deadLetteredEvents });
 }
 
 export function scrapedProgress(urls: readonly string[], token: string | undefined): IngestProgress {
   return async () => {
-    const counts: IngestCounts = { acknowledged: 0, unacknowledged: 0 };
+    const counts: IngestCounts = { acknowledged: 0, unacknowledged: 0, deadLetteredEvents: 0 };
     for (const url of urls) {
       const samples = await scrape(url, token).catch((err: Error) => {
         throw new VigilError('VGL_SCENARIO_INGEST_METRICS', `cannot read ingest metrics: ${err.message}`, { field: 'VIGIL_INGEST_METRICS_URLS' });
       });
       counts.acknowledged += valueOf(samples, 'vigil_ingest_acknowledged_total');
       counts.unacknowledged += valueOf(samples, 'vigil_ingest_ack_window_messages');
+      counts.deadLetteredEvents += valueOf(samples, 'vigil_ingest_dead_lettered_events_total');
     }
     return counts;
   };

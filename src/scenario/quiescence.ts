@@ -28,14 +28,15 @@ export interface QuietOptions {
   logger: Logger;
 }
 
-/** The workflows the last look saw, by kind. */
+/** The workflows the last look saw, by kind, and what ingest dead-lettered during the run. */
 export interface QuietPipeline {
+  deadLetteredEvents: number;
   correlators: string[];
   playbooks: Array<{ workflowId: string; runId: string }>;
 }
 
 interface Look {
-  pipeline: QuietPipeline;
+  pipeline: Omit<QuietPipeline, 'deadLetteredEvents'>;
   /** `id/run:historyLength`, sorted: equal fingerprints mean no workflow moved in between. */
   fingerprint: string;
   busy: string[];
@@ -47,9 +48,11 @@ export async function waitUntilQuiet(options: QuietOptions): Promise<QuietPipeli
   const timedOut = (what: string): VigilError =>
     new VigilError('VGL_SCENARIO_TIMEOUT', `the pipeline was not quiet after ${Math.round(options.timeoutMs / 1000)} s: ${what}`, { field: '--timeout' });
 
+  let deadLetteredEvents: number;
   for (;;) {
     const counts = await options.progress();
     const handedOn = counts.acknowledged - options.baseline.acknowledged;
+    deadLetteredEvents = counts.deadLetteredEvents - options.baseline.deadLetteredEvents;
     if (handedOn >= options.published && counts.unacknowledged === 0) break;
     if (Date.now() > deadline) throw timedOut(`ingest acknowledged ${handedOn} of the ${options.published} messages published (${counts.unacknowledged} in its ack window)`);
     await sleep(pollMs);
@@ -59,7 +62,7 @@ export async function waitUntilQuiet(options: QuietOptions): Promise<QuietPipeli
   let previous: Look | undefined;
   for (;;) {
     const look = await lookAtWorkflows(options);
-    if (look.busy.length === 0 && previous !== undefined && previous.busy.length === 0 && look.fingerprint === previous.fingerprint) return look.pipeline;
+    if (look.busy.length === 0 && previous !== undefined && previous.busy.length === 0 && look.fingerprint === previous.fingerprint) return { ...look.pipeline, deadLetteredEvents };
     if (Date.now() > deadline) throw timedOut(look.busy.length > 0 ? `still busy: ${look.busy.slice(0, 5).join(', ')}` : 'workflows kept changing');
     previous = look;
     await sleep(pollMs);
@@ -83,7 +86,9 @@ async function lookAtWorkflows({ client, tenant, since }: QuietOptions): Promise
     if ((d.raw.pendingActivities ?? []).length > 0) busy.push(`${workflowId} (activity ${d.raw.pendingActivities![0]!.activityType?.name ?? '?'})`);
     // A playbook the correlator just started may not be in visibility yet: describe names it.
     for (const child of d.raw.pendingChildren ?? []) {
-      if (child.workflowId && child.runId && !playbooks.has(`${child.workflowId}/${child.runId}`)) playbooks.set(`${child.workflowId}/${child.runId}`, { workflowId: child.workflowId, runId: child.runId });
+      // Initiated and not started yet: the start is in flight.
+      if (!child.runId) busy.push(`${workflowId} (starting ${child.workflowId ?? 'a child'})`);
+      else if (child.workflowId && !playbooks.has(`${child.workflowId}/${child.runId}`)) playbooks.set(`${child.workflowId}/${child.runId}`, { workflowId: child.workflowId, runId: child.runId });
     }
   };
   for (const id of correlators) await describe(id);

@@ -42,6 +42,10 @@ export interface ScenarioRunResult extends ScenarioOutcome {
   scenarios: ScenarioFile[];
   /** Where the run happened: the embedded stack or TEMPORAL_ADDRESS. */
   stack: string;
+  /** From the broker's acknowledgement of the last event to a quiet pipeline. */
+  quietAfterMs: number;
+  /** Events ingest dead-lettered during the run (they reached no correlator). */
+  deadLetteredEvents: number;
 }
 
 interface Stack {
@@ -113,10 +117,12 @@ export async function runScenarios(config: Config, options: ScenarioRunOptions, 
       const { messages } = await replayScenario({ client: publisher, tenant, file: scenario.file, speed: options.speed, runId, logger });
       published += messages;
     }
+    const publishedAt = Date.now();
     const quiet = await waitUntilQuiet({ client: stack.client, tenant, baseline, published, progress: stack.progress, since, timeoutMs: options.timeoutMs, logger });
+    const quietAt = Date.now();
     const prefixes = new Map(scenarios.map((s) => [`${s.name}:${runId}:`, s.name]));
     const outcome = await readOutcome(stack.client, tenant, quiet, prefixes);
-    return { ...outcome, scenarios, stack: stack.description };
+    return { ...outcome, scenarios, stack: stack.description, quietAfterMs: quietAt - publishedAt, deadLetteredEvents: quiet.deadLetteredEvents };
   } finally {
     await stops.stopAll();
   }
