@@ -71,6 +71,9 @@ export function registerScenarioCommands(program: Command, logger: Logger): void
       } catch (err) {
         throw new VigilError('VGL_CONFIG_INVALID', (err as Error).message, { field: '--timeout' });
       }
+      // Ctrl-C ends the run at once: process.exit runs the exit hooks that kill the embedded dev server and remove
+      // the run's temporary folder (the in-process broker, worker and ingest end with the process).
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
       const run = await runScenarios(loadConfig(), { files, speed, timeoutMs }, logger);
       const verdicts = judge(run);
       // Not an expectation, but a run whose events did not all reach Temporal must say so wherever the output goes.

@@ -86,7 +86,13 @@ async function openStack(config: Config, stops: StopList, logger: Logger): Promi
     };
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'vigil-scenario-'));
-  stops.push(() => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })));
+  const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true });
+  // Also when the process ends without stopping the stack (Ctrl-C: see cli/scenario.ts).
+  process.once('exit', removeDataDir);
+  stops.push(() => {
+    process.removeListener('exit', removeDataDir);
+    return Promise.resolve(removeDataDir());
+  });
   // In memory and headless: the stack lives for this run only, so nobody could look at it after.
   const server = await startDevServerProcess({ logger: logger.child({ role: 'temporal' }), namespace: config.TEMPORAL_NAMESPACE });
   stops.push(server.stop);

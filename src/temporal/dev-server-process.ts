@@ -51,7 +51,14 @@ export async function startDevServerProcess(options: { logger: Logger; namespace
   };
   child.stdout.on('data', read);
   child.stderr.on('data', read);
+  // If this process ends without stopping it (an uncaught error, a signal turned into process.exit), the server
+  // must not outlive it: it is in memory, so nothing is lost by killing it.
+  const killOnExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const stop = async (): Promise<void> => {
+    process.removeListener('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };

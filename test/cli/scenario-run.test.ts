@@ -5,6 +5,7 @@
  * scenario whose expectations do not hold exits 1 naming them; a malformed expectations file is refused before
  * anything is published.
  */
+import { Connection } from '@temporalio/client';
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -128,6 +129,18 @@ test('without TEMPORAL_ADDRESS it runs on an embedded stack of its own, keeps st
   expect(report.alerts.some((a) => a.rule.title.startsWith('Linux Host Intrusion Chain') && a.entity.id === 'web-01')).toBe(true);
   // The run's state folder (temporary, under TMPDIR) is gone with the stack.
   expect(readdirSync(tmp)).toEqual([]);
+});
+
+test('Ctrl-C during an embedded run exits 130 and leaves no dev server and no temporary folder behind', async () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'vigil-scenario-sigint-'));
+  const run = startVigil(['scenario', 'run', path.join(scenarioDir, 'linux-host-compromise.ndjson')], { TEMPORAL_ADDRESS: '', MQTT_URL: '', VIGIL_WEBHOOK_URL: '', VIGIL_TENANTS: 'acme', TMPDIR: tmp, LOG_LEVEL: 'info' });
+  const address = await eventually(async () => /"address":"(127\.0\.0\.1:\d+)"[^\n]*Temporal dev server ready/.exec(run.output())?.[1], `dev server ready: ${run.output()}`, 120_000, 200);
+  const exited = new Promise<number | null>((resolve) => run.child.once('exit', (code) => resolve(code)));
+  run.child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(readdirSync(tmp)).toEqual([]);
+  // The dev server went with it: nothing answers on its port any more.
+  await eventually(async () => (await Connection.connect({ address, connectTimeout: 500 }).then((c) => c.close().then(() => undefined), () => true)), `dev server at ${address} stopped`, 30_000, 250);
 });
 
 test('a malformed expectations file is refused with file:line:col before anything starts', () => {
