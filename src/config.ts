@@ -129,6 +129,15 @@ export const ConfigSchema = z.object({
   /** Bearer token scrapers must send to the metrics endpoint; required when it listens beyond loopback. */
   VIGIL_METRICS_TOKEN: SecretSchema.optional(),
   /**
+   * `vigil scenario run` against a running stack (TEMPORAL_ADDRESS set): the `/metrics` URLs of every ingest process,
+   * comma-separated, read (with VIGIL_METRICS_TOKEN) to know when ingest acknowledged what the run published.
+   */
+  VIGIL_INGEST_METRICS_URLS: z
+    .string()
+    .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.string().url()).min(1))
+    .optional(),
+  /**
    * Where the Temporal SDK's own Prometheus exporter (workflow-task latency, slots, sticky cache...) of `vigil
    * worker` / `vigil dev` listens; unset = none. Loopback only: that exporter (in the SDK's Rust core) cannot ask
    * for a token, so scrape it from the same host (a Prometheus agent) or through an authenticating proxy.

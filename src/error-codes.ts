@@ -8,6 +8,9 @@ export const errorCodes = {
   VGL_CONFIG_INVALID: 'A configuration value (env var or flag) failed validation.',
   VGL_TEMPORAL_CLI_NOT_FOUND: 'No Temporal CLI could be found, built or downloaded.',
   VGL_SCENARIO_INVALID: 'A scenario file line is not {source, offsetMs, data} JSON.',
+  VGL_SCENARIO_EXPECT_INVALID: 'A scenario\'s expectations file (FILE.expect.yml) is not valid YAML or not {alerts: {fire, notFire}, incidents}.',
+  VGL_SCENARIO_TIMEOUT: '`vigil scenario run`: the pipeline did not become quiet (ingest acknowledged everything, no workflow busy) within --timeout; the message names what was still busy.',
+  VGL_SCENARIO_INGEST_METRICS: '`vigil scenario run` against a running stack could not read ingest progress from VIGIL_INGEST_METRICS_URLS (unset, unreachable or refused).',
   VGL_ENTITY_MAPPING_INVALID: 'The entity mapping file (rules/entities/*.yml) is malformed.',
   // edge collectors
   VGL_COLLECT_INPUT: 'A collector input record (file line, array element) is not an event of the chosen source; it is counted and skipped.',

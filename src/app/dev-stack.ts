@@ -5,20 +5,17 @@
  * everything in reverse order.
  */
 import { readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { connectPublisherNow } from '../collect/publisher-connection';
 import type { Logger } from 'pino';
 import { replayScenario } from '../collect/scenario-replay';
 import type { Config } from '../config';
-import { connectClient } from '../temporal/client';
 import { startCodecServer } from '../temporal/codec-server';
 import { startDevServer } from '../temporal/dev-server';
 import { installTemporalMetrics } from '../temporal/runtime-metrics';
-import { startDevBroker, type MqttLogin } from './dev-broker';
-import { startIngestRole } from './ingest-process';
 import { startMetricsEndpoint } from './metrics-endpoint';
-import { startWorkerRole } from './worker-process';
+import { startPipeline } from './pipeline';
+import { StopList } from './stop-list';
 
 export interface DevOptions {
   demo: boolean;
@@ -26,20 +23,9 @@ export interface DevOptions {
   speed: number;
 }
 
-type Stopper = () => Promise<unknown>;
-
 /** Starts the stack; resolves with a stop function once the demo (if any) has been published. */
 export async function startDevStack(config: Config, options: DevOptions, logger: Logger, out: (line: string) => void): Promise<() => Promise<void>> {
-  const stops: Stopper[] = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'error while stopping');
-      }
-    }
-  };
+  const stops = new StopList(logger);
   try {
     // Before the dev server and the worker: the SDK's core runtime is built once per process, on first use.
     const temporalMetricsUrl = config.VIGIL_TEMPORAL_METRICS_LISTEN ? installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger) : undefined;
@@ -62,34 +48,8 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
       stops.push(server.stop);
       address = server.address;
     }
-    let mqttUrl = config.MQTT_URL;
-    let shareGroup = config.VIGIL_INGEST_GROUP;
-    // With a broker of the user's, ingest and the demo log in with MQTT_USERNAME/MQTT_PASSWORD.
-    const configured: MqttLogin = { username: config.MQTT_USERNAME, password: config.MQTT_PASSWORD };
-    let logins = { ingest: configured, demoCollector: configured, note: '' };
-    if (!mqttUrl) {
-      const broker = await startDevBroker(config, logger.child({ role: 'broker' }));
-      stops.push(broker.close);
-      mqttUrl = broker.url;
-      shareGroup = ''; // the in-process broker speaks MQTT 3.1.1: no shared subscriptions
-      logins = { ingest: broker.ingest, demoCollector: broker.demoCollector, note: `; logins for this run: ${broker.credentialsDir}/*.env` };
-    }
-    let webhookUrl = config.VIGIL_WEBHOOK_URL;
-    if (!webhookUrl) {
-      const inbox = await startDemoInbox(logger.child({ role: 'demo-inbox' }));
-      stops.push(() => new Promise<void>((r) => inbox.server.close(() => r())));
-      webhookUrl = inbox.url;
-    }
-    const workers = await startWorkerRole({ ...config, VIGIL_WEBHOOK_URL: webhookUrl }, address, logger);
-    const running = workers.run();
-    stops.push(async () => {
-      await workers.shutdown();
-      await running;
-    });
-    const client = await connectClient(address, config.TEMPORAL_NAMESPACE);
-    stops.push(() => client.connection.close());
-    const ingest = await startIngestRole({ ...config, MQTT_USERNAME: logins.ingest.username, MQTT_PASSWORD: logins.ingest.password }, mqttUrl, client, logger, shareGroup, metrics?.registry);
-    stops.push(ingest.stop);
+    const pipeline = await startPipeline(config, address, stops, logger, metrics?.registry);
+    const loginNote = pipeline.credentialsDir ? `; logins for this run: ${pipeline.credentialsDir}/*.env` : '';
 
     const query = `WorkflowType = 'correlatorWorkflow' AND TenantId = '${config.VIGIL_TENANTS[0]}' AND RiskScore > 0`;
     out(
@@ -99,8 +59,8 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
         `  Temporal UI      ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`,
         `  Risky entities   ${uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows?query=${encodeURIComponent(query)}`,
         `  Temporal gRPC    ${address}`,
-        `  MQTT broker      ${mqttUrl}  (publish to vigil/v1/{tenant}/events/{source}${logins.note})`,
-        `  Notifications    ${webhookUrl}`,
+        `  MQTT broker      ${pipeline.mqttUrl}  (publish to vigil/v1/{tenant}/events/{source}${loginNote})`,
+        `  Notifications    ${pipeline.webhookUrl}`,
         ...(metrics ? [`  Metrics          ${metrics.url}`] : []),
         ...(temporalMetricsUrl ? [`  Temporal metrics ${temporalMetricsUrl}`] : []),
         '  Correlators are `entity:{tenant}:{type}:{id}`, playbooks `playbook:{name}:{tenant}:{target}` (or `playbook:{name}:{alert}`).',
@@ -112,7 +72,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
 
     if (options.demo) {
       const dir = path.join(config.VIGIL_RULES_DIR, 'scenarios');
-      const publisher = await connectPublisherNow(mqttUrl, { clientId: `vigil-demo-${process.pid}`, ...logins.demoCollector }, logger);
+      const publisher = await connectPublisherNow(pipeline.mqttUrl, { clientId: `vigil-demo-${process.pid}`, ...pipeline.collectorLogin }, logger);
       stops.push(() => publisher.endAsync());
       const runId = new Date().toISOString().replace(/[-:.TZ]/g, '');
       for (const file of readdirSync(dir).filter((f) => f.endsWith('.ndjson')).sort()) {
@@ -122,29 +82,8 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
       out('demo: scenarios published; alerts and playbooks appear in the Temporal UI within seconds.');
     }
   } catch (err) {
-    await stopAll();
+    await stops.stopAll();
     throw err;
   }
-  return stopAll;
-}
-
-/** A local webhook receiver for the demo, so playbook notifications are visible without Slack. */
-async function startDemoInbox(logger: Logger): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      let notice: unknown = body;
-      try {
-        notice = JSON.parse(body);
-      } catch {
-        // keep the raw text
-      }
-      logger.info({ notice }, 'notification received');
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  return { url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/notify`, server };
+  return () => stops.stopAll();
 }

@@ -53,6 +53,10 @@ export const commandAreas: readonly CommandArea[] = [
     register: async (program, logger) => (await import('./bench')).registerBenchCommands(program, logger),
   },
   {
+    commands: [{ name: 'scenario', description: 'Attack scenarios: replay them through the whole pipeline and check what they raise' }],
+    register: async (program, logger) => (await import('./scenario')).registerScenarioCommands(program, logger),
+  },
+  {
     commands: [{ name: 'collect', description: "Edge collectors: publish a source's events to MQTT (needs MQTT_URL)" }],
     register: async (program, logger) => (await import('./collect')).registerCollectCommands(program, logger),
   },

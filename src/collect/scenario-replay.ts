@@ -54,8 +54,11 @@ export interface ReplayOptions {
   logger: Logger;
 }
 
-/** Publishes the scenario in time order and resolves once the broker acknowledged every event. */
-export async function replayScenario(options: ReplayOptions): Promise<{ events: number }> {
+/**
+ * Publishes the scenario in time order and resolves once the broker acknowledged every event; `messages` is how many
+ * MQTT messages (batches) carried them.
+ */
+export async function replayScenario(options: ReplayOptions): Promise<{ events: number; messages: number }> {
   const lines = loadScenario(options.file);
   const speed = options.speed ?? 1;
   const startAt = options.startAt ?? Date.now();
@@ -82,7 +85,11 @@ export async function replayScenario(options: ReplayOptions): Promise<{ events: 
     publisherFor(line.source).add({ id: `${name}:${options.runId}:${i + 1}`, time, data });
   }
   await Promise.all([...publishers.values()].map((p) => p.flush()));
-  for (const p of publishers.values()) p.close();
-  options.logger.info({ scenario: name, events: lines.length }, 'scenario replayed');
-  return { events: lines.length };
+  let messages = 0;
+  for (const p of publishers.values()) {
+    messages += p.stats.publishedBatches;
+    p.close();
+  }
+  options.logger.info({ scenario: name, events: lines.length, messages }, 'scenario replayed');
+  return { events: lines.length, messages };
 }

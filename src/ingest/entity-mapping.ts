@@ -6,13 +6,11 @@
  * An id part takes the field's one value (FieldReader.scalar: the first); a `when` condition holds
  * when any of the field's values equals it, as a Sigma selection on a list does.
  */
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { VigilError } from '../error-codes';
 import { EntityTypeSchema, type EntityRef, type EntityType } from '../model/entity';
 import { SourceKindSchema, type SourceKind } from '../model/source';
 import { sourceFieldReader, type FieldReader } from '../sigma/field-reader';
+import { readYamlFile } from '../yaml-file';
 
 const MappingSchema = z.object({
   type: EntityTypeSchema,
@@ -48,23 +46,9 @@ export class EntityMapping {
   private constructor(private readonly bySource: Partial<Record<SourceKind, CompiledMapping[]>>) {}
 
   static fromFile(file: string): EntityMapping {
-    const text = readFileSync(file, 'utf8');
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter });
-    if (doc.errors.length > 0) {
-      const err = doc.errors[0]!;
-      const pos = lineCounter.linePos(err.pos[0]);
-      throw new VigilError('VGL_ENTITY_MAPPING_INVALID', err.message, { file, line: pos.line, col: pos.col });
-    }
-    const parsed = FileSchema.safeParse(doc.toJS());
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const node = doc.getIn(issue.path as Array<string | number>, true) as { range?: [number, number, number] } | undefined;
-      const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
-      throw new VigilError('VGL_ENTITY_MAPPING_INVALID', issue.message, { file, line: pos?.line, col: pos?.col, field: issue.path.join('.') });
-    }
+    const parsed = readYamlFile(file, FileSchema, 'VGL_ENTITY_MAPPING_INVALID');
     const bySource: Partial<Record<SourceKind, CompiledMapping[]>> = {};
-    for (const [source, mappings] of Object.entries(parsed.data) as Array<[SourceKind, z.infer<typeof MappingSchema>[]]>) {
+    for (const [source, mappings] of Object.entries(parsed) as Array<[SourceKind, z.infer<typeof MappingSchema>[]]>) {
       bySource[source] = mappings.map((m) => ({
         type: m.type,
         parts: compileTemplate(source, m.id),

@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import mqtt from 'mqtt';
 import { connectClient } from '../../src/temporal/client';
 import { freePort } from '../helpers/mosquitto';
-import { scrape, valueOf } from '../helpers/prometheus-text';
+import { scrape, valueOf } from '../../src/metrics/prometheus-text';
 import { eventually } from '../helpers/shared-servers';
 import { startVigil, type VigilProcess } from '../helpers/vigil-process';
 

@@ -16,7 +16,7 @@ import { encodeBatch } from '../../src/mqtt/wire-codec';
 import { projectRoot } from '../../src/project-root';
 import { freePort } from '../helpers/mosquitto';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
-import { parseSamples, scrape, valueOf, type Sample } from '../helpers/prometheus-text';
+import { parseSamples, scrape, valueOf, type Sample } from '../../src/metrics/prometheus-text';
 import { eventually, sharedMqttUrl, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { runVigilAsync, startVigil, type VigilProcess } from '../helpers/vigil-process';
 

@@ -1,4 +1,4 @@
-/** Reads Prometheus' text exposition format as scraped over HTTP, for tests that assert on a process' metrics. */
+/** Reads Prometheus' text exposition format as scraped over HTTP: tests assert on it, `vigil scenario run` reads ingest progress from it. */
 
 export interface Sample {
   name: string;
