@@ -58,6 +58,15 @@ export const ConfigSchema = z.object({
   VIGIL_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
   /** Tries per message before ingest dead-letters it: Temporal refusing its detections, or ingest crashing while handling it. */
   VIGIL_INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(2).max(100).default(5),
+  /**
+   * Worker tuning, per tenant task queue (`vigil worker`, `vigil dev`): workflows kept in the sticky cache (an evicted
+   * correlator replays its history on its next task), workflow tasks run at once (the SDK's default 40; at least 2
+   * with a cache), workflow task polls at once (the SDK's default 10; at most the executions). Defaults are the
+   * values used before they were settings, not chosen by measurement (README: Configuration).
+   */
+  VIGIL_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
+  VIGIL_WORKER_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(2).default(10),
   /** Comma-separated tenants this deployment accepts; events for others are dead-lettered. */
   VIGIL_TENANTS: z
     .string()
@@ -164,6 +173,27 @@ export function ruleLimitsOf(config: Partial<RuleLimitConfig>): RuleLimits {
     maxTotalValues: config.VIGIL_RULE_MAX_TOTAL_VALUES ?? defaultRuleLimits.maxTotalValues,
     maxTotalChars: config.VIGIL_RULE_MAX_TOTAL_CHARS ?? defaultRuleLimits.maxTotalChars,
   };
+}
+
+export interface WorkerTuning {
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  workflowTaskPollers: number;
+}
+
+/**
+ * The worker settings as Worker options. The SDK refuses more polls than executions and silently lowers executions
+ * beyond a (non-zero) cache size; both are refused here instead, naming the variables.
+ */
+export function workerTuningOf(config: Pick<Config, 'VIGIL_WORKER_MAX_CACHED_WORKFLOWS' | 'VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS' | 'VIGIL_WORKER_WORKFLOW_TASK_POLLERS'>): WorkerTuning {
+  const [cache, executions, polls] = [config.VIGIL_WORKER_MAX_CACHED_WORKFLOWS, config.VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, config.VIGIL_WORKER_WORKFLOW_TASK_POLLERS];
+  if (polls > executions) {
+    throw new VigilError('VGL_CONFIG_INVALID', `VIGIL_WORKER_WORKFLOW_TASK_POLLERS (${polls}) must not exceed VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${executions})`, { field: 'VIGIL_WORKER_WORKFLOW_TASK_POLLERS' });
+  }
+  if (cache > 0 && executions > cache) {
+    throw new VigilError('VGL_CONFIG_INVALID', `VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${executions}) must not exceed VIGIL_WORKER_MAX_CACHED_WORKFLOWS (${cache}) unless the cache is off (0)`, { field: 'VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS' });
+  }
+  return { maxCachedWorkflows: cache, maxConcurrentWorkflowTaskExecutions: executions, workflowTaskPollers: polls };
 }
 
 /** Reads and validates configuration; a bad value fails with VGL_CONFIG_INVALID naming the variable. */

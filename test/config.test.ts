@@ -1,5 +1,5 @@
 /** Configuration is validated at start-up; a bad value names the variable. */
-import { loadConfig, ruleLimitsOf } from '../src/config';
+import { loadConfig, ruleLimitsOf, workerTuningOf } from '../src/config';
 import { VigilError } from '../src/error-codes';
 import { defaultRuleLimits, ruleLimitVariables, type RuleLimits } from '../src/sigma/rule-limits';
 
@@ -63,4 +63,20 @@ test('metrics listen addresses: off by default, parsed as host:port, `:port` mea
   const c = loadConfig({ VIGIL_METRICS_LISTEN: ':9464', VIGIL_TEMPORAL_METRICS_LISTEN: '[::1]:9465' });
   expect(c.VIGIL_METRICS_LISTEN).toEqual({ host: '0.0.0.0', port: 9464 });
   expect(c.VIGIL_TEMPORAL_METRICS_LISTEN).toEqual({ host: '::1', port: 9465 });
+});
+
+test('worker tuning: the previous values by default; polls beyond executions, or executions beyond a cache, are refused naming the variable', () => {
+  expect(workerTuningOf(loadConfig({}))).toEqual({ maxCachedWorkflows: 1000, maxConcurrentWorkflowTaskExecutions: 40, workflowTaskPollers: 10 });
+  const tuned = { VIGIL_WORKER_MAX_CACHED_WORKFLOWS: '0', VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '80', VIGIL_WORKER_WORKFLOW_TASK_POLLERS: '40' };
+  expect(workerTuningOf(loadConfig(tuned))).toEqual({ maxCachedWorkflows: 0, maxConcurrentWorkflowTaskExecutions: 80, workflowTaskPollers: 40 });
+  const refused = (env: Record<string, string>): unknown => {
+    try {
+      return workerTuningOf(loadConfig(env));
+    } catch (err) {
+      return err;
+    }
+  };
+  expect(refused({ VIGIL_WORKER_WORKFLOW_TASK_POLLERS: '41' })).toMatchObject({ code: 'VGL_CONFIG_INVALID', location: { field: 'VIGIL_WORKER_WORKFLOW_TASK_POLLERS' } });
+  expect(refused({ VIGIL_WORKER_MAX_CACHED_WORKFLOWS: '20' })).toMatchObject({ code: 'VGL_CONFIG_INVALID', location: { field: 'VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS' } });
+  expect(refused({ VIGIL_WORKER_WORKFLOW_TASK_POLLERS: '1' })).toMatchObject({ code: 'VGL_CONFIG_INVALID', location: { field: 'VIGIL_WORKER_WORKFLOW_TASK_POLLERS' } });
 });

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
 import { loadActionSettings } from '../../activities/action-settings';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
-import type { Config } from '../config';
+import { workerTuningOf, type Config } from '../config';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';
@@ -15,6 +15,7 @@ import { startRuleRuntime } from './rule-runtime';
 import { createWorkerSet, type WorkerSet } from '../temporal/worker';
 
 export async function startWorkerRole(config: Config, address: string, logger: Logger): Promise<WorkerSet> {
+  const tuning = workerTuningOf(config);
   const responsesDir = path.join(config.VIGIL_RULES_DIR, 'responses');
   const { config: responses, errors } = loadResponseConfig(responsesDir);
   for (const err of errors) logger.error({ code: err.code, location: err.location }, err.message);
@@ -40,6 +41,7 @@ export async function startWorkerRole(config: Config, address: string, logger: L
     tenants: config.VIGIL_TENANTS,
     activities,
     logger: logger.child({ role: 'worker' }),
+    ...tuning,
   });
   return {
     ...workers,

@@ -4,7 +4,7 @@
  * replayed), publishing through CollectorOutput to the in-process broker until every batch is
  * acknowledged (events/s), edge-rule filtering cost (events/s with Vigil's Kubernetes rules), the
  * spill directory's write and read-back rate (events/s, 500-event batches, the outage path), and the
- * cost of one full /proc scan (the procfs poller's baseline).
+ * cost of one full /proc scan (the procfs poller's baseline). Figures are `collect.*`; `--quick` decodes a tenth.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { brokerIdentities, collectorUsername } from '../mqtt/broker-policy';
 import { generateCredentials, loginAs } from '../mqtt/broker-credentials';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker';
 import { projectRoot } from '../project-root';
+import { benchFigure, type BenchFigure, type BenchOptions } from './support/bench-figure';
 
 const traces = join(projectRoot, 'test', 'corpus', 'falco-k8s-audit', 'test', 'trace_files', 'k8s_audit');
 
@@ -51,32 +52,37 @@ function counting(): RecordSink & { records: Record<string, unknown>[] } {
   return { records, record: (r) => records.push(r), issue: () => undefined };
 }
 
-export async function run(logger: Logger): Promise<Record<string, number | string>> {
-  const figures: Record<string, number | string> = {};
+export async function run(logger: Logger, options: BenchOptions): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  const fig = (name: string, value: number, unit: string, load: string): void => void figures.push(benchFigure(`collect.${name}`, value, unit, load));
+  const scale = options.quick ? 10 : 1;
 
-  const lines = auditLines(50_000);
+  const lines = auditLines(50_000 / scale);
+  const auditLoad = `${lines.length} audit log lines (execve events of 7 records), one thread`;
   const auditSink = counting();
   const auditd = new AuditdDecoder({ file: 'bench', hostname: 'bench' }, auditSink);
   let t = process.hrtime.bigint();
   lines.forEach((l, i) => auditd.line(l, i + 1));
   auditd.flush();
-  figures['auditd_lines_per_s'] = perSecond(lines.length, t);
-  figures['auditd_events_per_s'] = perSecond(auditSink.records.length, t);
+  fig('auditd_lines_per_sec', perSecond(lines.length, t), 'lines/s', auditLoad);
+  fig('auditd_events_per_sec', perSecond(auditSink.records.length, t), 'events/s', auditLoad);
 
   const traceLines = readdirSync(traces).filter((f) => f.endsWith('.json')).sort().map((f) => readFileSync(join(traces, f), 'utf8').trim());
-  const ndjson = Array.from({ length: 100_000 }, (_, i) => traceLines[i % traceLines.length]!);
+  const ndjson = Array.from({ length: 100_000 / scale }, (_, i) => traceLines[i % traceLines.length]!);
+  const k8sLoad = `${ndjson.length} k8s audit events (Falco traces replayed), one thread`;
   const jsonSink = counting();
   const decoder = new JsonLineDecoder('bench', 'k8s_audit', jsonSink);
   t = process.hrtime.bigint();
   ndjson.forEach((l, i) => decoder.line(l, i + 1));
-  figures['k8s_ndjson_events_per_s'] = perSecond(ndjson.length, t);
+  fig('k8s_ndjson_events_per_sec', perSecond(ndjson.length, t), 'events/s', `${k8sLoad}, NDJSON decoding with shape checks`);
 
   const edge = await EdgeFilter.load(join(projectRoot, 'rules', 'sigma', 'kubernetes'), 'k8s_audit', logger);
   t = process.hrtime.bigint();
   let kept = 0;
   for (const r of jsonSink.records) if (edge.keeps(r)) kept += 1;
-  figures['k8s_edge_filter_events_per_s'] = perSecond(jsonSink.records.length, t);
-  figures['k8s_edge_filter_kept_fraction'] = Math.round((kept / jsonSink.records.length) * 1000) / 1000;
+  const edgeLoad = `${k8sLoad}, edge filter with Vigil's Kubernetes rules`;
+  fig('k8s_edge_filter_events_per_sec', perSecond(jsonSink.records.length, t), 'events/s', edgeLoad);
+  fig('k8s_edge_filter_kept_fraction', Math.round((kept / jsonSink.records.length) * 1000) / 1000, 'fraction', edgeLoad);
 
   const credentials = generateCredentials(brokerIdentities(['bench']));
   const broker = await startEmbeddedBroker({ port: 0, credentials, logger });
@@ -86,7 +92,7 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
     t = process.hrtime.bigint();
     for (const r of jsonSink.records) output.emit(r);
     await output.flush();
-    figures['k8s_publish_acked_events_per_s'] = perSecond(jsonSink.records.length, t);
+    fig('k8s_publish_acked_events_per_sec', perSecond(jsonSink.records.length, t), 'events/s', `${k8sLoad}, published to the in-process broker until every batch is acknowledged`);
     output.close();
   } finally {
     await client.endAsync();
@@ -97,18 +103,19 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
   const raw = jsonSink.records.map((data, i) => ({ id: `e${i}`, time: i, data }));
   t = process.hrtime.bigint();
   for (let i = 0; i < raw.length; i += 500) spill.push(raw.slice(i, i + 500));
-  figures['spill_write_events_per_s'] = perSecond(raw.length, t);
+  const spillLoad = `${raw.length} k8s audit events in batches of 500, spill directory`;
+  fig('spill_write_events_per_sec', perSecond(raw.length, t), 'events/s', spillLoad);
   t = process.hrtime.bigint();
   while (!spill.isEmpty) {
     const read = spill.shift();
     if ('release' in read) read.release();
   }
-  figures['spill_read_events_per_s'] = perSecond(raw.length, t);
+  fig('spill_read_events_per_sec', perSecond(raw.length, t), 'events/s', spillLoad);
 
   const poller = new ProcfsPoller({ hostname: 'bench', emit: () => undefined, logger });
   t = process.hrtime.bigint();
   await poller.baseline();
-  figures['procfs_full_scan_ms'] = Math.round(Number(process.hrtime.bigint() - t) / 1e5) / 10;
-  figures['procfs_processes'] = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
+  const processes = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
+  fig('procfs_full_scan_ms', Number(process.hrtime.bigint() - t) / 1e6, 'ms', `one full /proc scan of this machine (${processes} processes now)`);
   return figures;
 }

@@ -3,17 +3,21 @@
  * --cluster`, also on the production-like cluster of ops/temporal/cluster.sh: 1,000 host
  * correlators on one tenant task queue, an in-process worker, the real router.
  *
- *   batched_*          detections/s from router.route() until every correlator has counted them
- *                      (adaptive cross-message batching as ingest does it, 32 messages of 500 in flight)
- *   single_*           the same with one signal per detection (the naive design) → batched_vs_single_ratio
- *   latency_*          event-to-alert through MQTT (in-process broker) → ingest → Temporal → alert raised,
- *                      at steady 200 and 1,000 events/s over 100 hosts; 1,000 alerts per rate (host × 10 rules)
- *   memory_*           worker heap per cached idle correlator (needs --expose-gc, as `npm run bench` runs it)
- *   workflow_task_*    the batched phase's workflow tasks, read from the correlators' histories: started → completed
- *   cpu_*              CPU per workflow task and per detection in the batched phase: this process (worker, router,
- *                      client) and the dev server (server_cpu_*, only when started here)
- *   new_entity_*       after the latency runs: hosts whose first event alerts, among running correlators (the new
- *                      correlator's first workflow task is on the alert's path)
+ *   correlation.events_per_sec         detections/s from router.route() until every correlator has counted them
+ *                                      (adaptive cross-message batching as ingest does it, 32 messages of 500 in flight)
+ *   correlation.per_event_events_per_sec  the same with one signal per detection (the naive design)
+ *   correlation.batched_vs_per_event_ratio  the two above
+ *   temporal.raw_signals_per_sec       signals/s of the per-event phase (one signal per detection, until counted)
+ *   latency.event_to_alert_*           event-to-alert through MQTT (in-process broker) → ingest → Temporal → alert
+ *                                      raised, running correlators, steady 200 and 1,000 events/s over 100 hosts;
+ *                                      1,000 alerts per rate (host × 10 rules); one figure per rate (its load)
+ *   latency.new_entity_first_alert_*   after the latency runs: hosts whose first event alerts, among running
+ *                                      correlators (the new correlator's first workflow task is on the alert's path)
+ *   memory.bytes_per_cached_correlator worker heap per cached idle correlator (needs --expose-gc, as `npm run bench` runs it)
+ *   workflow.task_ms_*                 the batched phase's workflow tasks, read from the correlators' histories: started → completed
+ *   workflow.cpu_ms_per_task, correlator.cpu_us_per_detection  CPU in the batched phase: this process (worker,
+ *                                      router, client) and the dev server (correlator.server_cpu_us_per_detection,
+ *                                      only when started here)
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +25,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
-import type { BenchOptions } from './support/bench-figure';
+import { benchFigure, type BenchFigure, type BenchOptions } from './support/bench-figure';
 import { createActivities } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import { startRuleRuntime } from '../app/rule-runtime';
@@ -242,7 +246,7 @@ const processCpuMs = (): number => {
 };
 
 /** On `options.temporal` (an empty Temporal: `vigil bench --cluster`'s fresh cluster), or else on a dev server started here. */
-export async function run(logger: Logger, options?: BenchOptions): Promise<Record<string, number | string>> {
+export async function run(logger: Logger, options?: BenchOptions): Promise<BenchFigure[]> {
   const target = options?.temporal;
   const work = options?.quick ? QUICK : FULL;
   const quiet = logger.child({}, { level: 'warn' });
@@ -266,7 +270,12 @@ export async function run(logger: Logger, options?: BenchOptions): Promise<Recor
     maxCachedWorkflows: 2000,
   });
   const running = workers.run();
-  const figures: Record<string, number | string> = { hosts: work.hosts, temporal: target?.label ?? 'dev server, SQLite file (WAL)' };
+  // Loads never name the Temporal they ran on, so `--cluster` pairs each figure of the two servers by name and load.
+  const figures: BenchFigure[] = [benchFigure('correlator.temporal', target?.label ?? 'dev server, SQLite file (WAL)', '', 'the Temporal these figures ran on')];
+  const fig = (name: string, value: number, unit: string, load: string): number => {
+    figures.push(benchFigure(name, value, unit, load));
+    return value;
+  };
   const expected = new Map<number, number>();
   try {
     // Warm-up: every correlator exists and is cached; the heap delta is the per-correlator cost.
@@ -275,8 +284,8 @@ export async function run(logger: Logger, options?: BenchOptions): Promise<Recor
     await routeLoad(router, work.hosts, work.hosts, 0, version, expected);
     if (!(await countsReached(client, expected, 120_000))) throw new Error('warm-up did not complete');
     await new Promise((r) => setTimeout(r, 1000));
-    figures.memory_heap_per_cached_correlator_kb = Math.round((heap() - heapBefore) / work.hosts / 102.4) / 10;
-    figures.memory_gc_exposed = (globalThis as { gc?: unknown }).gc ? 'yes' : 'no (run with node --expose-gc)';
+    const gc = (globalThis as { gc?: unknown }).gc ? 'after GC' : 'without GC (run with node --expose-gc): imprecise';
+    fig('memory.bytes_per_cached_correlator', Math.round((heap() - heapBefore) / work.hosts), 'bytes', `${work.hosts} idle cached host correlators, worker heap ${gc}`);
 
     let t0 = Date.now();
     const signalsBefore = router.stats.signals;
@@ -288,29 +297,29 @@ export async function run(logger: Logger, options?: BenchOptions): Promise<Recor
     const cpu = { own: processCpuMs() - cpuBefore.own, server: runningChildrenCpuMs() - cpuBefore.server };
     const hostIds = Array.from({ length: work.hosts }, (_, h) => correlatorWorkflowId(TENANT, { type: 'host', id: `bench-host-${h}` }));
     const tasks = await workflowTaskStats(client, hostIds, t0, t0 + batchedMs);
-    figures.task_load = `${work.hosts} running host correlators, ${work.batchedDetections} detections routed in batches, ${ROUTES_IN_FLIGHT} routes in flight`;
-    figures.workflow_task_ms_p50 = percentile(tasks.durationsMs, 50);
-    figures.workflow_task_ms_p99 = percentile(tasks.durationsMs, 99);
-    figures.workflow_tasks = tasks.tasks;
+    const batched = `${work.batchedDetections} detections routed with adaptive batching (${ROUTES_IN_FLIGHT} routes of 500 in flight) to ${work.hosts} running host correlators`;
+    fig('workflow.task_ms_p50', percentile(tasks.durationsMs, 50), 'ms', `${batched}: workflow task started → completed`);
+    fig('workflow.task_ms_p99', percentile(tasks.durationsMs, 99), 'ms', `${batched}: workflow task started → completed`);
+    fig('workflow.tasks', tasks.tasks, 'tasks', batched);
     // This process holds the worker, the router and the client; the dev server is its child (none on a cluster).
-    figures.cpu_ms_per_workflow_task = Math.round((cpu.own / tasks.tasks) * 100) / 100;
-    figures.cpu_us_per_detection = Math.round((cpu.own * 1000) / work.batchedDetections);
-    if (server) figures.server_cpu_us_per_detection = Math.round((cpu.server * 1000) / work.batchedDetections);
-    figures.batched_detections = work.batchedDetections;
-    figures.batched_signals = router.stats.signals - signalsBefore;
-    figures.batched_detections_per_signal = Math.round((work.batchedDetections / figures.batched_signals) * 10) / 10;
-    figures.batched_accepted_per_s = Math.round(work.batchedDetections / (acceptedMs / 1000));
-    figures.batched_correlated_per_s = Math.round(work.batchedDetections / (batchedMs / 1000));
+    fig('workflow.cpu_ms_per_task', cpu.own / tasks.tasks, 'ms', `${batched}: CPU of the process holding worker, router and client`);
+    fig('correlator.cpu_us_per_detection', Math.round((cpu.own * 1000) / work.batchedDetections), 'µs', `${batched}: CPU of the process holding worker, router and client`);
+    if (server) fig('correlator.server_cpu_us_per_detection', Math.round((cpu.server * 1000) / work.batchedDetections), 'µs', `${batched}: CPU of the dev server`);
+    const signals = router.stats.signals - signalsBefore;
+    fig('correlator.batched_signals', signals, 'signals', batched);
+    fig('correlator.batched_detections_per_signal', work.batchedDetections / signals, 'detections', batched);
+    fig('correlator.batched_accepted_per_sec', Math.round(work.batchedDetections / (acceptedMs / 1000)), 'events/s', `${batched}: until Temporal accepted every signal`);
+    const batchedRate = fig('correlation.events_per_sec', Math.round(work.batchedDetections / (batchedMs / 1000)), 'events/s', `${batched}: until every correlator counted them`);
 
     const single = new EntityRouter(client, quiet, { maxDelayMs: 0, maxDetectionsPerSignal: 1 });
     t0 = Date.now();
     await routeLoad(single, work.hosts, work.singleDetections, 2_000_000, version, expected, ROUTES_IN_FLIGHT);
     if (!(await countsReached(client, expected, 300_000))) throw new Error('single-signal load did not complete');
     const singleMs = Date.now() - t0;
-    figures.single_detections = work.singleDetections;
-    figures.single_correlated_per_s = Math.round(work.singleDetections / (singleMs / 1000));
-    figures.single_signals_per_s = Math.round(single.stats.signals / (singleMs / 1000));
-    figures.batched_vs_single_ratio = Math.round((figures.batched_correlated_per_s / figures.single_correlated_per_s) * 10) / 10;
+    const perEvent = `${work.singleDetections} detections routed one signal each (${ROUTES_IN_FLIGHT} routes of 500 in flight) to ${work.hosts} running host correlators, until every correlator counted them`;
+    const perEventRate = fig('correlation.per_event_events_per_sec', Math.round(work.singleDetections / (singleMs / 1000)), 'events/s', perEvent);
+    fig('temporal.raw_signals_per_sec', Math.round(single.stats.signals / (singleMs / 1000)), 'signals/s', perEvent);
+    fig('correlation.batched_vs_per_event_ratio', batchedRate / perEventRate, '×', `correlation.events_per_sec (${work.batchedDetections} detections) / correlation.per_event_events_per_sec (${work.singleDetections})`);
 
     // Latency through the whole pipeline at a steady rate: MQTT → ingest → router → correlator alert.
     const credentials = generateCredentials(brokerIdentities([TENANT]));
@@ -333,19 +342,20 @@ export async function run(logger: Logger, options?: BenchOptions): Promise<Recor
     });
     const mqttClient = await mqtt.connectAsync(broker.url, { clientId: 'bench-collector', ...loginAs(credentials, collectorUsername(TENANT)) });
     const publisher = new BatchPublisher(mqttClient, { tenant: TENANT, source: 'process', collector: 'bench', maxBatchEvents: 100, maxBatchDelayMs: 10 }, quiet);
+    const pipeline = 'MQTT (in-process broker) → ingest → Temporal → alert raised';
     for (const rate of work.latencyRates) {
       const latencies = await latencyRun(work, rate, publisher, client);
-      figures[`latency_${rate}eps_samples`] = latencies.length;
-      figures[`latency_${rate}eps_p50_ms`] = percentile(latencies, 50);
-      figures[`latency_${rate}eps_p99_ms`] = percentile(latencies, 99);
+      const load = `${work.latencyHosts} running host correlators, ${rate} events/s for ${work.latencySeconds} s, ${pipeline}`;
+      fig('latency.event_to_alert_samples', latencies.length, 'alerts', load);
+      fig('latency.event_to_alert_p50_ms', percentile(latencies, 50), 'ms', load);
+      fig('latency.event_to_alert_p99_ms', percentile(latencies, 99), 'ms', load);
     }
-    figures.latency_hosts = work.latencyHosts;
     const newRate = work.latencyRates[work.latencyRates.length - 1]!;
     const firsts = await newEntityRun(work, newRate, work.latencyRates[0]!, publisher, client);
-    figures.new_entity_load = `${work.newHosts} new hosts whose first event alerts, among ${work.latencyHosts} running host correlators fed ${newRate} events/s`;
-    figures.new_entity_first_alert_samples = firsts.length;
-    figures.new_entity_first_alert_p50_ms = percentile(firsts, 50);
-    figures.new_entity_first_alert_p99_ms = percentile(firsts, 99);
+    const newLoad = `${work.newHosts} new hosts whose first event alerts, among ${work.latencyHosts} running host correlators fed ${newRate} events/s, ${pipeline}`;
+    fig('latency.new_entity_first_alert_samples', firsts.length, 'alerts', newLoad);
+    fig('latency.new_entity_first_alert_p50_ms', percentile(firsts, 50), 'ms', newLoad);
+    fig('latency.new_entity_first_alert_p99_ms', percentile(firsts, 99), 'ms', newLoad);
     publisher.close();
     await mqttClient.endAsync();
     await ingest.stop();

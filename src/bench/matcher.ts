@@ -114,10 +114,10 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
   const peer = buildRsigmaPeer(logger);
   if ('skipped' in peer) {
     logger.warn({ reason: peer.skipped }, 'rsigma peer skipped: no ratio figures');
-    fig('rsigma_peer', `skipped: ${peer.skipped}`, '', '');
+    fig('rsigma_peer', `skipped: ${peer.skipped}`, '', 'the rsigma peer build');
   }
   const peerBinary = 'skipped' in peer ? undefined : peer.binary;
-  if (!pinnedToOneCore) fig('pinning', 'taskset not found: runs not pinned to one core', '', '');
+  if (!pinnedToOneCore) fig('pinning', 'taskset not found: runs not pinned to one core', '', 'every timed child process');
   const env = { LOG_LEVEL: 'info' };
 
   for (const s of await streams(count)) {
@@ -129,7 +129,7 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     const peerRun = () => runChild(peerBinary!, [s.rules], { stdin: s.file, stdout: peerOut });
     const [runs, peerRuns] = await interleaved([`vigil ${s.name}`, `rsigma ${s.name}`], logger, withPeer ? [vigilRun, peerRun] : [vigilRun]);
     const vigilRate = s.events / (median(runs!.map((r) => r.cpuMs)) / 1000);
-    fig('eval_events_per_sec_per_core', vigilRate, 'events/s', s.load);
+    fig('events_per_sec_per_core', vigilRate, 'events/s', `${s.load}; whole \`rules eval\` process, CPU time, median of ${RUNS}`);
     fig('eval_peak_rss_mb', median(runs!.map((r) => Math.max(r.peakRssMb, summaryOf(r)['peakRssMb'] ?? 0))), 'MiB', s.load);
     const vigilHits = hitsOf(vigilOut);
     fig('eval_hits', vigilHits.length, 'hits', s.load);

@@ -4,7 +4,7 @@
  * the validated `decide` update, and approved → completed throughput with a dry-run containment.
  * Plus the per-request cost of the Slack signature check chatops computes (IAM requests are signed by
  * the AWS SDK). No correlator runs, so each playbook's report-back signal fails fast and is recorded (a
- * small, constant extra task).
+ * small, constant extra task). Figures are `response.*`.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from '@temporalio/worker';
@@ -20,6 +20,7 @@ import { startDevServer } from '../temporal/dev-server';
 import { workflowBundle } from '../temporal/worker';
 import { decideUpdate, playbookStatusQuery } from '../contracts/playbook/messages';
 import type { playbookWorkflow } from '../../workflows/playbook/playbook';
+import { benchFigure, type BenchFigure } from './support/bench-figure';
 
 const PLAYBOOKS = 200;
 const CONCURRENCY = 20;
@@ -57,17 +58,17 @@ function benchAlert(i: number): Alert {
   };
 }
 
-function measureSignatures(): Record<string, number> {
+function measureSignatures(): BenchFigure {
   const body = 'payload=' + encodeURIComponent(JSON.stringify({ type: 'block_actions', actions: [{ action_id: 'vigil_approve', value: 'playbook:x:y' }] }));
   const signature = slackSignature('bench-secret', '1700000000', body);
   const start = performance.now();
   for (let i = 0; i < SIGNATURES; i++) verifySlackSignature('bench-secret', { timestamp: '1700000000', signature }, body, 1_700_000_000);
   const slack = SIGNATURES / ((performance.now() - start) / 1000);
-  return { slack_signature_checks_per_s: Math.round(slack) };
+  return benchFigure('response.slack_signature_checks_per_sec', Math.round(slack), 'checks/s', `${SIGNATURES} Slack request signature checks, one thread`);
 }
 
-export async function run(logger: Logger): Promise<Record<string, number | string>> {
-  const signatures = measureSignatures();
+export async function run(logger: Logger): Promise<BenchFigure[]> {
+  const signature = measureSignatures();
   const server = await startDevServer({ logger, namespace: 'default' });
   const client = await connectClient(server.address, server.namespace);
   const taskQueue = 'bench-playbooks';
@@ -115,19 +116,19 @@ export async function run(logger: Logger): Promise<Record<string, number | strin
       const completed = performance.now();
       updateMs.sort((a, b) => a - b);
       aloneMs.sort((a, b) => a - b);
-      return {
-        playbooks: PLAYBOOKS,
-        client_concurrency: CONCURRENCY,
-        starts_per_s: Math.round(PLAYBOOKS / ((started - t0) / 1000)),
-        start_to_all_awaiting_approval_s: Number(((awaitingAll - t0) / 1000).toFixed(2)),
-        approval_update_ms_p50_alone: Number(percentile(aloneMs, 50).toFixed(1)),
-        approval_update_ms_p50_concurrent: Number(percentile(updateMs, 50).toFixed(1)),
-        approval_update_ms_p95_concurrent: Number(percentile(updateMs, 95).toFixed(1)),
-        approvals_per_s_concurrent: Math.round((PLAYBOOKS - SEQUENTIAL_APPROVALS) / ((approved - concurrentStart) / 1000)),
-        approved_to_completed_per_s: Math.round(PLAYBOOKS / ((completed - approved) / 1000)),
-        end_to_end_playbooks_per_s: Number((PLAYBOOKS / ((completed - t0) / 1000)).toFixed(1)),
-        ...signatures,
-      };
+      const load = `${PLAYBOOKS} playbook runs (dry-run containment, one approval each), ${CONCURRENCY} client calls in flight, embedded dev server`;
+      const concurrent = `${load}; the last ${PLAYBOOKS - SEQUENTIAL_APPROVALS} approvals ${CONCURRENCY} at a time`;
+      return [
+        benchFigure('response.starts_per_sec', Math.round(PLAYBOOKS / ((started - t0) / 1000)), 'runs/s', load),
+        benchFigure('response.start_to_all_awaiting_approval_s', (awaitingAll - t0) / 1000, 's', load),
+        benchFigure('response.approval_update_ms_p50_alone', percentile(aloneMs, 50), 'ms', `${load}; the first ${SEQUENTIAL_APPROVALS} approvals one at a time`),
+        benchFigure('response.approval_update_ms_p50_concurrent', percentile(updateMs, 50), 'ms', concurrent),
+        benchFigure('response.approval_update_ms_p95_concurrent', percentile(updateMs, 95), 'ms', concurrent),
+        benchFigure('response.approvals_per_sec_concurrent', Math.round((PLAYBOOKS - SEQUENTIAL_APPROVALS) / ((approved - concurrentStart) / 1000)), 'approvals/s', concurrent),
+        benchFigure('response.approved_to_completed_per_sec', Math.round(PLAYBOOKS / ((completed - approved) / 1000)), 'runs/s', load),
+        benchFigure('response.end_to_end_playbooks_per_sec', PLAYBOOKS / ((completed - t0) / 1000), 'runs/s', load),
+        signature,
+      ];
     });
   } finally {
     await client.connection.close();

@@ -2,13 +2,14 @@
  * What rejecting an oversized rule file costs (the file that once stalled ingest for minutes: 50 MB,
  * 1.6M `contains` values in one field), and what the largest file the default bounds accept costs
  * to load. Times are medians of 3 runs; `peak_rss_growth_mb` is how far the process's peak resident
- * memory rose during the step (0 when it stayed under an earlier peak).
+ * memory rose during the step (0 when it stayed under an earlier peak). Figures are `rule-bounds.<step>_*`.
  */
 import { mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { defaultRuleLimits, loadRuleSet, type RuleLimits } from '../sigma';
+import { benchFigure, type BenchFigure } from './support/bench-figure';
 
 const HUGE_VALUES = 1_600_000;
 
@@ -43,24 +44,27 @@ async function measure(dir: string, limits: Partial<RuleLimits>): Promise<{ ms: 
   return { ms: Math.round(ms * 10) / 10, peakGrowthMb: Math.round((process.resourceUsage().maxRSS - peakBefore) / 1024), ...result };
 }
 
-export async function run(logger: Logger): Promise<Record<string, number | string>> {
+export async function run(logger: Logger): Promise<BenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-bounds-'));
   try {
-    const figures: Record<string, number | string> = {};
-    const record = (name: string, m: Awaited<ReturnType<typeof measure>>) => {
-      figures[`${name}_ms`] = m.ms;
-      figures[`${name}_peak_rss_growth_mb`] = m.peakGrowthMb;
-      figures[`${name}_outcome`] = `${m.rules} rules, ${m.codes}`;
+    const figures: BenchFigure[] = [];
+    const record = (name: string, m: Awaited<ReturnType<typeof measure>>, load: string) => {
+      figures.push(
+        benchFigure(`rule-bounds.${name}_ms`, m.ms, 'ms', `${load}; median of 3 loads`),
+        benchFigure(`rule-bounds.${name}_peak_rss_growth_mb`, m.peakGrowthMb, 'MiB', load),
+        benchFigure(`rule-bounds.${name}_outcome`, `${m.rules} rules, ${m.codes}`, '', load),
+      );
     };
+    const huge = `one 50 MB rule file, ${HUGE_VALUES} contains values in one field`;
     // Cheapest first, so each peak-RSS growth is not hidden by an earlier, larger peak.
     writeListRule(join(dir, 'huge.yml'), HUGE_VALUES);
-    record('reject_50mb_file_default_bounds', await measure(dir, {}));
-    record('reject_50mb_file_byte_bound_lifted', await measure(dir, { maxFileBytes: 2 ** 30 }));
+    record('reject_50mb_file_default_bounds', await measure(dir, {}), `${huge}, default bounds`);
+    record('reject_50mb_file_byte_bound_lifted', await measure(dir, { maxFileBytes: 2 ** 30 }), `${huge}, file byte bound lifted`);
     rmSync(join(dir, 'huge.yml'));
     // The largest single field the defaults accept, in a file under the byte bound.
     writeListRule(join(dir, 'largest.yml'), defaultRuleLimits.maxFieldValues);
-    record('load_largest_accepted_field', await measure(dir, {}));
-    logger.info(figures, 'rule bounds benchmark');
+    record('load_largest_accepted_field', await measure(dir, {}), `one rule with ${defaultRuleLimits.maxFieldValues} contains values in one field (the default bound)`);
+    logger.info({ figures }, 'rule bounds benchmark');
     return figures;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,8 @@
  * (src/bench/support/fuzz-payloads.ts), side by side in one run on the in-process broker `vigil dev` uses.
  *
  *   ingest.clean_events_per_sec   good events alone
+ *   ingest.events_per_sec_per_core  the same per CPU second of this process, which also runs the broker and the
+ *                                 publisher: a lower bound for ingest alone (MQTT in → archived and acknowledged)
  *   ingest.soak_events_per_sec    the same good events while the fuzz stream runs
  *   ingest.soak_fuzz_per_sec      fuzzed payloads ingest handled (dead-lettered, or archived) per second meanwhile
  *   ingest.soak_vs_clean_ratio    soak / clean
@@ -99,7 +101,9 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
   const load = `${goodEvents} benign k8s audit events in batches of 500, in-process broker, one ingest connection`;
   try {
     await goodStream(collector, ingest, Math.min(10_000, goodEvents), 'warm', quiet);
+    const cpu = process.cpuUsage();
     const clean = await goodStream(collector, ingest, goodEvents, 'clean', quiet);
+    const cpuSeconds = ((used) => (used.user + used.system) / 1e6)(process.cpuUsage(cpu));
 
     const rand = seededRandom(20261201);
     const bases = [1, 3, 8].map((n) => encodeBatch({ v: 1, collector: 'soak-fuzz', events: Array.from({ length: n }, (_, i) => benignEvent(`fz-${n}-${i}`)) }));
@@ -124,6 +128,7 @@ export async function run(logger: Logger, options: BenchOptions): Promise<BenchF
     const fuzzHandled = ingest.stats.acknowledged - acknowledgedBefore - goodEvents / 500;
     figures.push(
       { name: 'ingest.clean_events_per_sec', value: Math.round(clean), unit: 'events/s', load },
+      { name: 'ingest.events_per_sec_per_core', value: Math.round(goodEvents / cpuSeconds), unit: 'events/s', load: `${load}; MQTT in → archived, per CPU second of the process that also runs the broker and the publisher (a lower bound)` },
       { name: 'ingest.soak_events_per_sec', value: Math.round(soak), unit: 'events/s', load: `${load}; fuzz stream of ${FUZZ_IN_FLIGHT} payloads in flight` },
       { name: 'ingest.soak_fuzz_per_sec', value: Math.round(fuzzHandled / seconds), unit: 'payloads/s', load: `${fuzzSent} mutated or random payloads (seeded)` },
       { name: 'ingest.soak_vs_clean_ratio', value: Math.round((soak / clean) * 100) / 100, unit: 'ratio', load },

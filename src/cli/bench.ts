@@ -4,8 +4,9 @@
  * measured here, never asserted in tests.
  * Contract for scripts: `--out FILE` also writes every figure of the run as
  * `{"figures":[{"name","value","unit","load"}]}`; `--quick` asks each module for a smaller workload.
- * A module returns either such figures or (older modules) a flat record `{key: value}`, which becomes
- * figures named `<bench>.<key>` without a unit or load. `--cluster` compares the dev server with the
+ * Every module returns such figures, each with its unit and load; after the run the figures are checked
+ * against the contract (src/bench/support/bench-contract.ts: the names the modules that ran must produce)
+ * and any problem is printed and makes the exit code 1. `--cluster` compares the dev server with the
  * production-like cluster (bench-cluster.ts).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -16,14 +17,10 @@ import type { Logger } from 'pino';
 import { VigilError } from '../error-codes';
 import { compiledPath, projectRoot } from '../project-root';
 import type { BenchFigure, BenchOptions } from '../bench/support/bench-figure';
+import { contractProblems } from '../bench/support/bench-contract';
 import { clusterBenches, compareOnCluster, comparisonFigures, formatComparison, parseClusterOptions, type TargetBench } from './bench-cluster';
 
-type BenchModule = { run(logger: Logger, options: BenchOptions): Promise<Record<string, number | string> | BenchFigure[]> };
-
-function asFigures(bench: string, result: Record<string, number | string> | BenchFigure[]): BenchFigure[] {
-  if (Array.isArray(result)) return result;
-  return Object.entries(result).map(([key, value]) => ({ name: `${bench}.${key}`, value, unit: '', load: '' }));
-}
+type BenchModule = { run(logger: Logger, options: BenchOptions): Promise<BenchFigure[]> };
 
 function printFigures(name: string, seconds: number, figures: readonly BenchFigure[]): void {
   process.stdout.write(`\n${name} (${seconds}s)\n`);
@@ -60,7 +57,7 @@ export function registerBenchCommands(program: Command, logger: Logger): void {
         for (const name of chosen) {
           const mod = (await import(compiledPath(`src/bench/${name}`))) as TargetBench;
           const comparison = await compareOnCluster(mod, clusterOptions, logger.child({ bench: name }));
-          everything.push(...comparisonFigures(name, comparison));
+          everything.push(...comparisonFigures(comparison));
           const result = { bench: `${name}-cluster`, at: new Date().toISOString(), machine: machine(), ...comparison };
           writeFileSync(path.join(outDir, `${name}-cluster.json`), JSON.stringify(result, null, 2) + '\n');
           process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : `\n${name}: dev server vs cluster, ${formatComparison(comparison)}`);
@@ -69,7 +66,7 @@ export function registerBenchCommands(program: Command, logger: Logger): void {
         for (const name of chosen) {
           const mod = (await import(compiledPath(`src/bench/${name}`))) as BenchModule;
           const started = Date.now();
-          const figures = asFigures(name, await mod.run(logger.child({ bench: name }), { quick: opts.quick === true }));
+          const figures = await mod.run(logger.child({ bench: name }), { quick: opts.quick === true });
           everything.push(...figures);
           const result = {
             bench: name,
@@ -85,6 +82,11 @@ export function registerBenchCommands(program: Command, logger: Logger): void {
         }
       }
       if (opts.out) writeFileSync(opts.out, JSON.stringify({ figures: everything }, null, 2) + '\n');
+      const problems = contractProblems(everything, chosen);
+      if (problems.length > 0) {
+        process.stderr.write(`\nbenchmark contract not met (src/bench/support/bench-contract.ts):\n${problems.map((p) => `  ${p}\n`).join('')}`);
+        process.exitCode = 1;
+      }
     });
 }
 

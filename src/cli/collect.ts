@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Command } from 'commander';
+import { positiveInt } from './cli-options';
 import type { Logger } from 'pino';
 import { startMetricsEndpoint } from '../app/metrics-endpoint';
 import { CollectorOutput } from '../collect/collector-output';
@@ -36,12 +37,6 @@ interface CommonOptions {
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-
-function positiveInt(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new VigilError('VGL_CONFIG_INVALID', `${flag} must be a positive integer, got '${value}'`, { field: flag });
-  return n;
-}
 
 function readFlagFile(file: string, flag: string): Buffer {
   try {

@@ -49,6 +49,10 @@ export const commandAreas: readonly CommandArea[] = [
     register: async (program, logger) => (await import('./playbooks')).registerPlaybookCommands(program, logger),
   },
   {
+    commands: [{ name: 'loadgen', description: 'Publish synthetic events matching the demo rules at a steady rate over M hosts in T tenants (needs MQTT_URL)' }],
+    register: async (program, logger) => (await import('./loadgen')).registerLoadgenCommand(program, logger),
+  },
+  {
     commands: [{ name: 'bench', description: 'Run benchmarks' }],
     register: async (program, logger) => (await import('./bench')).registerBenchCommands(program, logger),
   },

@@ -8,6 +8,7 @@ import { startMetricsEndpoint } from '../app/metrics-endpoint';
 import { startWorkerRole } from '../app/worker-process';
 import { replayScenario } from '../collect/scenario-replay';
 import { loadConfig } from '../config';
+import { requireMqtt } from './cli-options';
 import { VigilError } from '../error-codes';
 import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli-resolver';
 import { connectClient } from '../temporal/client';
@@ -31,11 +32,6 @@ function untilSignal(): Promise<string> {
 function requireAddress(address: string | undefined): string {
   if (!address) throw new VigilError('VGL_CONFIG_INVALID', 'TEMPORAL_ADDRESS is required for this command (host:port of the Temporal frontend)', { field: 'TEMPORAL_ADDRESS' });
   return address;
-}
-
-function requireMqtt(url: string | undefined): string {
-  if (!url) throw new VigilError('VGL_CONFIG_INVALID', 'MQTT_URL is required for this command (e.g. mqtt://127.0.0.1:1883)', { field: 'MQTT_URL' });
-  return url;
 }
 
 /**

@@ -49,6 +49,8 @@ export interface BatchPublisherOptions {
   spill?: SpillQueue;
   /** Called once when the broker refuses this collector's publishes for good (REFUSED_FOR_GOOD); nothing is sent after. */
   onRefused?: (error: VigilError) => void;
+  /** Called per acknowledged batch with its events and the time from its (last) send to its PUBACK (`vigil loadgen`). */
+  onAcknowledged?: (events: number, pubackMs: number) => void;
 }
 
 export interface PublisherStats {
@@ -86,6 +88,8 @@ export class BatchPublisher {
   private refusal: VigilError | undefined;
   /** Batches read back from the spill, and how to delete their file once acknowledged. */
   private readonly spillLeases = new Map<RawEvent[], () => void>();
+  /** When each batch in flight was (last) sent. */
+  private readonly sentAt = new WeakMap<RawEvent[], number>();
   readonly stats: PublisherStats = { publishedEvents: 0, publishedBatches: 0, droppedEvents: 0, bufferedEvents: 0, spilledEvents: 0, unroutedBatches: 0, failedPublishes: 0, reconnects: 0 };
 
   constructor(
@@ -185,7 +189,9 @@ export class BatchPublisher {
       const batch = this.queue[this.inFlight]!;
       this.inFlight += 1;
       // sentAt: when this (re)send left, so ingest measures the publish → ingest stage (src/metrics).
-      const payload = encodeBatch({ v: 1, collector: this.options.collector, tenant: this.options.tenant, sentAt: Date.now(), events: batch });
+      const sentAt = Date.now();
+      this.sentAt.set(batch, sentAt);
+      const payload = encodeBatch({ v: 1, collector: this.options.collector, tenant: this.options.tenant, sentAt, events: batch });
       this.client.publish(this.topic, payload, { qos: 1 }, (err, packet) => this.onPublished(batch, err ?? (isUnrouted(this.client, packet) ? UNROUTED : undefined)));
     }
   }
@@ -220,6 +226,7 @@ export class BatchPublisher {
     this.stats.publishedEvents += batch.length;
     this.stats.publishedBatches += 1;
     this.stats.bufferedEvents -= batch.length;
+    this.options.onAcknowledged?.(batch.length, Date.now() - this.sentAt.get(batch)!);
     this.pump();
     if (this.stats.bufferedEvents === 0) {
       const waiters = this.idleWaiters;

@@ -20,6 +20,9 @@ export interface WorkerSetOptions {
   logger: Logger;
   /** Cached workflows per tenant Worker; uncached correlators are replayed from history on their next task. */
   maxCachedWorkflows?: number;
+  /** Workflow tasks run at once and polled at once per tenant Worker (default: the SDK's, 40 and 10). */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  workflowTaskPollers?: number;
   /** A bundle of workflows/ built earlier (tests share one per run); default: workflowBundle(). */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -76,6 +79,9 @@ export async function createWorkerSet(options: WorkerSetOptions): Promise<Worker
         activities: options.activities,
         dataConverter,
         maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
+        ...(options.maxConcurrentWorkflowTaskExecutions !== undefined ? { maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions } : {}),
+        // Not `maxConcurrentWorkflowTaskPolls`: SDK 1.24 still types it but ignores it (it reads only the poller behavior).
+        ...(options.workflowTaskPollers !== undefined ? { workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: options.workflowTaskPollers } } : {}),
         ...({ isolateExecutionTimeout: ISOLATE_EXECUTION_TIMEOUT } as Partial<WorkerOptions>),
       }),
     ),

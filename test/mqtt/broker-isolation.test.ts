@@ -5,16 +5,12 @@
  * connection). Either way nothing refused reaches a reader: an ingest and a global-operator observer
  * would see it, and a sentinel published after it proves they would have by now.
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { brokerIdentities } from '../../src/mqtt/broker-policy';
-import { generateCredentials, loginAs, readCredentialFile, type BrokerCredential } from '../../src/mqtt/broker-credentials';
+import { generateCredentials, loginAs, type BrokerCredential } from '../../src/mqtt/broker-credentials';
 import { startEmbeddedBrokerProcess } from '../helpers/embedded-broker-process';
-import { mosquittoPlace, startMosquitto } from '../helpers/mosquitto';
+import { startGeneratedMosquitto } from '../helpers/generated-mosquitto';
 import { eventually } from '../helpers/shared-servers';
-import { runVigil } from '../helpers/vigil-process';
 import { accessTable, TABLE_SHARE_GROUP, TABLE_TENANTS, withoutShareGroup } from './access-table';
 
 jest.setTimeout(120_000);
@@ -28,18 +24,8 @@ interface Broker {
 
 /** The generated files, run by /usr/sbin/mosquitto. */
 async function generatedMosquitto(): Promise<Broker> {
-  const out = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-broker-config-')), 'deploy');
-  // The broker, once it has dropped root, must reach the files under it: the generator creates `deploy` itself.
-  chmodSync(path.dirname(out), 0o755);
-  const { port, dataDir } = await mosquittoPlace();
-  const generated = runVigil(['broker', 'config', '--out', out, '--generate', '--listen', `127.0.0.1:${port}`, '--persistence-dir', dataDir], {
-    VIGIL_TENANTS: TABLE_TENANTS.join(','),
-    VIGIL_INGEST_GROUP: TABLE_SHARE_GROUP,
-  });
-  expect([generated.status, generated.stderr]).toEqual([0, '']);
-  const credentials = brokerIdentities(TABLE_TENANTS).map((identity) => readCredentialFile(path.join(out, 'credentials'), identity)!);
-  const broker = await startMosquitto({ config: { file: path.join(out, 'mosquitto', 'mosquitto.conf'), port } });
-  return { url: broker.url, protocolVersion: 5, credentials, stop: broker.stop };
+  const broker = await startGeneratedMosquitto(TABLE_TENANTS, TABLE_SHARE_GROUP);
+  return { url: broker.url, protocolVersion: 5, credentials: broker.credentials, stop: broker.stop };
 }
 
 async function embeddedAedes(): Promise<Broker> {

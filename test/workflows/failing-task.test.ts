@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createCorrelationActivities } from '../../activities/correlation-rules';
 import { startRuleRuntime } from '../../src/app/rule-runtime';
+import { loadConfig, workerTuningOf } from '../../src/config';
 import type { Detection } from '../../src/model/detection';
 import type { EntityRef } from '../../src/model/entity';
 import { loadResponseConfig } from '../../src/response/response-config';
@@ -117,7 +118,7 @@ test('malformed or foreign signalled detections are dropped and counted; the res
   expect(failed).toEqual([]);
 });
 
-test('the workers run activations under the raised sandbox timeout (the SDK reads the untyped option)', async () => {
+test('the workers run activations under the raised sandbox timeout (the SDK reads the untyped option) and with the worker settings', async () => {
   const rules = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
   const { config: responses } = loadResponseConfig(path.join(rulesDir, 'responses'));
   const set = await createWorkerSet({
@@ -127,10 +128,14 @@ test('the workers run activations under the raised sandbox timeout (the SDK read
     activities: { ...createCorrelationActivities(rules.routing, responses.bindings), ...createActivities({ logger: testLogger, dryRun: true, responses, client }) },
     logger: testLogger,
     workflowBundle: await vigilWorkflowBundle(),
+    ...workerTuningOf(loadConfig({ VIGIL_WORKER_MAX_CACHED_WORKFLOWS: '50', VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '6', VIGIL_WORKER_WORKFLOW_TASK_POLLERS: '3' })),
   });
   const running = set.run();
   try {
     expect(set.workers.map((w) => w.options.isolateExecutionTimeoutMs)).toEqual([Number.parseInt(ISOLATE_EXECUTION_TIMEOUT, 10) * 1000]);
+    expect(set.workers.map((w) => [w.options.maxCachedWorkflows, w.options.tuner.workflowTaskSlotSupplier, w.options.workflowTaskPollerBehavior])).toEqual([
+      [50, expect.objectContaining({ type: 'fixed-size', numSlots: 6 }), { type: 'simple-maximum', maximum: 3 }],
+    ]);
   } finally {
     await set.shutdown();
     await running;

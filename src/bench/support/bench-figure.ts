@@ -18,3 +18,8 @@ export interface BenchOptions {
   /** Run on this Temporal instead of a dev server of the module's own (`--cluster`; modules in clusterBenches). */
   readonly temporal?: TemporalTarget;
 }
+
+/** A figure with its number rounded to two decimals (more is noise in any benchmark here). */
+export function benchFigure(name: string, value: number | string, unit: string, load: string): BenchFigure {
+  return { name, value: typeof value === 'number' ? Math.round(value * 100) / 100 : value, unit, load };
+}
