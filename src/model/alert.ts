@@ -36,4 +36,9 @@ export interface Alert {
   /** The correlator in the Temporal Web UI (`{uiBaseUrl}/namespaces/{ns}/workflows/{workflowId}`); set on every alert the correlator raises. */
   link?: string;
   status: 'open' | 'true_positive' | 'false_positive' | 'closed';
+  /**
+   * A would-be alert of a shadow rule (RuleRef.shadow): recorded, counted in rule statistics and open to verdicts,
+   * but never notified, never starting a playbook and never counted among the entity's open alerts.
+   */
+  shadow?: true;
 }

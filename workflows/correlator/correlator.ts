@@ -26,6 +26,7 @@ import type { CorrelatorActivities } from '../../src/contracts/correlator/activi
 import { checkDetectionBatch } from '../../src/contracts/correlator/batch-check';
 import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
 import {
+  alertQuery,
   detectionBatchSignal,
   entityStateQuery,
   playbookReportSignal,
@@ -52,7 +53,7 @@ import { publishAll, publishChanges } from './publish';
 import { BOUNDED_TASKS_PATCH, MAX_CARRIED_BACKLOG_BYTES, MAX_CORRELATION_WORK_PER_TASK, MAX_DETECTIONS_PER_TASK } from './task-budget';
 import { WakeTimer } from './wake-timer';
 
-const { resolvePlaybooks, correlationRulesFor } = proxyLocalActivities<CorrelatorActivities>({
+const { resolvePlaybooks, correlationRulesFor, recordRuleStats } = proxyLocalActivities<CorrelatorActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5 },
 });
@@ -86,6 +87,13 @@ const ALERT_LEVEL: RuleLevel = 'high';
  */
 export const CHEAP_TASKS_PATCH = 'vigil-cheap-correlator-tasks';
 
+/**
+ * `patched()` id of rule statistics: alerts raised and verdicts set are handed to the tenant's rule statistics
+ * workflow by the recordRuleStats local activity (one per pass that has any). Histories recorded before made no such
+ * call and replay without it.
+ */
+export const RULE_STATS_PATCH = 'vigil-rule-stats';
+
 export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> {
   const settings: CorrelatorSettings = { ...defaultCorrelatorSettings, ...input.settings };
   const workflowId = workflowInfo().workflowId;
@@ -103,6 +111,9 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, workflowId),
     carriedOrEmpty(input.carried, Date.now()),
   );
+  // Checked in the first activation too, for the same reason as the playbook patch above.
+  const ruleStats = patched(RULE_STATS_PATCH);
+  if (ruleStats) state.recordRuleStats();
   let dirty = input.carried === undefined;
 
   // A signal cannot be refused: what would fail every task that applies it is dropped here, counted and logged.
@@ -122,6 +133,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   });
   setHandler(entityStateQuery, () => state.view(Date.now()));
   setHandler(timelineQuery, () => state.timeline());
+  setHandler(alertQuery, (alertId) => state.alert(alertId));
   // Analyst updates change state only (no activities), so they may run in handlers; `dirty` makes the main
   // loop publish the change (search attributes, memo) at once.
   setHandler(
@@ -206,7 +218,9 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
         for (const alert of state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
       }
     }
-    for (const alert of alerts) await startPlaybooks(alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
+    // A shadow rule's would-be alert is recorded (state, statistics) and goes no further: no playbook, no notice.
+    for (const alert of alerts) if (!alert.shadow) await startPlaybooks(alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
+    if (ruleStats) await handOverStats(state, input.tenant);
     state.pruneSuppressions(now);
     if (patched(CHEAP_TASKS_PATCH)) publishChanges(state);
     else publishAll(state);
@@ -264,6 +278,21 @@ function applyQueued(
   }
   for (const alert of state.applyHits(hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
   return { taken, alerts };
+}
+
+/**
+ * Hands the queued alert and verdict records to the rule statistics workflow. A failure (Temporal unreachable through
+ * every retry) keeps them queued for the next pass rather than failing the correlator: statistics are advisory.
+ */
+async function handOverStats(state: EntityState, tenant: string): Promise<void> {
+  const records = [...state.statsOutbox()];
+  if (records.length === 0) return;
+  try {
+    await recordRuleStats(tenant, { records });
+    state.dropStatsOutbox(records.length);
+  } catch (err) {
+    log.warn('rule statistics not recorded; kept for the next pass', { records: records.length, err: (err as Error).message });
+  }
 }
 
 async function startPlaybooks(alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[], perTarget: boolean): Promise<void> {
