@@ -21,7 +21,7 @@ import type { Alert } from '../../src/model/alert';
 import type { EntityRef } from '../../src/model/entity';
 import { correlatorWorkflowId, playbookWorkflowId, ruleStatsWorkflowId } from '../../src/temporal/workflow-ids';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
-import { podExecEvent, podExecRule } from '../helpers/rules-dir';
+import { approversFor, podExecEvent, podExecRule } from '../helpers/rules-dir';
 import { eventually, sharedMqttUrl, sharedTemporalAddress } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
 import { runVigilAsync } from '../helpers/vigil-process';
@@ -218,9 +218,16 @@ describe('vigil rules promote', () => {
     expect([again.status, again.stderr]).toEqual([2, expect.stringContaining('VGL_PROMOTE_RULE')]);
   });
 
-  test('promotes on good evidence', async () => {
+  test('promotes on good evidence (a true positive set with `vigil alerts verdict`)', async () => {
     const bob = (await viewOf(user('bob'))).shadowAlerts[0]!;
-    await h.client.workflow.getHandle(bob.correlatorWorkflowId).executeUpdate(verdictUpdate, { args: [{ alertId: bob.id, verdict: 'true_positive', by: 'bob' }] });
+    // The OS user running the tests is operator alice, who serves this tenant only.
+    approversFor(rulesDir, h.tenant);
+    const env = { VIGIL_RULES_DIR: rulesDir };
+    const elsewhere = await cli(['alerts', 'verdict', bob.id, 'tp', '--tenant', `${h.tenant}-other`], env);
+    expect([elsewhere.status, elsewhere.stderr]).toEqual([2, expect.stringContaining('VGL_ALERT_NOT_FOUND')]);
+    const set = await cli(['alerts', 'verdict', bob.id, 'tp', '--tenant', h.tenant, '--note', 'confirmed with the team'], env);
+    expect([set.status, set.stdout]).toEqual([0, `${bob.id} (Test - exec into a pod) is now true_positive\n`]);
+    expect((await viewOf(user('bob'))).analystActions.map((a) => a.summary)).toEqual([`true_positive on ${bob.id} (Test - exec into a pod): confirmed with the team`]);
     await statsWhen((r) => r.truePositives === 1, POD_EXEC_ID, 'one true positive');
     const good = await promote('--min-alerts', '4', '--min-verdicts', '2', '--min-precision', '0.5');
     expect([good.status, good.stdout]).toEqual([0, expect.stringContaining('precision 50%')]);
