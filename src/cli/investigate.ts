@@ -7,10 +7,10 @@ import type { Alert } from '../model/alert';
 import { EntityTypeSchema } from '../model/entity';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { withClient, writeLine as write } from './cli-io';
-import { entityStateQuery, verdictUpdate, type EntityStateView } from '../contracts/correlator/messages';
+import { entityStateQuery, type EntityStateView } from '../contracts/correlator/messages';
 import { describeScope, inScope } from '../response/tenant-scope';
 import { actedAs, asOption, cliActor } from './cli-actor';
-import { locateAlert } from './rule-stats-read';
+import { setAlertVerdict } from '../temporal/alert-verdict';
 
 /** Alerts of every running correlator that has open ones (visibility query, then a state query each). */
 export async function listAlerts(client: Client, tenant?: string): Promise<Alert[]> {
@@ -55,11 +55,7 @@ async function setVerdict(alertId: string, verdictText: string, opts: { tenant: 
   if (!inScope(actor.identity.tenants, opts.tenant)) {
     throw new VigilError('VGL_ALERT_NOT_FOUND', `${actedAs(actor)} serves ${describeScope(actor.identity.tenants)}, not tenant ${opts.tenant}`, { field: '--tenant' });
   }
-  return withClient(async (client) => {
-    const location = await locateAlert(client, opts.tenant, alertId);
-    const input = { alertId, verdict, by: actor.identity.name, ...(opts.note ? { note: opts.note } : {}) };
-    return client.workflow.getHandle(location.correlatorWorkflowId).executeUpdate(verdictUpdate, { args: [input] });
-  });
+  return withClient((client) => setAlertVerdict(client, opts.tenant, { alertId, verdict, by: actor.identity.name, ...(opts.note ? { note: opts.note } : {}) }));
 }
 
 export function registerInvestigateCommands(program: Command, logger: Logger): void {

@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { VigilError } from '../error-codes';
 import { loadRuleSet, type LoadOptions } from '../sigma/load-rule-set';
 import type { EvidenceThresholds } from './promote-thresholds';
-import { precisionOf, readRuleStats, type RuleStats } from './rule-stats-read';
+import { precisionOf, readRuleStats, type RuleStats } from '../temporal/rule-stats-read';
 
 export interface PromoteOptions extends LoadOptions, EvidenceThresholds {
   rule: string;

@@ -4,7 +4,7 @@
  * positives, ties broken by the lower precision and then by volume.
  */
 import type { Client } from '@temporalio/client';
-import { precisionOf, readRuleStats, type RuleStats } from './rule-stats-read';
+import { precisionOf, readRuleStats, type RuleStats } from '../temporal/rule-stats-read';
 
 const NOISIEST = 5;
 

@@ -18,7 +18,7 @@ import { scanArchive, type ArchivedEvent } from '../ingest/archive/archive-scan'
 import type { Alert } from '../model/alert';
 import { detectionFields, filterFields, filterYaml } from '../sigma/filter-suggestion';
 import { loadRuleSet, type LoadOptions } from '../sigma/load-rule-set';
-import { locateAlert } from './rule-stats-read';
+import { locateAlert } from '../temporal/rule-stats-read';
 
 export interface SuggestFilterOptions extends LoadOptions {
   alertId: string;

@@ -6,12 +6,14 @@
  *     webhook playbook does, in the same run);
  *   - verdicts move the statistics, which outlive the correlator that raised the alert (it completed);
  *   - `vigil rules stats`, `vigil rules suggest-filter` (its output lints and turns the alert's event into a
- *     nomatch) and `vigil rules promote` (refuses poor evidence with exit 1, promotes with --force or good evidence).
+ *     nomatch) and `vigil rules promote` (refuses poor evidence with exit 1, promotes with --force or good evidence);
+ *   - verdicts from the CLI (`vigil alerts verdict`) and the HTTP API, each scoped to the caller's tenants.
  */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { buildChatopsApp } from '../../src/chatops/app';
 import { entityStateQuery, verdictUpdate, type EntityStateView } from '../../src/contracts/correlator/messages';
 import { ruleStatsQuery, type RuleStatsRow } from '../../src/contracts/rule-stats/messages';
 import { EntityRouter } from '../../src/ingest/entity-router';
@@ -19,6 +21,7 @@ import { startIngest, type IngestService } from '../../src/ingest/ingest-service
 import { RawArchive } from '../../src/ingest/raw-archive';
 import type { Alert } from '../../src/model/alert';
 import type { EntityRef } from '../../src/model/entity';
+import { loadResponseConfig } from '../../src/response/response-config';
 import { correlatorWorkflowId, playbookWorkflowId, ruleStatsWorkflowId } from '../../src/temporal/workflow-ids';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { approversFor, podExecEvent, podExecRule } from '../helpers/rules-dir';
@@ -232,5 +235,34 @@ describe('vigil rules promote', () => {
     const good = await promote('--min-alerts', '4', '--min-verdicts', '2', '--min-precision', '0.5');
     expect([good.status, good.stdout]).toEqual([0, expect.stringContaining('precision 50%')]);
     expect(readFileSync(file, 'utf8')).toBe(podExecRule);
+  });
+});
+
+describe('the HTTP API verdict', () => {
+  test('sets a verdict in a tenant the token serves; another tenant is not found, a bad body is refused', async () => {
+    approversFor(rulesDir, h.tenant); // alice serves this tenant only
+    const app = buildChatopsApp({
+      logger: testLogger,
+      client: h.client,
+      responses: loadResponseConfig(path.join(rulesDir, 'responses')).config,
+      slackResponseOrigins: [],
+      apiTokens: new Map([['token-of-alice-for-tests', 'alice']]),
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const post = (alertId: string, body: unknown, token = 'token-of-alice-for-tests') =>
+        fetch(`${url}/api/v1/alerts/${alertId}/verdict`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const pod = (await viewOf({ type: 'pod', id: 'prod/web-1' })).shadowAlerts[0]!;
+      const set = await post(pod.id, { tenant: h.tenant, verdict: 'false_positive', note: 'load test' });
+      expect([set.status, ((await set.json()) as Alert).status]).toEqual([200, 'false_positive']);
+      await statsWhen((r) => r.falsePositives === 2, POD_EXEC_ID, 'the HTTP false positive counted');
+      const elsewhere = await post(pod.id, { tenant: `${h.tenant}-other`, verdict: 'true_positive' });
+      expect([elsewhere.status, await elsewhere.json()]).toEqual([404, expect.objectContaining({ code: 'VGL_ALERT_NOT_FOUND' })]);
+      const bad = await post(pod.id, { tenant: h.tenant, verdict: 'maybe' });
+      expect([bad.status, await bad.json()]).toEqual([400, expect.objectContaining({ code: 'VGL_CHATOPS_PAYLOAD' })]);
+      expect((await post(pod.id, { tenant: h.tenant, verdict: 'true_positive' }, 'not-a-token')).status).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,12 +1,12 @@
 /**
  * Reads rule statistics back from the tenants' rule statistics workflows (`rule-stats:{tenant}`), for `vigil rules
- * stats` and `vigil rules promote`. With a tenant: that tenant's workflow only; without: every running one (a
+ * stats` and `vigil rules promote`, and finds an alert's correlator there (verdicts from the CLI and the HTTP API). With a tenant: that tenant's workflow only; without: every running one (a
  * visibility query), summed per rule across tenants.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { alertLocationQuery, ruleStatsQuery, type AlertLocation, type RuleStatsRow } from '../contracts/rule-stats/messages';
 import { VigilError } from '../error-codes';
-import { ruleStatsWorkflowId } from '../temporal/workflow-ids';
+import { ruleStatsWorkflowId } from './workflow-ids';
 
 /** A rule's statistics summed over the tenants read; `tenants` names them. */
 export interface RuleStats extends RuleStatsRow {
