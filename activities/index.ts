@@ -25,6 +25,7 @@ import { notConfigured } from './http-call';
 import type { KubernetesSettings } from './kubernetes';
 import { confirmationBlocks, noticeBlocks } from './slack-blocks';
 import { postSlackIncomingWebhook, postSlackMessage, type SlackConfig } from './slack';
+import { sendRuleStats } from './rule-stats';
 import { openTicket } from './ticket';
 import { postSignedJson } from './webhook';
 
@@ -46,7 +47,7 @@ export interface ActivityDeps {
 }
 
 /** The worker's activities but the correlation rules view (createCorrelationActivities, correlation-rules.ts). */
-export type VigilActivities = PlaybookActivities & Pick<CorrelatorActivities, 'resolvePlaybooks'>;
+export type VigilActivities = PlaybookActivities & Pick<CorrelatorActivities, 'resolvePlaybooks' | 'recordRuleStats'>;
 
 export function createActivities(deps: ActivityDeps): VigilActivities {
   const { logger } = deps;
@@ -59,6 +60,10 @@ export function createActivities(deps: ActivityDeps): VigilActivities {
     /** Local activity of correlators recorded before the bindings travelled with the rules view (replays only). */
     async resolvePlaybooks(alert) {
       return selectBindings(deps.responses.bindings, alert);
+    },
+
+    async recordRuleStats(tenant, batch) {
+      await sendRuleStats(deps.client, logger, tenant, batch);
     },
 
     async readEntityState(correlatorWorkflowId, playbook) {

@@ -56,6 +56,11 @@ export const errorCodes = {
   VGL_ARCHIVE_STORE: 'The archive store refused or failed a request (S3: a refused signature or credentials, a missing bucket, an unreachable endpoint): the message names the request, the S3 error code and the setting to check. Ingest does not acknowledge the events of a failed append (they are redelivered).',
   VGL_HUNT_TEMPORAL: '`vigil hunt --to-temporal` could not hand its results to Temporal (server unreachable, signal refused): the hunt stops; results sent before stay recorded, and running it again sends only what is missing (correlators ignore what they have seen).',
   VGL_ARCHIVE_FAULT: 'An archive segment ends in a torn or damaged frame (a crash mid-write, or damage on disk): its frames before that point are read, the bytes after it are skipped and reported (segment, offset, reason).',
+  // shadow rules, rule statistics and verdicts
+  VGL_ALERT_NOT_FOUND: 'No recent alert with that id in the tenant (its rule statistics workflow keeps the last 5,000 alerts\' locations; the correlator keeps the last alerts it raised).',
+  VGL_PROMOTE_RULE: '`vigil rules promote` cannot promote the rule: no loaded rule has that id or name, it is not a shadow rule (`vigil.shadow: true`), or its file could not be edited.',
+  VGL_PROMOTE_EVIDENCE: '`vigil rules promote` refused a shadow rule on poor evidence: fewer would-be alerts or verdicts than required, or precision below the threshold (exit 1; --force promotes anyway).',
+  VGL_SUGGEST_FILTER: '`vigil rules suggest-filter` could not write a filter: the alert\'s event is not in the archive, the rule is not loaded, no field of the event can tell it apart, or the candidate filter would not exclude the event.',
   // correlation rules
   VGL_RULE_CORRELATION: 'A Sigma correlation rule is invalid (type, rules, group-by, timespan, condition, aliases or generate).',
   // response: playbooks, approvals, actions, chatops

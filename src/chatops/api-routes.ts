@@ -7,6 +7,7 @@
  *   GET  /api/v1/playbooks/:workflowId
  *   POST /api/v1/playbooks/:workflowId/decision     { decision: approve|deny, reason? }
  *   POST /api/v1/playbooks/:workflowId/containment  { command: keep|release, reason? }
+ *   POST /api/v1/alerts/:alertId/verdict            { tenant, verdict: true_positive|false_positive, note? }
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -15,6 +16,8 @@ import { z } from 'zod';
 import { bearerToken, lookupToken } from '../auth/bearer';
 import { VigilError, type ErrorCode } from '../error-codes';
 import type { ApproverIdentity, ResponseConfig } from '../response/response-config';
+import { inScope } from '../response/tenant-scope';
+import { setAlertVerdict } from '../temporal/alert-verdict';
 import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus } from './playbook-runs';
 
 export interface ApiRoutesDeps {
@@ -40,6 +43,7 @@ export function apiCallers(tokens: ReadonlyMap<string, string>, responses: Respo
 
 const DecisionBodySchema = z.object({ decision: z.enum(['approve', 'deny']), reason: z.string().max(2000).optional() }).strict();
 const ContainmentBodySchema = z.object({ command: z.enum(['keep', 'release']), reason: z.string().max(2000).optional() }).strict();
+const VerdictBodySchema = z.object({ tenant: z.string().min(1), verdict: z.enum(['true_positive', 'false_positive']), note: z.string().max(2000).optional() }).strict();
 const ListQuerySchema = z.object({ awaiting: z.enum(['true', 'false']).optional(), tenant: z.string().optional() });
 
 const statusOf: Partial<Record<ErrorCode, number>> = {
@@ -48,6 +52,7 @@ const statusOf: Partial<Record<ErrorCode, number>> = {
   VGL_APPROVAL_DUPLICATE: 409,
   VGL_APPROVAL_CLOSED: 409,
   VGL_PLAYBOOK_NOT_FOUND: 404,
+  VGL_ALERT_NOT_FOUND: 404,
   VGL_CHATOPS_PAYLOAD: 400,
 };
 
@@ -86,6 +91,20 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
       if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
       try {
         return await decidePlaybook(client, request.params.workflowId, { ...body.data, by: request.caller!.name, via: 'http' }, request.caller!.tenants);
+      } catch (err) {
+        return fail(reply, err);
+      }
+    });
+
+    // A tenant outside the caller's scope answers as an unknown alert would: nothing about it is disclosed.
+    api.post<{ Params: { alertId: string } }>('/api/v1/alerts/:alertId/verdict', async (request, reply) => {
+      const body = VerdictBodySchema.safeParse(request.body);
+      if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
+      const { tenant, verdict, note } = body.data;
+      const { alertId } = request.params;
+      try {
+        if (!inScope(request.caller!.tenants, tenant)) throw new VigilError('VGL_ALERT_NOT_FOUND', `tenant ${tenant} has no recent alert ${alertId}`, { field: 'alertId' });
+        return await setAlertVerdict(client, tenant, { alertId, verdict, by: request.caller!.name, ...(note ? { note } : {}) });
       } catch (err) {
         return fail(reply, err);
       }

@@ -25,7 +25,7 @@ export const commandAreas: readonly CommandArea[] = [
     register: async (program, logger) => (await import('./stack')).registerStackCommands(program, logger),
   },
   {
-    commands: [{ name: 'rules', description: 'Sigma rule tooling: lint, test, offline eval, ATT&CK coverage' }],
+    commands: [{ name: 'rules', description: 'Sigma rule tooling: lint, test, offline eval, ATT&CK coverage, statistics, shadow rule promotion, filter suggestions' }],
     register: async (program, logger) => (await import('./rules')).registerRulesCommands(program, logger),
   },
   {

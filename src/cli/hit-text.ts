@@ -5,7 +5,7 @@
  */
 interface HitLine {
   type: 'detection' | 'correlation';
-  rule: { title: string; level?: string };
+  rule: { title: string; level?: string; shadow?: boolean };
   event?: { id: string };
   group?: Record<string, unknown>;
   events?: string[];
@@ -14,7 +14,7 @@ interface HitLine {
 
 export function readableHit(line: string): string {
   const hit = JSON.parse(line) as HitLine;
-  const head = `${hit.type.padEnd(11)} ${(hit.rule.level ?? '-').padEnd(8)} ${hit.rule.title}`;
+  const head = `${hit.type.padEnd(11)} ${(hit.rule.level ?? '-').padEnd(8)} ${hit.rule.title}${hit.rule.shadow ? ' [shadow]' : ''}`;
   if (hit.type === 'detection') return `${head}  event ${hit.event?.id ?? ''}`;
   const group = Object.entries(hit.group ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   return `${head}${hit.kind ? ` (${hit.kind})` : ''}  ${group}  events ${(hit.events ?? []).join(',')}`;

@@ -8,6 +8,9 @@ import { EntityTypeSchema } from '../model/entity';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { withClient, writeLine as write } from './cli-io';
 import { entityStateQuery, type EntityStateView } from '../contracts/correlator/messages';
+import { describeScope, inScope } from '../response/tenant-scope';
+import { actedAs, asOption, cliActor } from './cli-actor';
+import { setAlertVerdict } from '../temporal/alert-verdict';
 
 /** Alerts of every running correlator that has open ones (visibility query, then a state query each). */
 export async function listAlerts(client: Client, tenant?: string): Promise<Alert[]> {
@@ -29,18 +32,45 @@ function formatEntity(v: EntityStateView): string {
     `${v.tenant} ${v.entity.type}:${v.entity.id}  risk ${v.riskScore}  events ${v.eventCount}  alerts ${v.alertCount} (${v.openAlerts.length} open)  rules ${v.rulesetVersion}`,
     'open alerts:',
     ...v.openAlerts.map((a) => `  ${formatAlert(a)}`),
+    ...(v.shadowAlerts?.length ? ['would-be alerts of shadow rules (not notified, no playbook):', ...v.shadowAlerts.map((a) => `  ${formatAlert(a)}  ${a.status}`)] : []),
     'timeline:',
-    ...v.timeline.map((t) => `  ${new Date(t.time).toISOString()}  ${t.source.padEnd(10)} ${t.huntId ? `[${t.huntId}] ` : ''}${t.rules.join(', ')}  ${t.summary}`),
+    ...v.timeline.map((t) => `  ${new Date(t.time).toISOString()}  ${t.source.padEnd(10)} ${t.huntId ? `[${t.huntId}] ` : ''}${t.rules.join(', ')}${t.shadowRules ? ` (shadow: ${t.shadowRules.join(', ')})` : ''}  ${t.summary}`),
     'playbooks:',
     ...v.playbooks.map((p) => `  ${p.workflowId}  ${p.outcome}  ${p.actions.join('; ')}`),
   ];
   return lines.join('\n');
 }
 
-export function registerInvestigateCommands(program: Command, _logger: Logger): void {
-  program
-    .command('alerts')
-    .description('Alerts')
+const verdicts = { tp: 'true_positive', fp: 'false_positive', true_positive: 'true_positive', false_positive: 'false_positive' } as const;
+
+/**
+ * Sets an analyst verdict through the alert's correlator (the verdict update, as the chat button does), as the OS
+ * user's identity (rules/responses operators) and only in a tenant that identity serves. The correlator hands it on
+ * to the tenant's rule statistics.
+ */
+async function setVerdict(alertId: string, verdictText: string, opts: { tenant: string; as?: string; note?: string }, logger: Logger): Promise<Alert> {
+  const verdict = Object.hasOwn(verdicts, verdictText) ? verdicts[verdictText as keyof typeof verdicts] : undefined;
+  if (!verdict) throw new VigilError('VGL_CONFIG_INVALID', `verdict must be tp, fp, true_positive or false_positive, got '${verdictText}'`, { field: 'verdict' });
+  const actor = cliActor(opts.as, logger);
+  if (!inScope(actor.identity.tenants, opts.tenant)) {
+    throw new VigilError('VGL_ALERT_NOT_FOUND', `${actedAs(actor)} serves ${describeScope(actor.identity.tenants)}, not tenant ${opts.tenant}`, { field: '--tenant' });
+  }
+  return withClient((client) => setAlertVerdict(client, opts.tenant, { alertId, verdict, by: actor.identity.name, ...(opts.note ? { note: opts.note } : {}) }));
+}
+
+export function registerInvestigateCommands(program: Command, logger: Logger): void {
+  const alerts = program.command('alerts').description('Alerts');
+  alerts
+    .command('verdict <alert-id> <verdict>')
+    .description("Set an analyst verdict (tp or fp) on an alert, as your OS user's identity (rules/responses operators)")
+    .requiredOption('--tenant <tenant>', "the alert's tenant")
+    .option(...asOption)
+    .option('--note <text>', 'why; recorded with the verdict')
+    .action(async (alertId: string, verdict: string, opts: { tenant: string; as?: string; note?: string }) => {
+      const alert = await setVerdict(alertId, verdict, opts, logger);
+      write(`${alert.id} (${alert.rule.title}) is now ${alert.status}`);
+    });
+  alerts
     .command('list')
     .description('List open alerts of running correlators')
     .option('--tenant <tenant>', 'only this tenant')

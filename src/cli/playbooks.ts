@@ -6,7 +6,6 @@
  * rules/responses `operators` (see cli-operator.ts) and scoped to that identity's tenants. Reading is for
  * operators who already hold Temporal access, and is not scoped.
  */
-import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -16,10 +15,10 @@ import { loadChatopsSettings } from '../chatops/chatops-settings';
 import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus, type PlaybookRunRow } from '../chatops/playbook-runs';
 import { loadConfig } from '../config';
 import { VigilError } from '../error-codes';
-import { resolveCliActor, type CliActor } from '../response/cli-operator';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import type { PlaybookStatus } from '../contracts/playbook/messages';
+import { actedAs, asOption, cliActor } from './cli-actor';
 import { withClient, writeLine as write } from './cli-io';
 
 function formatStatus(status: PlaybookStatus): string {
@@ -43,16 +42,6 @@ function formatRow(row: PlaybookRunRow): string {
   return [row.startTime, (row.state ?? '-').padEnd(17), row.tenant ?? '-', row.workflowId, `rule ${row.ruleId ?? '-'}`].join('  ');
 }
 
-const asOption = ['--as <identity>', 'decide for another approver identity (only one your operators entry lists in actFor)'] as const;
-
-/** The identity this OS user acts as, from VIGIL_RULES_DIR/responses; refused before anything is sent. */
-function cliActor(as: string | undefined, logger: Logger): CliActor {
-  const { config: responses, errors } = loadResponseConfig(path.join(loadConfig().VIGIL_RULES_DIR, 'responses'));
-  for (const err of errors) logger.error({ code: err.code, location: err.location }, err.message);
-  return resolveCliActor(responses, userInfo().username, as);
-}
-
-const actedAs = ({ identity, osUser }: CliActor): string => `${identity.name} (OS user ${osUser})`;
 
 function registerDecision(program: Command, decision: 'approve' | 'deny', logger: Logger): void {
   program

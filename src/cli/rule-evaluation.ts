@@ -123,8 +123,9 @@ export class RuleEvaluation {
   }
 }
 
+/** `shadow: true` only on shadow rules, so a rule set without any writes the lines it always wrote. */
 function ruleJson(rule: RuleRef) {
-  return { id: rule.id, name: rule.name ?? null, title: rule.title, level: rule.level };
+  return { id: rule.id, name: rule.name ?? null, title: rule.title, level: rule.level, ...(rule.shadow ? { shadow: true } : {}) };
 }
 
 function correlationJson(hit: CorrelationHit) {

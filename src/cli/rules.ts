@@ -1,5 +1,5 @@
 /**
- * `vigil rules lint|test|eval`: rule tooling with a stable contract (other tools script against it).
+ * `vigil rules lint|test|eval|coverage|stats|promote|suggest-filter`: rule tooling with a stable contract (other tools script against it).
  * Exit codes follow main.ts: 0 success, 1 problems found (lint errors, failing tests), 2 a VGL_* error.
  * Rules load under the same bounds as in ingest (VIGIL_RULE_MAX_* in the environment).
  * Each subcommand loads its implementation when it runs, so `vigil rules --help` stays cheap.
@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { loadConfig, ruleLimitsOf } from '../config';
 import { VigilError } from '../error-codes';
 import type { OutputFormat } from './rules-lint';
+import { defaultThresholds } from './promote-thresholds';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -17,13 +18,21 @@ const out = (line: string): void => {
 /** The VIGIL_RULE_MAX_* bounds from the environment, validated like every other variable. */
 const limits = () => ruleLimitsOf(loadConfig());
 
+function number(flag: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) throw new VigilError('VGL_CONFIG_INVALID', `${flag} must be a number from ${min} to ${max}, got '${value}'`, { field: flag });
+    return n;
+  };
+}
+
 function outputFormat(value: string): OutputFormat {
   if (value !== 'text' && value !== 'json') throw new VigilError('VGL_CONFIG_INVALID', `--format must be text or json, got '${value}'`, { field: '--format' });
   return value;
 }
 
 export function registerRulesCommands(program: Command, logger: Logger): void {
-  const rules = program.command('rules').description('Sigma rule tooling: lint, test, offline eval, ATT&CK coverage');
+  const rules = program.command('rules').description('Sigma rule tooling: lint, test, offline eval, ATT&CK coverage, statistics, shadow rule promotion, filter suggestions');
 
   rules
     .command('lint')
@@ -78,5 +87,61 @@ export function registerRulesCommands(program: Command, logger: Logger): void {
       const { coverageFormat, rulesCoverage } = await import('./rules-coverage');
       const report = await rulesCoverage(paths, { ...(opts.placeholders ? { placeholdersFile: opts.placeholders } : {}), logger }, coverageFormat(opts.format), out);
       if (report.loadErrors.length > 0) process.exitCode = 1;
+    });
+
+  rules
+    .command('stats')
+    .description('Alerts, would-be alerts of shadow rules, verdicts and precision per rule, and the noisiest rules (needs TEMPORAL_ADDRESS)')
+    .option('--tenant <tenant>', 'only this tenant (default: every tenant, summed per rule)')
+    .option('--json', 'one JSON object per rule')
+    .action(async (opts: { tenant?: string; json?: boolean }) => {
+      const [{ ruleStatsReport }, { withClient }] = await Promise.all([import('./rules-stats'), import('./cli-io')]);
+      await withClient((client) => ruleStatsReport(client, opts.tenant, opts.json === true, out));
+    });
+
+  rules
+    .command('promote')
+    .description('Make a shadow rule live (removes vigil.shadow: true from its file) once its evidence is good; exit 1 with VGL_PROMOTE_EVIDENCE when it is not')
+    .argument('<rule>', 'the rule id or name')
+    .option('--rules <paths...>', 'rule files or directories holding it (default VIGIL_RULES_DIR)')
+    .option('--tenant <tenant>', 'judge the evidence of this tenant only (default: every tenant)')
+    .option('--min-alerts <n>', 'would-be and live alerts required', number('--min-alerts', 0, 1e9), defaultThresholds.minAlerts)
+    .option('--min-verdicts <n>', 'analyst verdicts required', number('--min-verdicts', 0, 1e9), defaultThresholds.minVerdicts)
+    .option('--min-precision <p>', 'true positives / verdicts required, 0 to 1', number('--min-precision', 0, 1), defaultThresholds.minPrecision)
+    .option('--force', 'promote whatever the evidence')
+    .action(async (rule: string, opts: { rules?: string[]; tenant?: string; minAlerts: number; minVerdicts: number; minPrecision: number; force?: boolean }) => {
+      const [{ promoteRule }, { withClient }] = await Promise.all([import('./rules-promote'), import('./cli-io')]);
+      const paths = opts.rules ?? [loadConfig().VIGIL_RULES_DIR];
+      const { promoted } = await withClient((client) =>
+        promoteRule(client, { rule, paths, ...(opts.tenant ? { tenant: opts.tenant } : {}), minAlerts: opts.minAlerts, minVerdicts: opts.minVerdicts, minPrecision: opts.minPrecision, force: opts.force === true, logger, limits: limits() }, out),
+      );
+      if (!promoted) process.exitCode = 1;
+    });
+
+  rules
+    .command('suggest-filter')
+    .description("Write a candidate Sigma filter excluding a false-positive alert's event, plus its nomatch regression event, for review")
+    .argument('<alert-id>', 'the alert')
+    .requiredOption('--tenant <tenant>', "the alert's tenant (only its alerts and archive are read)")
+    .option('--rules <paths...>', "rule files or directories holding the alert's rule (default VIGIL_RULES_DIR)")
+    .option('--archive <dir>', 'archive folder (default <VIGIL_DATA_DIR>/archive)')
+    .option('--out <dir>', 'where the filter and tests/<rule>/nomatch.ndjson are written', '.')
+    .action(async (alertId: string, opts: { tenant: string; rules?: string[]; archive?: string; out: string }) => {
+      const [{ suggestFilter }, { withClient }, path] = await Promise.all([import('./rules-suggest-filter'), import('./cli-io'), import('node:path')]);
+      const config = loadConfig();
+      const result = await withClient((client) =>
+        suggestFilter(client, {
+          alertId,
+          tenant: opts.tenant,
+          rules: opts.rules ?? [config.VIGIL_RULES_DIR],
+          archive: opts.archive ?? path.join(config.VIGIL_DATA_DIR, 'archive'),
+          out: opts.out,
+          logger,
+          limits: limits(),
+        }),
+      );
+      out(`filter on ${result.fields.join(', ')}: ${result.filterFile}`);
+      out(`nomatch regression event: ${result.nomatchFile}`);
+      out(`review: vigil rules lint RULE_FILE ${result.filterFile}; vigil rules test RULE_FILE ${result.filterFile} --tests ${path.dirname(path.dirname(result.nomatchFile))}`);
     });
 }

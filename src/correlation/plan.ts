@@ -58,7 +58,7 @@ function buildPlan(rules: readonly CorrelationRule[]): CorrelationPlan {
     const fields = rule.condition.kind === 'threshold' ? rule.condition.field : [];
     return {
       rule,
-      ref: { id: rule.id, ...(rule.name ? { name: rule.name } : {}), title: rule.title, level: rule.level, tags: rule.tags },
+      ref: { id: rule.id, ...(rule.name ? { name: rule.name } : {}), title: rule.title, level: rule.level, tags: rule.tags, ...(rule.shadow ? { shadow: true } : {}) },
       definition: JSON.stringify([rule.type, rule.rules, rule.groupBy, rule.timespanMs, rule.condition, rule.aliases]),
       groupFields: rule.rules.map((ref) => rule.groupBy.map((g) => aliasedField(rule, g, ref))),
       valueFields: rule.rules.map((ref) => fields.map((f) => aliasedField(rule, f, ref))),

@@ -41,4 +41,9 @@ export interface Alert {
    * recorded and shown, starts no playbook (so notifies nobody) and never suppresses a live alert.
    */
   huntId?: string;
+  /**
+   * A would-be alert of a shadow rule (RuleRef.shadow): recorded, counted in rule statistics and open to verdicts,
+   * but never notified, never starting a playbook and never counted among the entity's open alerts.
+   */
+  shadow?: true;
 }

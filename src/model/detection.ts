@@ -15,6 +15,11 @@ export interface RuleRef {
   title: string;
   level: RuleLevel;
   tags: string[];
+  /**
+   * A shadow rule (`vigil.shadow: true`; a correlation also when a rule it references is one): its alerts are
+   * would-be alerts, recorded and counted but never notified and never starting a playbook.
+   */
+  shadow?: true;
 }
 
 export interface Detection {

@@ -58,6 +58,7 @@ export function compileRule(rule: SigmaDetectionRule, options: CompileOptions): 
       title: rule.title,
       level: rule.level,
       tags: [...rule.tags],
+      ...(rule.shadow ? { shadow: true } : {}),
     },
     rule,
     logsource: rule.logsource,

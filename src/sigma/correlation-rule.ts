@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { VigilError, type Location } from '../error-codes';
 import type { RuleLevel } from '../model/detection';
 import { parseDuration } from '../model/duration';
+import { SHADOW_ATTRIBUTE } from './rule';
 
 export const correlationTypes = [
   'event_count',
@@ -79,6 +80,11 @@ export interface CorrelationRule {
   generate: boolean;
   /** Set when the condition negates rules: the rule that starts the wait and those that cancel it. */
   absence: { anchor: string; absent: string[] } | null;
+  /**
+   * A shadow correlation: `vigil.shadow: true` on the document, or (set when the rule set is linked,
+   * rule-set-builder.ts) any rule it references, directly or through another correlation, is a shadow rule.
+   */
+  shadow?: true;
 }
 
 const CorrelationDocSchema = z.object({
@@ -89,6 +95,7 @@ const CorrelationDocSchema = z.object({
   description: z.string().optional(),
   level: z.enum(['informational', 'low', 'medium', 'high', 'critical']).optional(),
   tags: z.array(z.string().min(1)).optional(),
+  [SHADOW_ATTRIBUTE]: z.boolean().optional(),
   correlation: z.strictObject({
     type: z.enum(correlationTypes),
     rules: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
@@ -178,6 +185,7 @@ export function parseCorrelationRule(
     aliases,
     generate: c.generate ?? false,
     absence: condition.kind === 'expression' ? absenceShape(condition.expression) : null,
+    ...(meta[SHADOW_ATTRIBUTE] === true ? { shadow: true as const } : {}),
   };
 }
 

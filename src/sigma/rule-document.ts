@@ -9,6 +9,7 @@ import { RuleError, type Locate } from './errors';
 import {
   DetectionRuleSchema,
   FilterRuleSchema,
+  SHADOW_ATTRIBUTE,
   type RuleMetadata,
   type SigmaDocument,
 } from './rule';
@@ -84,6 +85,7 @@ function metadata(
     tags: parsed.tags ?? [],
     ...(parsed.description !== undefined ? { description: parsed.description } : {}),
     falsepositives: fp === undefined ? [] : typeof fp === 'string' ? [fp] : fp.map(String),
+    ...(parsed[SHADOW_ATTRIBUTE] === true ? { shadow: true as const } : {}),
   };
 }
 

@@ -63,10 +63,38 @@ export function linkRuleSet(files: readonly RuleFile[], placeholdersText: string
     }
   }
 
+  const linked = shadowCorrelations(rules, correlations);
+
   const hash = createHash('sha256');
   // Content only (not paths), so the same rules loaded from another checkout have the same version.
   for (const h of files.map((f) => f.contentHash).sort()) hash.update(`${h}\n`);
   hash.update(placeholdersText);
   const version = hash.digest('hex').slice(0, 16);
-  return { ruleSet: new CompiledRuleSet(version, rules, correlations), errors };
+  return { ruleSet: new CompiledRuleSet(version, rules, linked), errors };
+}
+
+/**
+ * Marks shadow every correlation that references a shadow rule, directly or through another correlation: its
+ * evidence is unproven, so its alerts are would-be alerts too (a live correlation over a shadow detection would
+ * otherwise notify on what nobody has reviewed). Repeated until nothing changes, so chains of any order settle.
+ */
+function shadowCorrelations(rules: readonly CompiledRule[], correlations: readonly CorrelationRule[]): CorrelationRule[] {
+  const shadow = new Set<string>();
+  const mark = (r: { id: string; name?: string }): void => {
+    shadow.add(r.id);
+    if (r.name !== undefined) shadow.add(r.name);
+  };
+  for (const r of rules) if (r.ref.shadow) mark(r.ref);
+  for (const c of correlations) if (c.shadow) mark(c);
+  let out = [...correlations];
+  for (let changed = true; changed; ) {
+    changed = false;
+    out = out.map((c) => {
+      if (c.shadow || !c.rules.some((ref) => shadow.has(ref))) return c;
+      mark(c);
+      changed = true;
+      return { ...c, shadow: true };
+    });
+  }
+  return out;
 }

@@ -9,6 +9,12 @@ import type { Logsource } from '../model/source';
 import type { Locate } from './errors';
 
 export const ruleLevels = ['informational', 'low', 'medium', 'high', 'critical'] as const satisfies readonly RuleLevel[];
+/**
+ * The custom attribute (a top-level key, as Sigma custom attributes are) that makes a rule a shadow rule. Shadow is
+ * decided by this attribute alone, never by `status: experimental`: every rule of the shipped pack is experimental
+ * (as most SigmaHQ rules are), so tying shadow to the status would silence the whole pack.
+ */
+export const SHADOW_ATTRIBUTE = 'vigil.shadow';
 export const ruleStatuses = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'] as const;
 
 const LogsourceSchema = z
@@ -30,6 +36,8 @@ const MetadataSchema = z
     description: z.string().optional(),
     tags: z.array(z.string()).optional(),
     falsepositives: z.union([z.array(z.unknown()), z.string()]).optional(),
+    /** Vigil's custom attribute: the rule runs but its alerts are would-be alerts (docs: README "Shadow rules"). */
+    [SHADOW_ATTRIBUTE]: z.boolean().optional(),
   })
   .loose();
 
@@ -62,6 +70,8 @@ export interface RuleMetadata {
   readonly tags: readonly string[];
   readonly description?: string;
   readonly falsepositives: readonly string[];
+  /** `vigil.shadow: true`: matches are recorded as would-be alerts that notify nobody and start no playbook. */
+  readonly shadow?: true;
 }
 
 export interface SigmaDetectionRule extends DocumentOrigin, RuleMetadata {

@@ -30,3 +30,8 @@ export function playbookWorkflowId(alertId: string, playbook: string): string {
 export function playbookTargetWorkflowId(tenant: string, playbook: string, target: string): string {
   return `playbook:${playbook}:${tenant}:${target}`;
 }
+
+/** `rule-stats:acme` — the tenant's long-lived rule statistics workflow (alerts and verdicts per rule). */
+export function ruleStatsWorkflowId(tenant: string): string {
+  return `rule-stats:${tenant}`;
+}

@@ -86,6 +86,7 @@ export function entityView(alert: Alert): EntityStateView {
     riskScore: 72,
     openAlerts: [alert],
     alertCount: 3,
+    shadowAlerts: [],
     eventCount: 9,
     lateEvents: 0,
     rejectedDetections: 0,

@@ -72,8 +72,9 @@ test('alerts start their bound playbooks with no resolvePlaybooks local activity
   }, 'both playbooks started');
   const started = history.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes ?? []).map((a) => a.workflowId);
   expect(started.sort()).toEqual(view.openAlerts.map((a) => playbookWorkflowId(a.id, 'cheap-notice')).sort());
-  // One local activity in the run: the rules view, which carried the bindings.
-  expect(localActivityTypes(history)).toEqual(['correlationRulesFor']);
+  // The rules view, which carried the bindings, and one hand-over of both alerts to the rule statistics (per pass,
+  // not per alert).
+  expect(localActivityTypes(history)).toEqual(['correlationRulesFor', 'recordRuleStats']);
 });
 
 test('a batch that changes nothing upserts no search attributes or memo and touches no timer', async () => {

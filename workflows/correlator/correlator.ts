@@ -27,6 +27,7 @@ import type { CorrelatorActivities } from '../../src/contracts/correlator/activi
 import { checkDetectionBatch } from '../../src/contracts/correlator/batch-check';
 import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
 import {
+  alertQuery,
   detectionBatchSignal,
   entityStateQuery,
   playbookReportSignal,
@@ -98,6 +99,13 @@ export const CHEAP_TASKS_PATCH = 'vigil-cheap-correlator-tasks';
  */
 export const HUNT_RESULTS_PATCH = 'vigil-hunt-results';
 
+/**
+ * `patched()` id of rule statistics: alerts raised and verdicts set are handed to the tenant's rule statistics
+ * workflow by the recordRuleStats local activity (one per pass that has any). Histories recorded before made no such
+ * call and replay without it.
+ */
+export const RULE_STATS_PATCH = 'vigil-rule-stats';
+
 export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> {
   const settings: CorrelatorSettings = { ...defaultCorrelatorSettings, ...input.settings };
   const workflowId = workflowInfo().workflowId;
@@ -132,6 +140,9 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
       }),
     );
   showCard();
+  // Checked in the first activation too, for the same reason as the playbook patch above.
+  const ruleStats = patched(RULE_STATS_PATCH);
+  if (ruleStats) state.recordRuleStats();
   let dirty = input.carried === undefined;
 
   // A signal cannot be refused: what would fail every task that applies it is dropped here, counted and logged.
@@ -151,6 +162,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   });
   setHandler(entityStateQuery, () => state.view(Date.now()));
   setHandler(timelineQuery, () => state.timeline());
+  setHandler(alertQuery, (alertId) => state.alert(alertId));
   // Analyst updates change state only (no activities), so they may run in handlers; `dirty` makes the main
   // loop publish the change (search attributes, memo) at once.
   setHandler(
@@ -240,9 +252,11 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
       }
     }
     for (const alert of alerts) {
-      // The hunt rule (HUNT_RESULTS_PATCH): a hunt's alert is shown, never acted on.
-      if (alert.huntId === undefined) await startPlaybooks(state, alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
+      // The hunt rule (HUNT_RESULTS_PATCH): a hunt's alert is shown, never acted on. A shadow rule's would-be alert is
+      // recorded (state, statistics) and goes no further: no playbook, no notice.
+      if (alert.huntId === undefined && !alert.shadow) await startPlaybooks(state, alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
     }
+    if (ruleStats) await handOverStats(state, input.tenant);
     state.pruneSuppressions(now);
     if (patched(CHEAP_TASKS_PATCH)) publishChanges(state);
     else publishAll(state);
@@ -307,6 +321,21 @@ function applyQueued(
   }
   for (const alert of state.applyHits(hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
   return { taken, alerts };
+}
+
+/**
+ * Hands the queued alert and verdict records to the rule statistics workflow. A failure (Temporal unreachable through
+ * every retry) keeps them queued for the next pass rather than failing the correlator: statistics are advisory.
+ */
+async function handOverStats(state: EntityState, tenant: string): Promise<void> {
+  const records = [...state.statsOutbox()];
+  if (records.length === 0) return;
+  try {
+    await localActivities(`rule statistics: ${records.length} alert and verdict records`).recordRuleStats(tenant, { records });
+    state.dropStatsOutbox(records.length);
+  } catch (err) {
+    log.warn('rule statistics not recorded; kept for the next pass', { records: records.length, err: (err as Error).message });
+  }
 }
 
 async function startPlaybooks(state: EntityState, alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[], perTarget: boolean): Promise<void> {

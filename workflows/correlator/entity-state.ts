@@ -4,7 +4,8 @@
  *   - timeline: last `maxTimeline` entries (older ones counted in `timelineDropped`);
  *   - de-duplication memory: last MAX_SEEN_BATCHES batch ids and MAX_SEEN_EVENTS (event, rule) pairs, as fingerprints;
  *   - alerts: at most MAX_OPEN_ALERTS open (beyond it the oldest open one is closed and counted in
- *     `overflowClosedAlerts`) plus the last MAX_CLOSED_ALERTS closed ones;
+ *     `overflowClosedAlerts`) plus the last MAX_CLOSED_ALERTS closed ones or shadow rules' would-be alerts;
+ *   - rule statistics records not yet handed over: MAX_STATS_OUTBOX;
  *   - repeat-alert suppression keys: expired ones pruned, at most MAX_REPEAT_KEYS (earliest-expiring dropped);
  *   - playbook reports: last MAX_REPORTS; analyst actions: last MAX_ACTIONS; started playbook runs: last MAX_STARTED_PLAYBOOKS;
  *   - known rules, analyst suppressions and verdict counts: one entry per rule at most.
@@ -40,6 +41,7 @@ import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
 import { parseDuration } from '../../src/model/duration';
 import type { EntityRef } from '../../src/model/entity';
 import type { PlaybookReport } from '../../src/model/playbook';
+import type { RuleStatsRecord } from '../../src/contracts/rule-stats/messages';
 import { payloadSizeBound } from '../../src/temporal/payload-size';
 import { fingerprint } from './fingerprint';
 
@@ -51,6 +53,8 @@ const MAX_REPEAT_KEYS = 5_000;
 const MAX_REPORTS = 50;
 const MAX_ACTIONS = 50;
 const MAX_STARTED_PLAYBOOKS = 20;
+/** Rule statistics records kept while the recordRuleStats activity keeps failing (the oldest are dropped). */
+const MAX_STATS_OUTBOX = 1_000;
 const MAX_ALERT_EVENTS = 20;
 const MAX_ATTR_VALUES = 20;
 /** Recent detections kept whole, so correlation alerts can show their events' fields. */
@@ -138,6 +142,8 @@ export class EntityState {
   private readonly seenEvents: BoundedSet;
   /** Ids of the queued batches (derived from `pending`, not carried): enqueue's redelivery check in O(1). */
   private readonly pendingIds: Set<string>;
+  /** Whether alerts and verdicts are recorded for the rule statistics workflow (runs past RULE_STATS_PATCH). */
+  private ruleStats = false;
 
   constructor(
     readonly tenant: string,
@@ -153,6 +159,21 @@ export class EntityState {
     this.seenBatches = new BoundedSet(s.seenBatches, MAX_SEEN_BATCHES);
     this.seenEvents = new BoundedSet(s.seenEvents, MAX_SEEN_EVENTS);
     this.pendingIds = new Set(s.pending.map((b) => b.batchId));
+  }
+
+  /** From now on alerts and verdicts are queued for the rule statistics workflow (takeStatsOutbox). */
+  recordRuleStats(): void {
+    this.ruleStats = true;
+  }
+
+  /** The records waiting for the rule statistics workflow, oldest first; they stay until dropStatsOutbox. */
+  statsOutbox(): RuleStatsRecord[] {
+    return this.s.statsOutbox ?? [];
+  }
+
+  /** Forgets the first `n` outbox records (handed over). */
+  dropStatsOutbox(n: number): void {
+    this.s.statsOutbox?.splice(0, n);
   }
 
   /** Signal handler body: queue a batch unless it was seen (redelivery) or is already queued. */
@@ -248,12 +269,14 @@ export class EntityState {
       }
       this.s.eventCount += 1;
       this.s.lastActivity = now;
-      const row: TimelineEntry = { time: d.time, eventId: d.eventId, source: d.source, rules: fresh.map((r) => r.title), summary: d.summary };
+      const shadowRules = fresh.filter((r) => r.shadow).map((r) => r.title);
+      const row: TimelineEntry = { time: d.time, eventId: d.eventId, source: d.source, rules: fresh.map((r) => r.title), ...(shadowRules.length > 0 ? { shadowRules } : {}), summary: d.summary };
       this.pushTimeline(huntId === undefined ? row : { ...row, huntId });
       // A live event counts whole; a hunted one as much as would be left of it had it been seen when it happened.
       const weight = huntId === undefined ? 1 : this.decayFactor(now, d.time);
       for (const rule of fresh) {
-        this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[rule.level] * weight);
+        // A shadow rule's match is evidence nobody has reviewed: it adds no risk.
+        if (!rule.shadow) this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[rule.level] * weight);
         if (levelRank[rule.level] < levelRank[alertLevel]) continue;
         // Building blocks of correlations (`generate: false`) speak only through the correlation.
         if (silenced.has(rule.id) || (rule.name !== undefined && silenced.has(rule.name))) continue;
@@ -297,9 +320,11 @@ export class EntityState {
       link: this.link,
       status: 'open',
       ...(huntId === undefined ? {} : { huntId }),
+      ...(rule.shadow ? { shadow: true } : {}),
     };
     this.s.alerts.push(alert);
-    this.s.alertCount += 1;
+    if (!alert.shadow) this.s.alertCount += 1;
+    this.queueStats({ kind: 'alert', alertId: alert.id, ruleId: rule.id, title: rule.title, shadow: alert.shadow === true, correlatorWorkflowId: this.workflowId, at: now });
     const open = this.openAlerts();
     if (open.length > MAX_OPEN_ALERTS) {
       open[0]!.status = 'closed';
@@ -318,7 +343,7 @@ export class EntityState {
     for (const hit of hits) {
       if (!alerting(hit)) continue;
       this.noteRule(hit.rule);
-      this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[hit.rule.level]);
+      if (!hit.rule.shadow) this.s.riskScore = Math.min(100, this.s.riskScore + riskWeight[hit.rule.level]);
       const events = hit.anchor ? [hit.anchor] : hit.eventIds.map((id) => this.s.recent.find((d) => d.eventId === id) ?? placeholderDetection(id, hit));
       const alert = this.raise(hit.kind === 'absence' ? 'absence' : 'correlation', hit.rule, hit.group, events, now, hit.eventCount);
       if (!alert) continue;
@@ -361,6 +386,16 @@ export class EntityState {
     if (alert.status === 'false_positive') counts.falsePositives -= 1;
     if (input.verdict === 'true_positive') counts.truePositives += 1;
     else counts.falsePositives += 1;
+    this.queueStats({
+      kind: 'verdict',
+      alertId: alert.id,
+      ruleId: alert.rule.id,
+      title: alert.rule.title,
+      verdict: input.verdict,
+      previous: alert.status,
+      correlatorWorkflowId: this.workflowId,
+      at: now,
+    });
     alert.status = input.verdict;
     this.trimClosedAlerts();
     this.recordAction('verdict', input.by, now, `${input.verdict} on ${alert.id} (${alert.rule.title})${input.note ? `: ${input.note}` : ''}`);
@@ -468,8 +503,13 @@ export class EntityState {
     return out;
   }
 
+  /** Open live alerts (a shadow rule's would-be alerts are never among them: they notify and hold nothing). */
   openAlerts(): Alert[] {
-    return this.s.alerts.filter((a) => a.status === 'open');
+    return this.s.alerts.filter(isOpenLive);
+  }
+
+  alert(alertId: string): Alert | undefined {
+    return this.s.alerts.find((a) => a.id === alertId);
   }
 
   /** Pure (queries call it): the decayed score at `now`, without storing the decay. */
@@ -478,12 +518,12 @@ export class EntityState {
   }
 
   ruleNames(): string[] {
-    return distinctRecent(this.s.alerts.map((a) => a.rule.name ?? a.rule.id));
+    return distinctRecent(this.liveAlerts().map((a) => a.rule.name ?? a.rule.id));
   }
 
   attackTechniques(): string[] {
     return distinctRecent(
-      this.s.alerts.flatMap((a) => a.rule.tags.filter((t) => /^attack\.t\d{4}(\.\d{3})?$/i.test(t)).map((t) => t.slice('attack.'.length).toUpperCase())),
+      this.liveAlerts().flatMap((a) => a.rule.tags.filter((t) => /^attack\.t\d{4}(\.\d{3})?$/i.test(t)).map((t) => t.slice('attack.'.length).toUpperCase())),
     );
   }
 
@@ -498,6 +538,7 @@ export class EntityState {
       riskScore: this.riskScore(now),
       openAlerts: this.openAlerts(),
       alertCount: this.s.alertCount,
+      shadowAlerts: this.s.alerts.filter((a) => a.shadow),
       eventCount: this.s.eventCount,
       timeline: this.s.timeline,
       playbooks: this.s.playbooks,
@@ -522,6 +563,17 @@ export class EntityState {
 
   private ruleNamed(ref: string): KnownRule | undefined {
     return own(this.s.knownRules, ref) ?? Object.values(this.s.knownRules).find((r) => r.name === ref);
+  }
+
+  private liveAlerts(): Alert[] {
+    return this.s.alerts.filter((a) => !a.shadow);
+  }
+
+  private queueStats(record: RuleStatsRecord): void {
+    if (!this.ruleStats) return;
+    const outbox = (this.s.statsOutbox ??= []);
+    outbox.push(record);
+    if (outbox.length > MAX_STATS_OUTBOX) outbox.shift();
   }
 
   private recordAction(kind: AnalystAction['kind'], by: string, at: number, summary: string): void {
@@ -552,14 +604,19 @@ export class EntityState {
     this.s.riskUpdatedAt = Math.max(this.s.riskUpdatedAt, now);
   }
 
+  /** Closed alerts and shadow rules' would-be alerts share one bound: the last MAX_CLOSED_ALERTS of them are kept. */
   private trimClosedAlerts(): void {
-    let closed = this.s.alerts.filter((a) => a.status !== 'open').length;
+    let closed = this.s.alerts.filter((a) => !isOpenLive(a)).length;
     while (closed > MAX_CLOSED_ALERTS) {
-      const i = this.s.alerts.findIndex((a) => a.status !== 'open');
+      const i = this.s.alerts.findIndex((a) => !isOpenLive(a));
       this.s.alerts.splice(i, 1);
       closed -= 1;
     }
   }
+}
+
+function isOpenLive(alert: Alert): boolean {
+  return alert.status === 'open' && !alert.shadow;
 }
 
 /** An event that fell out of the recent-detections memory: its id and the hit's time are all that is left. */

@@ -6,6 +6,7 @@
 import type { Alert } from '../../model/alert';
 import type { EntityRef } from '../../model/entity';
 import type { PlaybookBinding } from '../../model/playbook';
+import type { RuleStatsBatch } from '../rule-stats/messages';
 import type { CorrelationRulesView } from './rules-view';
 
 export interface CorrelatorActivities {
@@ -15,4 +16,6 @@ export interface CorrelatorActivities {
    */
   resolvePlaybooks: (alert: Alert) => Promise<PlaybookBinding[]>;
   correlationRulesFor: (entity: EntityRef) => Promise<CorrelationRulesView>;
+  /** Alerts raised and verdicts set, to the tenant's rule statistics workflow (signal-with-start). */
+  recordRuleStats: (tenant: string, batch: RuleStatsBatch) => Promise<void>;
 }

@@ -8,6 +8,7 @@ import type { Alert } from '../../model/alert';
 import type { Detection, RuleRef } from '../../model/detection';
 import type { EntityRef } from '../../model/entity';
 import type { PlaybookReport } from '../../model/playbook';
+import type { RuleStatsRecord } from '../rule-stats/messages';
 import type { AnalystAction, DetectionBatch, RuleSuppression, RuleVerdictCounts, TimelineEntry } from './messages';
 
 export interface CorrelatorSettings {
@@ -77,6 +78,8 @@ export interface CarriedState {
   analystActions: AnalystAction[];
   /** Rules that matched here or that this entity evaluates, by id: what a suppression may name. */
   knownRules: Record<string, KnownRule>;
+  /** Alert and verdict records not yet handed to the tenant's rule statistics workflow; absent in older runs. */
+  statsOutbox?: RuleStatsRecord[];
   /** Playbook runs this entity's alerts started or were attached to, newest last (the entity card links them); absent in older runs. */
   startedPlaybooks?: StartedPlaybook[];
 }

@@ -24,6 +24,8 @@ export interface TimelineEntry {
   eventId: string;
   source: Detection['source'];
   rules: string[];
+  /** The titles in `rules` that are shadow rules (their matches raise would-be alerts only); absent when none. */
+  shadowRules?: string[];
   summary: string;
   /** Set on a retro-hunt's row (`vigil hunt --to-temporal`): the hunt that found it. Absent on live rows. */
   huntId?: string;
@@ -35,6 +37,8 @@ export interface EntityStateView {
   riskScore: number;
   openAlerts: Alert[];
   alertCount: number;
+  /** Would-be alerts of shadow rules still kept (they share the bound of closed alerts), oldest first. */
+  shadowAlerts: Alert[];
   eventCount: number;
   timeline: TimelineEntry[];
   playbooks: PlaybookReport[];
@@ -57,6 +61,8 @@ export interface EntityStateView {
 
 export const entityStateQuery = defineQuery<EntityStateView>('entityState');
 export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');
+/** One alert still kept by the correlator (open, closed, judged or would-be), by id; undefined when it is not. */
+export const alertQuery = defineQuery<Alert | undefined, [string]>('alert');
 
 export interface VerdictInput {
   alertId: string;
