@@ -86,6 +86,13 @@ const ALERT_LEVEL: RuleLevel = 'high';
  */
 export const CHEAP_TASKS_PATCH = 'vigil-cheap-correlator-tasks';
 
+/**
+ * `patched()` id of one alert per finding: a detection naming several entities raises its alert only in the
+ * correlator of the entity that owns it (src/model/finding-owner.ts); the others record the risk and link to it.
+ * Runs begun before raise one in every entity a detection reaches, and replay that way until they continue as new.
+ */
+export const ONE_ALERT_PER_FINDING_PATCH = 'vigil-one-alert-per-finding';
+
 export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> {
   const settings: CorrelatorSettings = { ...defaultCorrelatorSettings, ...input.settings };
   const workflowId = workflowInfo().workflowId;
@@ -93,6 +100,8 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   // one workflow task and met by replay in another (a task split by a slow local activity), which replay reports as
   // nondeterminism. Runs begun before the change keep one playbook run per alert until they continue as new.
   const playbookRunPerTarget = patched(PLAYBOOK_PER_TARGET_PATCH);
+  const oneAlertPerFinding = patched(ONE_ALERT_PER_FINDING_PATCH);
+  const uiBaseUrl = input.uiBaseUrl ?? defaultUiBaseUrl;
   const state = new EntityState(
     input.tenant,
     input.entity,
@@ -100,8 +109,9 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     settings,
     parseDuration(settings.suppressFor),
     parseDuration(settings.riskHalfLife),
-    correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, workflowId),
+    (id) => correlatorLink(uiBaseUrl, workflowInfo().namespace, id),
     carriedOrEmpty(input.carried, Date.now()),
+    oneAlertPerFinding,
   );
   let dirty = input.carried === undefined;
 
