@@ -12,6 +12,7 @@
  * Pure and deterministic: it runs in the workflow sandbox, and every correlator a detection reaches must pick the
  * same owner from the same list.
  */
+import type { Alert } from './alert';
 import type { EntityRef, EntityType } from './entity';
 
 /** Lower is more specific. A Record over EntityType: a new entity type does not compile until it is placed here. */
@@ -36,4 +37,12 @@ export function findingEntities(owner: EntityRef, named: readonly EntityRef[]): 
   const out: EntityRef[] = [owner];
   for (const e of named) if (!out.some((o) => sameEntity(o, e))) out.push(e);
   return out;
+}
+
+/**
+ * The first entity of `type` the alert's finding names, the owner first (a pod alert's node and user are in
+ * `entities`, not `entity`). Alerts raised before `entities` existed (playbook histories) name only their entity.
+ */
+export function namedEntity(alert: Pick<Alert, 'entity' | 'entities'>, type: EntityType): EntityRef | undefined {
+  return ((alert.entities as EntityRef[] | undefined) ?? [alert.entity]).find((e) => e.type === type);
 }
