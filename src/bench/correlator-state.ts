@@ -20,6 +20,7 @@ import type { Detection, RuleRef } from '../model/detection';
 import { parseDuration } from '../model/duration';
 import { parseCorrelationRule } from '../sigma/correlation-rule';
 import { payloadPackr } from '../temporal/payload-converter';
+import { correlatorLink, defaultUiBaseUrl } from '../contracts/correlator/ui-link';
 import { correlateOptionsFor, defaultCorrelatorSettings } from '../../workflows/correlator/correlator';
 import { EntityState, emptyCarriedState } from '../../workflows/correlator/entity-state';
 
@@ -66,7 +67,7 @@ export async function run(logger: Logger): Promise<BenchFigure[]> {
     settings,
     parseDuration(settings.suppressFor),
     parseDuration(settings.riskHalfLife),
-    'http://localhost:8233/namespaces/default/workflows/entity%3Abench%3Ahost%3Aweb-1',
+    (id) => correlatorLink(defaultUiBaseUrl, 'default', id),
     emptyCarriedState(start),
   );
   const options = correlateOptionsFor(settings);

@@ -1,4 +1,7 @@
-/** `vigil alerts list` and `vigil entity show`: read alerts and entity state back through Temporal. */
+/**
+ * `vigil alerts list` and `vigil entity show`: read alerts and entity state back through Temporal. A finding is one
+ * alert, in the correlator of the entity that owns it; the other entities it names show it as a linked alert.
+ */
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -7,7 +10,7 @@ import type { Alert } from '../model/alert';
 import { EntityTypeSchema } from '../model/entity';
 import { correlatorWorkflowId } from '../temporal/workflow-ids';
 import { withClient, writeLine as write } from './cli-io';
-import { entityStateQuery, type EntityStateView } from '../contracts/correlator/messages';
+import { entityStateQuery, type EntityStateView, type LinkedAlert } from '../contracts/correlator/messages';
 import { describeScope, inScope } from '../response/tenant-scope';
 import { actedAs, asOption, cliActor } from './cli-actor';
 import { setAlertVerdict } from '../temporal/alert-verdict';
@@ -27,14 +30,24 @@ function formatAlert(a: Alert): string {
   return [new Date(a.raisedAt).toISOString(), a.rule.level.padEnd(8), a.tenant, `${a.entity.type}:${a.entity.id}`, a.rule.title, `(${a.eventCount} events, ${a.id}${a.huntId ? `, ${a.huntId}: retro-hunt, no playbook` : ''})`].join('  ');
 }
 
+/** A finding another entity owns: its alert lives in the owner's correlator, so that is where to look (and give a verdict). */
+function formatLinked(a: LinkedAlert): string {
+  return [new Date(a.time).toISOString(), a.rule.level.padEnd(8), `owned by ${a.owner.type}:${a.owner.id}`, a.rule.title, `(${a.alertId} in ${a.correlatorWorkflowId})`].join('  ');
+}
+
 function formatEntity(v: EntityStateView): string {
   const lines = [
     `${v.tenant} ${v.entity.type}:${v.entity.id}  risk ${v.riskScore}  events ${v.eventCount}  alerts ${v.alertCount} (${v.openAlerts.length} open)  rules ${v.rulesetVersion}`,
     'open alerts:',
     ...v.openAlerts.map((a) => `  ${formatAlert(a)}`),
     ...(v.shadowAlerts?.length ? ['would-be alerts of shadow rules (not notified, no playbook):', ...v.shadowAlerts.map((a) => `  ${formatAlert(a)}  ${a.status}`)] : []),
+    'linked alerts (owned by another entity the finding names):',
+    ...v.linkedAlerts.map((a) => `  ${formatLinked(a)}`),
     'timeline:',
-    ...v.timeline.map((t) => `  ${new Date(t.time).toISOString()}  ${t.source.padEnd(10)} ${t.huntId ? `[${t.huntId}] ` : ''}${t.rules.join(', ')}${t.shadowRules ? ` (shadow: ${t.shadowRules.join(', ')})` : ''}  ${t.summary}`),
+    ...v.timeline.map((t) => {
+      const links = (t.linkedAlerts ?? []).map((l) => `  → ${l.alertId} in ${l.correlatorWorkflowId}`).join('');
+      return `  ${new Date(t.time).toISOString()}  ${t.source.padEnd(10)} ${t.huntId ? `[${t.huntId}] ` : ''}${t.rules.join(', ')}${t.shadowRules ? ` (shadow: ${t.shadowRules.join(', ')})` : ''}  ${t.summary}${links}`;
+    }),
     'playbooks:',
     ...v.playbooks.map((p) => `  ${p.workflowId}  ${p.outcome}  ${p.actions.join('; ')}`),
   ];

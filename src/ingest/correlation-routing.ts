@@ -1,7 +1,8 @@
 /**
  * Which correlator evaluates which correlation rule. A correlation runs in the correlator of the entity
  * its group-by identifies (per rules/entities: `userIdentity.arn` → user, `Hostname` → host...), so all
- * of one user's events meet in one workflow. A correlation grouped by fields that identify no entity
+ * of one user's events meet in one workflow, and its hit has one owner, which raises its one alert (README, "One alert
+ * per finding"). A correlation grouped by fields that identify no entity
  * (a source IP, a bucket name) or by nothing runs in a generic keyed correlator, `group` entity
  * `{correlation id}|{group values}`, that the router adds to every detection it concerns.
  * A correlation over another correlation (a chain) runs where the correlation it consumes runs.

@@ -19,7 +19,14 @@ export interface Alert {
   id: string;
   kind: 'detection' | 'correlation' | 'absence';
   tenant: string;
+  /** The entity that owns the finding (src/model/finding-owner.ts) and whose correlator raised the alert. */
   entity: EntityRef;
+  /**
+   * Every entity the finding names, each once, the owner (`entity`) first: a detection's entities, or for a
+   * correlation its group-by entity and the entities its events name. Only the owner raises the alert; the others
+   * record its risk and link to it (LinkedAlert).
+   */
+  entities: EntityRef[];
   rule: RuleRef;
   /** Group-by values of a correlation (empty for single detections). */
   group: Record<string, string>;

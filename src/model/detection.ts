@@ -31,7 +31,7 @@ export interface Detection {
   time: number;
   /** Every rule the event matched. */
   rules: RuleRef[];
-  /** The entities this event concerns; the router sends it to each one's correlator. */
+  /** The entities this event concerns; the router sends it to each one's correlator, and the most specific owns its alert (src/model/finding-owner.ts). */
   entities: EntityRef[];
   /** Selected event fields (flattened dotted paths) that correlations group by or aggregate, plus a short summary. */
   fields: Record<string, string | number | boolean | null>;

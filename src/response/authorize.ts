@@ -35,7 +35,7 @@ const subjectFields = [
   'uid_name',
 ];
 
-/** Everyone the alert is about, lower-cased: the entity when it is a user/account, plus identity fields. */
+/** Everyone the alert is about, lower-cased: every user/account entity its finding names, plus identity fields. */
 export function alertSubjects(alert: Alert): string[] {
   const subjects = new Set<string>();
   const add = (value: unknown): void => {
@@ -45,7 +45,8 @@ export function alertSubjects(alert: Alert): string[] {
     const tail = value.split(/[/:]/).pop();
     if (tail) subjects.add(tail.toLowerCase());
   };
-  if (alert.entity.type === 'user' || alert.entity.type === 'account') add(alert.entity.id);
+  // Alerts raised before `entities` existed (playbook histories) name only their entity.
+  for (const entity of (alert.entities as Alert['entities'] | undefined) ?? [alert.entity]) if (entity.type === 'user' || entity.type === 'account') add(entity.id);
   for (const field of subjectFields) {
     add(alert.group[field]);
     for (const event of alert.events) add(event.fields[field]);

@@ -8,7 +8,6 @@ import type { Client } from '@temporalio/client';
 import { playbookStatusQuery } from '../contracts/playbook/messages';
 import { entityStateQuery } from '../contracts/correlator/messages';
 import type { Alert } from '../model/alert';
-import type { EntityRef } from '../model/entity';
 import { collectIncidents } from './incidents';
 import type { QuietPipeline } from './quiescence';
 import { ScenarioReportSchema, type ScenarioAlert, type ScenarioPlaybook, type ScenarioReport } from './report';
@@ -18,14 +17,6 @@ export interface ScenarioOutcome {
   /** Which scenarios (names) each alert's events came from. */
   scenariosOf: Map<string, string[]>;
   incidentsSupported: boolean;
-}
-
-/**
- * The entities a finding names, owner first. Until alerts carry them (Alert.entities, issue 11 item 1, branch
- * "findings"), an alert names only the entity that owns it; after that merge this returns `alert.entities`.
- */
-function alertEntities(alert: Alert): EntityRef[] {
-  return [alert.entity];
 }
 
 /** `runPrefixes`: event id prefix (`<scenario>:<runId>:`) → scenario name. */
@@ -49,7 +40,7 @@ export async function readOutcome(client: Client, tenant: string, quiet: QuietPi
     id: a.id,
     rule: { id: a.rule.id, title: a.rule.title, level: a.rule.level },
     entity: a.entity,
-    entities: alertEntities(a),
+    entities: a.entities,
     incident: incidentOf.get(a.id) ?? null,
   }));
 

@@ -58,7 +58,7 @@ export interface Ledger {
   /** Every dead letter the tenant's operator received, in order. */
   deadLettered: DeadLetterSeen[];
   /** eventCount and alert ids of each entity's correlator. */
-  correlators: Map<string, { eventCount: number; alertIds: string[] }>;
+  correlators: Map<string, { eventCount: number; alertIds: string[]; linkedAlertIds: string[] }>;
 }
 
 export interface DeadLetterSeen {
@@ -172,14 +172,14 @@ export async function startFaultStack(options: { pods?: number } = {}): Promise<
 
   const ledger = async (): Promise<Ledger> => {
     const c = await temporalClient();
-    const correlators = new Map<string, { eventCount: number; alertIds: string[] }>();
+    const correlators = new Map<string, { eventCount: number; alertIds: string[]; linkedAlertIds: string[] }>();
     for (const pod of pods) {
       for (const id of entityIdsOf(tenant, pod)) {
         try {
           const view = await c.workflow.getHandle(id).query(entityStateQuery);
-          correlators.set(id, { eventCount: view.eventCount, alertIds: view.openAlerts.map((a) => a.id) });
+          correlators.set(id, { eventCount: view.eventCount, alertIds: view.openAlerts.map((a) => a.id), linkedAlertIds: view.linkedAlerts.map((a) => a.alertId) });
         } catch {
-          correlators.set(id, { eventCount: 0, alertIds: [] });
+          correlators.set(id, { eventCount: 0, alertIds: [], linkedAlertIds: [] });
         }
       }
     }

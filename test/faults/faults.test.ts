@@ -5,7 +5,7 @@
  * each correlator it concerns, and no alert is raised twice. Every part is a real process (fault-stack.ts).
  */
 import { Packr } from 'msgpackr';
-import { startFaultStack, type FaultStack, type Ledger } from './fault-stack';
+import { entityIdsOf, startFaultStack, type FaultStack, type Ledger } from './fault-stack';
 
 jest.setTimeout(300_000);
 
@@ -21,14 +21,20 @@ afterAll(async () => {
 const STREAM = 240;
 const RATE = 40;
 
-/** Exactly once: each correlator counted what was sent to it, and raised one alert (one rule, one entity). */
+/**
+ * Exactly once: each correlator counted what was sent to it; each pod's correlator raised one alert (one rule, one
+ * finding: the pod and its user) and its user's correlator links to that alert instead of raising its own.
+ */
 function expectExactlyOnce(ledger: Ledger, published: string[]): void {
   const total = [...ledger.correlators.values()].reduce((n, c) => n + c.eventCount, 0);
   expect(ledger.correlators.size).toBe(stack.pods.length * 2);
   // Every stream so far reaches the same correlators (the pod's and its user's): no more, no fewer.
   expect(total).toBe(2 * everPublished.length);
-  for (const [id, c] of ledger.correlators) {
-    expect({ id, alerts: c.alertIds.length }).toEqual({ id, alerts: 1 });
+  for (const pod of stack.pods) {
+    const [podId, userId] = entityIdsOf(stack.tenant, pod);
+    const [podSide, userSide] = [ledger.correlators.get(podId)!, ledger.correlators.get(userId)!];
+    expect({ id: podId, alerts: podSide.alertIds.length, linked: podSide.linkedAlertIds }).toEqual({ id: podId, alerts: 1, linked: [] });
+    expect({ id: userId, alerts: userSide.alertIds, linked: userSide.linkedAlertIds }).toEqual({ id: userId, alerts: [], linked: podSide.alertIds });
   }
   for (const id of published) expect(ledger.archived.has(id) || ledger.deadLettered.some((d) => d.eventId === id)).toBe(true);
 }

@@ -60,11 +60,13 @@ let counter = 0;
 export function podAlert(overrides: Partial<Alert> = {}): Alert {
   counter += 1;
   const id = `alert-${fileToken}-${counter}`;
+  const entity = overrides.entity ?? { type: 'pod', id: 'shop/web-7d9f' };
   return {
     id,
     kind: 'detection',
     tenant: 'acme',
-    entity: { type: 'pod', id: 'shop/web-7d9f' },
+    entity,
+    entities: [entity],
     rule: { id: 'rule-exec-shell', title: 'Shell spawned in container', level: 'high', tags: ['attack.execution'] },
     group: {},
     events: [{ id: 'ev-1', time: 1_700_000_000_000, source: 'k8s_audit', fields: { 'user.username': 'mallory', 'objectRef.name': 'web-7d9f' } }],
@@ -87,6 +89,7 @@ export function entityView(alert: Alert): EntityStateView {
     openAlerts: [alert],
     alertCount: 3,
     shadowAlerts: [],
+    linkedAlerts: [],
     eventCount: 9,
     lateEvents: 0,
     rejectedDetections: 0,

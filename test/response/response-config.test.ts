@@ -105,6 +105,19 @@ test('containment targets come from the alert entity, fields, or the binding; a 
   expect(resolveContainment({ action: 'aws.deactivateAccessKey' }, user)).toEqual({ action: 'aws.deactivateAccessKey', user: 'ci', accessKeyId: 'AKIA1' });
 });
 
+test('one alert per finding: the entities the finding names besides its owner are targets and subjects too', () => {
+  // A process alert owned by its pod, naming its node and the user who ran it (src/model/finding-owner.ts).
+  const pod = { type: 'pod' as const, id: 'shop/web-1' };
+  const alert = podAlert({ entity: pod, entities: [pod, { type: 'host', id: 'node-a' }, { type: 'user', id: 'node-a/mallory' }], events: [] });
+  expect(resolveContainment({ action: 'k8s.isolatePod' }, alert)).toEqual({ action: 'k8s.isolatePod', namespace: 'shop', pod: 'web-1' });
+  expect(resolveContainment({ action: 'k8s.cordonNode' }, alert)).toEqual({ action: 'k8s.cordonNode', node: 'node-a' });
+  expect(alertSubjects(alert)).toEqual(expect.arrayContaining(['node-a/mallory', 'mallory']));
+  // An alert from before `entities` (a playbook history) names only its owner.
+  const { entities: _entities, ...older } = alert;
+  expect(resolveContainment({ action: 'k8s.cordonNode' }, older as typeof alert)).toBe(`k8s.cordonNode: no node in alert ${alert.id} (set it in the binding)`);
+  expect(alertSubjects(older as typeof alert)).not.toContain('mallory');
+});
+
 test('binding tags match whatever the ATT&CK tactic spelling (privilege_escalation = privilege-escalation)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'vigil-tags-'));
   writeFileSync(path.join(dir, 'b.yml'), 'bindings:\n  - playbook: p\n    match: { tags: [attack.privilege_escalation] }\n    params: {}\n');

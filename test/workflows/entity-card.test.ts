@@ -19,7 +19,7 @@ const linkTo = (id: string) => correlatorLink('http://ui:8233', 'default', id);
 
 function newState(): EntityState {
   const s = defaultCorrelatorSettings;
-  return new EntityState('acme', host, 'entity:acme:host:web-01', s, parseDuration(s.suppressFor), parseDuration(s.riskHalfLife), linkTo('entity:acme:host:web-01'), emptyCarriedState(start));
+  return new EntityState('acme', host, 'entity:acme:host:web-01', s, parseDuration(s.suppressFor), parseDuration(s.riskHalfLife), linkTo, emptyCarriedState(start));
 }
 
 function det(i: number, rule: 't_recon' | 't_exec', summary: string, user = 'mallory'): Detection {

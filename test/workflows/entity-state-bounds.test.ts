@@ -18,7 +18,7 @@ const start = 1_790_000_000_000;
 
 function newState(): EntityState {
   const s = defaultCorrelatorSettings;
-  return new EntityState('acme', host, 'entity:acme:host:storm-1', s, parseDuration(s.suppressFor), parseDuration(s.riskHalfLife), 'http://ui', emptyCarriedState(start));
+  return new EntityState('acme', host, 'entity:acme:host:storm-1', s, parseDuration(s.suppressFor), parseDuration(s.riskHalfLife), (id) => `http://ui/${id}`, emptyCarriedState(start));
 }
 
 function stormDetection(i: number, users: number): Detection {

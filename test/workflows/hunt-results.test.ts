@@ -21,7 +21,7 @@ function hunted(eventId: string, time: number, huntId = 'hunt-1'): Detection {
 
 function newState(): EntityState {
   const s = defaultCorrelatorSettings;
-  return new EntityState('acme', host, 'entity:acme:host:web-1', s, parseDuration(s.suppressFor), parseDuration(s.riskHalfLife), 'http://ui', emptyCarriedState(now));
+  return new EntityState('acme', host, 'entity:acme:host:web-1', s, parseDuration(s.suppressFor), parseDuration(s.riskHalfLife), (id) => `http://ui/${id}`, emptyCarriedState(now));
 }
 
 describe('checkDetectionBatch and origin', () => {

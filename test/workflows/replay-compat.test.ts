@@ -14,6 +14,10 @@
  * Before playbook runs were keyed by target (workflows/correlator/playbook-start.ts): a user correlator's alert
  * binds a pod quarantine, started as `playbook:quarantine:{alert id}` (recorded with main's compiled worker at
  * 35a4863, then terminated). The current code would start it as `playbook:quarantine:{tenant}:k8s.pod:shop/web-1`.
+ *
+ * Before one alert per finding (ONE_ALERT_PER_FINDING_PATCH): a user correlator receives a detection naming the user
+ * and a pod and raises its own alert (recorded with a worker of commit 6b3ff03, then terminated). The current code
+ * would leave the alert to the pod's correlator and link to it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +29,7 @@ import { payloadConverter } from '../../src/temporal/payload-converter';
 import type { CorrelatorInput } from '../../src/contracts/correlator/input';
 import type { DetectionBatch } from '../../src/contracts/correlator/messages';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
-import { CHEAP_TASKS_PATCH } from '../../workflows/correlator/correlator';
+import { CHEAP_TASKS_PATCH, ONE_ALERT_PER_FINDING_PATCH } from '../../workflows/correlator/correlator';
 import { MAX_DETECTIONS_PER_TASK } from '../../workflows/correlator/task-budget';
 import { vigilWorkflowBundle } from '../helpers/workflow-bundles';
 
@@ -92,4 +96,23 @@ test('a history from before playbook runs were keyed by target started its playb
   const input = payloadConverter.fromPayload<CorrelatorInput>(startsPlaybook.events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!);
   const bundle = await vigilWorkflowBundle();
   await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, startsPlaybook, correlatorWorkflowId(input.tenant, input.entity))).resolves.toBeUndefined();
+});
+
+const alertPerEntity = loadFixture('correlator-alert-per-entity.history.json.gz');
+
+test('a history from before one alert per finding: a user correlator raised its own alert for a detection owned by a pod, and replays', async () => {
+  const signalled = alertPerEntity.events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [payloadConverter.fromPayload<DetectionBatch>(e.workflowExecutionSignaledEventAttributes.input!.payloads![0]!)] : []));
+  expect(signalled.flatMap((b) => b.detections.map((d) => d.entities.map((x) => x.type)))).toEqual([['user', 'pod']]);
+  const patches = alertPerEntity.events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').map((e) => markerData(e).id);
+  expect(patches).not.toContain(ONE_ALERT_PER_FINDING_PATCH);
+  // The user's correlator published one open alert of its own: what a run begun before the patch keeps doing.
+  const openAlerts = alertPerEntity.events.flatMap((e) => {
+    const indexed = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.['OpenAlerts'];
+    return indexed ? [payloadConverter.fromPayload<number>(indexed)] : [];
+  });
+  expect(openAlerts).toContain(1);
+  const input = payloadConverter.fromPayload<CorrelatorInput>(alertPerEntity.events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!);
+  expect(input.entity).toEqual({ type: 'user', id: 'node-a/root' });
+  const bundle = await vigilWorkflowBundle();
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter }, alertPerEntity, correlatorWorkflowId(input.tenant, input.entity))).resolves.toBeUndefined();
 });

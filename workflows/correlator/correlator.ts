@@ -106,6 +106,13 @@ export const HUNT_RESULTS_PATCH = 'vigil-hunt-results';
  */
 export const RULE_STATS_PATCH = 'vigil-rule-stats';
 
+/**
+ * `patched()` id of one alert per finding: a detection naming several entities raises its alert only in the
+ * correlator of the entity that owns it (src/model/finding-owner.ts); the others record the risk and link to it.
+ * Runs begun before raise one in every entity a detection reaches, and replay that way until they continue as new.
+ */
+export const ONE_ALERT_PER_FINDING_PATCH = 'vigil-one-alert-per-finding';
+
 export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> {
   const settings: CorrelatorSettings = { ...defaultCorrelatorSettings, ...input.settings };
   const workflowId = workflowInfo().workflowId;
@@ -115,6 +122,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   const playbookRunPerTarget = patched(PLAYBOOK_PER_TARGET_PATCH);
   const huntResults = patched(HUNT_RESULTS_PATCH);
   const linkTo = (id: string): string => correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, id);
+  const oneAlertPerFinding = patched(ONE_ALERT_PER_FINDING_PATCH);
   const state = new EntityState(
     input.tenant,
     input.entity,
@@ -122,8 +130,9 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     settings,
     parseDuration(settings.suppressFor),
     parseDuration(settings.riskHalfLife),
-    linkTo(workflowId),
+    linkTo,
     carriedOrEmpty(input.carried, Date.now()),
+    oneAlertPerFinding,
   );
   // The entity card (entity-card.ts) as the run's current details: held in worker memory, not in history, rebuilt by
   // replay like any other state. Rendered in the first activation (a run after continue-as-new shows its card before

@@ -26,6 +26,7 @@ import type {
   AnalystAction,
   DetectionBatch,
   EntityStateView,
+  LinkedAlertRef,
   ResetInput,
   ResetResult,
   RuleSuppression,
@@ -40,9 +41,11 @@ import type { Alert, AlertEvent } from '../../src/model/alert';
 import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
 import { parseDuration } from '../../src/model/duration';
 import type { EntityRef } from '../../src/model/entity';
+import { findingEntities, findingOwner, sameEntity } from '../../src/model/finding-owner';
 import type { PlaybookReport } from '../../src/model/playbook';
 import type { RuleStatsRecord } from '../../src/contracts/rule-stats/messages';
 import { payloadSizeBound } from '../../src/temporal/payload-size';
+import { correlatorWorkflowId as correlatorWorkflowIdOf } from '../../src/temporal/workflow-ids';
 import { fingerprint } from './fingerprint';
 
 const MAX_SEEN_BATCHES = 4096;
@@ -57,6 +60,8 @@ const MAX_STARTED_PLAYBOOKS = 20;
 const MAX_STATS_OUTBOX = 1_000;
 const MAX_ALERT_EVENTS = 20;
 const MAX_ATTR_VALUES = 20;
+/** Findings owned by other entities remembered for the entity's view (the timeline rows point to them too). */
+const MAX_LINKED_ALERTS = 200;
 /** Recent detections kept whole, so correlation alerts can show their events' fields. */
 const MAX_RECENT_DETECTIONS = 200;
 
@@ -76,6 +81,7 @@ export function emptyCarriedState(now: number): CarriedState {
     seenEvents: [],
     alerts: [],
     alertCount: 0,
+    linkedAlerts: [],
     overflowClosedAlerts: 0,
     suppressedUntil: {},
     playbooks: [],
@@ -93,9 +99,31 @@ export function emptyCarriedState(now: number): CarriedState {
   };
 }
 
-/** Carried state from a run of an older correlator lacks the newer fields: they start empty. */
+/**
+ * Carried state from a run of an older correlator lacks the newer fields: they start empty, and its alerts, raised
+ * before alerts listed the entities they name, name their own entity.
+ */
 export function carriedOrEmpty(carried: CarriedState | undefined, now: number): CarriedState {
-  return carried === undefined ? emptyCarriedState(now) : { ...emptyCarriedState(now), ...carried };
+  if (carried === undefined) return emptyCarriedState(now);
+  const state = { ...emptyCarriedState(now), ...carried };
+  for (const alert of state.alerts) alert.entities ??= [alert.entity];
+  return state;
+}
+
+/** A finding's entities in a canonical order: the same finding whatever order its detection named them in. */
+function findingKey(entities: readonly EntityRef[]): string {
+  return entities.map((e) => `${e.type}:${e.id}`).sort().join('\u0000');
+}
+
+/** The repeat-alert suppression key: rule and group, and for one alert per finding the finding's entities. */
+function repeatKey(ruleId: string, groupKey: string, finding: readonly EntityRef[] | undefined, huntId?: string): string {
+  const key = finding === undefined ? [ruleId, groupKey] : [ruleId, groupKey, findingKey(finding)];
+  return fingerprint(huntId === undefined ? key : [...key, 'hunt', huntId]);
+}
+
+/** Deterministic: the same alert on replay, when a redelivered batch re-raises it, and where another entity links to it. */
+function alertIdOf(correlatorWorkflowId: string, ruleId: string, groupKey: string, eventId: string, time: number): string {
+  return `alrt-${fingerprint([correlatorWorkflowId, ruleId, groupKey, eventId, time])}`;
 }
 
 /** Rejects an analyst update: the caller's executeUpdate fails with WorkflowUpdateFailedError carrying this. */
@@ -152,9 +180,11 @@ export class EntityState {
     private readonly settings: CorrelatorSettings,
     private readonly suppressMs: number,
     private readonly halfLifeMs: number,
-    /** The correlator in the Temporal UI; every alert carries it. */
-    private readonly link: string,
+    /** A correlator in the Temporal UI by workflow id: every alert carries its own, every linked alert its owner's. */
+    private readonly linkOf: (workflowId: string) => string,
     private readonly s: CarriedState,
+    /** One alert per finding, in its owner's correlator (false: runs begun before ONE_ALERT_PER_FINDING_PATCH). */
+    private readonly oneAlertPerFinding = true,
   ) {
     this.seenBatches = new BoundedSet(s.seenBatches, MAX_SEEN_BATCHES);
     this.seenEvents = new BoundedSet(s.seenEvents, MAX_SEEN_EVENTS);
@@ -238,10 +268,13 @@ export class EntityState {
   }
 
   /**
-   * Records detections in the timeline and risk, and returns the alerts they raise (one per rule at or
-   * above `alertLevel`, unless the same rule alerted for this entity within the suppression period) and the
-   * fresh detections: a (event, rule) pair already seen is dropped, so overlapping batches never double-count,
-   * and only the fresh remainder goes on to the correlation core.
+   * Records detections in the timeline and risk, and returns the alerts they raise and the fresh detections: a
+   * (event, rule) pair already seen is dropped, so overlapping batches never double-count, and only the fresh
+   * remainder goes on to the correlation core. A rule at or above `alertLevel` raises one alert per finding: here
+   * when this entity owns it (src/model/finding-owner.ts; the entities a detection names plus this one), unless the
+   * same finding (rule and entities) alerted here within the suppression period; otherwise the owner's correlator
+   * raises it, and this one links to it (timeline row, `linkedAlerts`). Without `oneAlertPerFinding` (runs begun before it) every entity a
+   * detection reaches raises its own.
    *
    * A hunt result (`origin: 'hunt'`, batch-check.ts lets one through only in runs that apply the hunt rule) is a
    * past event found by a new rule: its row and its alerts carry the hunt id, its risk is what is left of it after
@@ -269,9 +302,10 @@ export class EntityState {
       }
       this.s.eventCount += 1;
       this.s.lastActivity = now;
-      const shadowRules = fresh.filter((r) => r.shadow).map((r) => r.title);
-      const row: TimelineEntry = { time: d.time, eventId: d.eventId, source: d.source, rules: fresh.map((r) => r.title), ...(shadowRules.length > 0 ? { shadowRules } : {}), summary: d.summary };
-      this.pushTimeline(huntId === undefined ? row : { ...row, huntId });
+      const owner = this.oneAlertPerFinding ? findingOwner([...d.entities, this.entity])! : this.entity;
+      // Runs begun before one alert per finding keep their repeat keys (rule and group only) and alert entities.
+      const finding = this.oneAlertPerFinding ? findingEntities(owner, d.entities) : undefined;
+      const linked: LinkedAlertRef[] = [];
       // A live event counts whole; a hunted one as much as would be left of it had it been seen when it happened.
       const weight = huntId === undefined ? 1 : this.decayFactor(now, d.time);
       for (const rule of fresh) {
@@ -280,34 +314,67 @@ export class EntityState {
         if (levelRank[rule.level] < levelRank[alertLevel]) continue;
         // Building blocks of correlations (`generate: false`) speak only through the correlation.
         if (silenced.has(rule.id) || (rule.name !== undefined && silenced.has(rule.name))) continue;
-        const alert = this.raise('detection', rule, {}, [d], now, 1, huntId);
-        if (alert) raised.push(alert);
+        if (sameEntity(owner, this.entity)) {
+          const alert = this.raise('detection', rule, {}, [d], now, 1, finding, huntId);
+          if (alert) raised.push(alert);
+        } else linked.push(this.linkTo(finding!, rule, d, now));
       }
+      const shadowRules = fresh.filter((r) => r.shadow).map((r) => r.title);
+      const entry: TimelineEntry = { time: d.time, eventId: d.eventId, source: d.source, rules: fresh.map((r) => r.title), ...(shadowRules.length > 0 ? { shadowRules } : {}), summary: d.summary };
+      const row = linked.length > 0 ? { ...entry, linkedAlerts: linked } : entry;
+      this.pushTimeline(huntId === undefined ? row : { ...row, huntId });
     }
     return { alerts: raised, fresh: freshDetections };
   }
 
   /**
-   * Creates an alert unless suppressed; `events` are oldest first. A hunt's alert (`huntId`) repeats only within
-   * its hunt: it has a repeat key of its own, so it never holds back a live alert of the same rule.
+   * Points to the alert the owner (`finding[0]`) raises for `rule` on `d`, its id derived as raise() derives it there.
+   * The owner raises no second alert for the same finding (rule and entities) within the suppression period, so
+   * neither is a second one linked here: within it, the event points to the alert linked first.
    */
-  raise(kind: Alert['kind'], rule: RuleRef, group: Record<string, string>, events: Detection[], now: number, eventCount = events.length, huntId?: string): Alert | undefined {
+  private linkTo(finding: EntityRef[], rule: RuleRef, d: Detection, now: number): LinkedAlertRef {
+    const owner = finding[0]!;
+    const correlatorWorkflowId = correlatorWorkflowIdOf(this.tenant, owner);
+    const linkedAlerts = (this.s.linkedAlerts ??= []);
+    const key = repeatKey(rule.id, '', finding);
+    if ((this.s.suppressedUntil[key] ?? -Infinity) > now) {
+      const same = findingKey(finding);
+      for (let i = linkedAlerts.length - 1; i >= 0; i--) {
+        const earlier = linkedAlerts[i]!;
+        if (earlier.correlatorWorkflowId === correlatorWorkflowId && earlier.rule.id === rule.id && findingKey(earlier.entities) === same) return { alertId: earlier.alertId, correlatorWorkflowId };
+      }
+    }
+    this.s.suppressedUntil[key] = now + this.suppressMs;
+    const ref: LinkedAlertRef = { alertId: alertIdOf(correlatorWorkflowId, rule.id, '', d.eventId, d.time), correlatorWorkflowId };
+    linkedAlerts.push({ ...ref, owner, entities: finding, rule, eventId: d.eventId, time: d.time, link: this.linkOf(correlatorWorkflowId) });
+    if (linkedAlerts.length > MAX_LINKED_ALERTS) linkedAlerts.shift();
+    return ref;
+  }
+
+  /**
+   * Creates an alert unless suppressed; `events` are oldest first. `finding`: every entity a detection names, owner
+   * first (one alert per finding): it is the alert's `entities` and part of its repeat key, so the other entities can
+   * mirror the owner's repeat suppression. Without it (correlations, runs begun before) the key is rule and group.
+   * A hunt's alert (`huntId`) repeats only within its hunt: it has a repeat key of its own, so it never holds back a
+   * live alert of the same rule.
+   */
+  raise(kind: Alert['kind'], rule: RuleRef, group: Record<string, string>, events: Detection[], now: number, eventCount = events.length, finding?: EntityRef[], huntId?: string): Alert | undefined {
     if ((own(this.s.suppressions, rule.id)?.until ?? -Infinity) > now) {
       this.s.suppressedAlerts += 1;
       return undefined;
     }
     const groupKey = Object.entries(group).map(([k, v]) => `${k}=${v}`).join('&');
-    const suppressKey = fingerprint(huntId === undefined ? [rule.id, groupKey] : [rule.id, groupKey, 'hunt', huntId]);
+    const suppressKey = repeatKey(rule.id, groupKey, finding, huntId);
     if ((this.s.suppressedUntil[suppressKey] ?? -Infinity) > now) return undefined;
     this.s.suppressedUntil[suppressKey] = now + this.suppressMs;
     const first = events[0]!;
     const last = events[events.length - 1]!;
     const alert: Alert = {
-      // Deterministic: the same alert on replay and when a redelivered batch re-raises it.
-      id: `alrt-${fingerprint([this.workflowId, rule.id, groupKey, first.eventId, first.time])}`,
+      id: alertIdOf(this.workflowId, rule.id, groupKey, first.eventId, first.time),
       kind,
       tenant: this.tenant,
       entity: this.entity,
+      entities: finding ?? findingEntities(this.entity, events.flatMap((e) => e.entities)),
       rule,
       group,
       events: events.slice(-MAX_ALERT_EVENTS).map(toAlertEvent),
@@ -317,7 +384,7 @@ export class EntityState {
       raisedAt: now,
       rulesetVersion: last.rulesetVersion || this.s.rulesetVersion,
       correlatorWorkflowId: this.workflowId,
-      link: this.link,
+      link: this.linkOf(this.workflowId),
       status: 'open',
       ...(huntId === undefined ? {} : { huntId }),
       ...(rule.shadow ? { shadow: true } : {}),
@@ -375,7 +442,10 @@ export class EntityState {
   validateVerdict(input: VerdictInput): void {
     requireText('by', input.by);
     if (input.verdict !== 'true_positive' && input.verdict !== 'false_positive') reject('verdict', 'must be true_positive or false_positive');
-    if (!this.s.alerts.some((a) => a.id === input.alertId)) reject('alertId', `no alert ${String(input.alertId)} on this entity`);
+    if (this.s.alerts.some((a) => a.id === input.alertId)) return;
+    const linked = this.s.linkedAlerts?.find((a) => a.alertId === input.alertId);
+    if (linked) reject('alertId', `alert ${linked.alertId} is owned by ${linked.correlatorWorkflowId}: give the verdict there`);
+    reject('alertId', `no alert ${String(input.alertId)} on this entity`);
   }
 
   /** Sets the alert's verdict; a changed verdict moves the rule's count, so counts always match current verdicts. */
@@ -539,6 +609,7 @@ export class EntityState {
       openAlerts: this.openAlerts(),
       alertCount: this.s.alertCount,
       shadowAlerts: this.s.alerts.filter((a) => a.shadow),
+      linkedAlerts: this.s.linkedAlerts ?? [],
       eventCount: this.s.eventCount,
       timeline: this.s.timeline,
       playbooks: this.s.playbooks,

@@ -9,7 +9,7 @@ import type { Detection, RuleRef } from '../../model/detection';
 import type { EntityRef } from '../../model/entity';
 import type { PlaybookReport } from '../../model/playbook';
 import type { RuleStatsRecord } from '../rule-stats/messages';
-import type { AnalystAction, DetectionBatch, RuleSuppression, RuleVerdictCounts, TimelineEntry } from './messages';
+import type { AnalystAction, DetectionBatch, LinkedAlert, RuleSuppression, RuleVerdictCounts, TimelineEntry } from './messages';
 
 export interface CorrelatorSettings {
   /** Complete after this long with no new detections and no open alerts. */
@@ -55,6 +55,8 @@ export interface CarriedState {
   seenEvents: string[];
   alerts: Alert[];
   alertCount: number;
+  /** Findings owned by other entities that named this one, the last MAX_LINKED_ALERTS; absent in older runs. */
+  linkedAlerts?: LinkedAlert[];
   /** Open alerts closed to keep at most MAX_OPEN_ALERTS open (workflows/correlator/entity-state.ts) (an alert storm nobody triages). */
   overflowClosedAlerts: number;
   suppressedUntil: Record<string, number>;

@@ -6,7 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Alert } from '../../model/alert';
-import type { Detection } from '../../model/detection';
+import type { Detection, RuleRef } from '../../model/detection';
 import type { EntityRef } from '../../model/entity';
 import type { PlaybookReport } from '../../model/playbook';
 
@@ -29,6 +29,34 @@ export interface TimelineEntry {
   summary: string;
   /** Set on a retro-hunt's row (`vigil hunt --to-temporal`): the hunt that found it. Absent on live rows. */
   huntId?: string;
+  /** The alerts this event raised in the correlator of the entity that owns them (absent when none, or when this entity owns them). */
+  linkedAlerts?: LinkedAlertRef[];
+}
+
+/** Where an alert lives: its id and the correlator that owns it (`entity:{tenant}:{type}:{id}`). */
+export interface LinkedAlertRef {
+  alertId: string;
+  correlatorWorkflowId: string;
+}
+
+/**
+ * A finding this entity takes part in but does not own (src/model/finding-owner.ts): the owner's correlator raised
+ * the alert (id derived as it derives it), this one recorded the risk. The alert's status lives with the owner. A
+ * repeat of the finding (same rule, same entities) within `suppressFor` links to the first, as the owner raises no
+ * second alert for it. If the owner did not raise it for another reason (an analyst suppressed the rule there, or the
+ * two correlators' clocks straddle the end of the period) no alert of that id exists and the owner's timeline holds
+ * the event.
+ */
+export interface LinkedAlert extends LinkedAlertRef {
+  owner: EntityRef;
+  /** Every entity the finding names, the owner first (the alert's `entities`). */
+  entities: EntityRef[];
+  rule: RuleRef;
+  eventId: string;
+  /** Event time, epoch ms. */
+  time: number;
+  /** The owner's correlator in the Temporal Web UI. */
+  link: string;
 }
 
 export interface EntityStateView {
@@ -39,6 +67,8 @@ export interface EntityStateView {
   alertCount: number;
   /** Would-be alerts of shadow rules still kept (they share the bound of closed alerts), oldest first. */
   shadowAlerts: Alert[];
+  /** The last findings owned by another entity that named this one, oldest first (not counted in alertCount). */
+  linkedAlerts: LinkedAlert[];
   eventCount: number;
   timeline: TimelineEntry[];
   playbooks: PlaybookReport[];

@@ -4,6 +4,7 @@
  */
 import type { ActionContext } from './action';
 import { defineAction, dryRunPrefix } from './action';
+import { namedEntity } from '../../model/finding-owner';
 import { TargetValueSchema, valueOf } from './targets';
 
 /** Sets `spec.unschedulable` unless it already has that value (a dry run reads nothing and says "changed"). */
@@ -27,7 +28,7 @@ export const cordonNode = defineAction({
   activity: 'cordonNode',
   params: { node: TargetValueSchema.optional() },
   resolve(params, alert) {
-    const node = valueOf(alert, params.node, () => (alert.entity.type === 'host' ? alert.entity.id : undefined));
+    const node = valueOf(alert, params.node, () => namedEntity(alert, 'host')?.id);
     return node ? { node } : 'node';
   },
   target: key,

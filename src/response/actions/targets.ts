@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Alert } from '../../model/alert';
+import { namedEntity } from '../../model/finding-owner';
 
 /** A value taken from the alert: a literal, or an event field / group value (first non-empty wins). */
 export const TargetValueSchema = z.union([
@@ -32,12 +33,13 @@ export function valueOf(alert: Alert, value: TargetValue | undefined, fallback: 
 
 /** A pod entity id is `namespace/name` (a bare name means the `default` namespace). */
 function podOf(alert: Alert): { namespace: string; pod: string } | undefined {
-  if (alert.entity.type !== 'pod') return undefined;
-  const slash = alert.entity.id.indexOf('/');
-  return slash < 0 ? { namespace: 'default', pod: alert.entity.id } : { namespace: alert.entity.id.slice(0, slash), pod: alert.entity.id.slice(slash + 1) };
+  const entity = namedEntity(alert, 'pod');
+  if (!entity) return undefined;
+  const slash = entity.id.indexOf('/');
+  return slash < 0 ? { namespace: 'default', pod: entity.id } : { namespace: entity.id.slice(0, slash), pod: entity.id.slice(slash + 1) };
 }
 
-/** The pod entity's name, or the audit event's object name. */
+/** The pod entity's name (the alert's finding may name it besides its owner), or the audit event's object name. */
 export const podName = (alert: Alert): string | undefined => podOf(alert)?.pod ?? fieldValue(alert, 'objectRef.name');
 
 /** The pod entity's namespace, or the audit event's object namespace. */
@@ -56,7 +58,8 @@ export function resolvePod(params: { namespace?: TargetValue; pod?: TargetValue 
 
 /** An IAM user name from the alert: the user entity (ARN tail) or CloudTrail's userIdentity.userName. */
 export function iamUserOf(alert: Alert): string | undefined {
-  if (alert.entity.type === 'user') return alert.entity.id.split('/').pop();
+  const user = namedEntity(alert, 'user');
+  if (user) return user.id.split('/').pop();
   return fieldValue(alert, 'userIdentity.userName');
 }
 
@@ -70,5 +73,5 @@ export function resolveIamUser(params: { user?: TargetValue }, alert: Alert): { 
 
 /** The person an alert is about, for "did you just do this?": explicit value, user entity, or identity fields. */
 export function affectedUser(alert: Alert, value: TargetValue | undefined): string | undefined {
-  return valueOf(alert, value, () => (alert.entity.type === 'user' ? alert.entity.id : fieldValue(alert, 'userIdentity.userName') ?? fieldValue(alert, 'user.username')));
+  return valueOf(alert, value, () => namedEntity(alert, 'user')?.id ?? fieldValue(alert, 'userIdentity.userName') ?? fieldValue(alert, 'user.username'));
 }
