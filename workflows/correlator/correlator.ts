@@ -241,6 +241,11 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
       if (!state.hasPending()) return;
     }
     const now = Date.now();
+    // Read before the pass awaits anything: a local activity's result may reach the workflow in a later workflow task
+    // than the one it ran in (live) and in the one it ran in (replay), so history length read after such an await
+    // differs between the two and a continue-as-new decided on it is nondeterministic. The pass start is always the
+    // activation of a workflow task's own jobs (signals, timers, updates), the same in both.
+    const info = workflowInfo();
     // Histories written before the task bounds took the whole queue in one task: they replay that way.
     const bounded = patched(BOUNDED_TASKS_PATCH);
     const queued = state.peekPending(bounded ? MAX_DETECTIONS_PER_TASK : Infinity);
@@ -272,7 +277,6 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     if (dirty || queued.length > 0 || alerts.length > 0) showCard();
     dirty = false;
 
-    const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= settings.maxHistoryEvents) {
       // The queue rides in the continue-as-new payload: past the bound, drain it first (history may grow past the
       // suggestion meanwhile; its hard limits are 50 MiB and 51,200 events).
