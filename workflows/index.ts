@@ -1,2 +1,3 @@
 export * from './correlator';
 export * from './playbook';
+export * from './incident';

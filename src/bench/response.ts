@@ -44,6 +44,7 @@ function benchAlert(i: number): Alert {
     kind: 'detection',
     tenant: 'bench',
     entity: { type: 'pod', id: `bench/pod-${i}` },
+    entities: [{ type: 'pod', id: `bench/pod-${i}` }],
     rule: { id: 'bench-rule', title: 'Bench rule', level: 'high', tags: [] },
     group: {},
     events: [],

@@ -5,6 +5,7 @@
  */
 import type { EntityRef } from './entity';
 import type { RuleRef } from './detection';
+import type { IncidentRef } from './incident';
 import type { SourceKind } from './source';
 
 export interface AlertEvent {
@@ -20,6 +21,8 @@ export interface Alert {
   kind: 'detection' | 'correlation' | 'absence';
   tenant: string;
   entity: EntityRef;
+  /** Every entity the finding names, the owning entity (`entity`) first. */
+  entities: EntityRef[];
   rule: RuleRef;
   /** Group-by values of a correlation (empty for single detections). */
   group: Record<string, string>;
@@ -35,5 +38,11 @@ export interface Alert {
   correlatorWorkflowId: string;
   /** The correlator in the Temporal Web UI (`{uiBaseUrl}/namespaces/{ns}/workflows/{workflowId}`); set on every alert the correlator raises. */
   link?: string;
+  /**
+   * The incident the alert belongs to (workflows/incident): set by the correlator before the alert's playbooks start,
+   * so every notice carries the incident's link. Absent on alerts raised before incidents existed, or when routing
+   * failed (the alert still starts its playbooks).
+   */
+  incident?: IncidentRef;
   status: 'open' | 'true_positive' | 'false_positive' | 'closed';
 }

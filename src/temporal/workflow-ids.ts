@@ -30,3 +30,13 @@ export function playbookWorkflowId(alertId: string, playbook: string): string {
 export function playbookTargetWorkflowId(tenant: string, playbook: string, target: string): string {
   return `playbook:${playbook}:${tenant}:${target}`;
 }
+
+/** `incidents:acme` — the tenant's incident router: the one place that decides which incident an alert joins. */
+export function incidentRouterWorkflowId(tenant: string): string {
+  return `incidents:${tenant}`;
+}
+
+/** `incident:acme:inc-3f9c…` — one workflow per incident. */
+export function incidentWorkflowId(tenant: string, id: string): string {
+  return `incident:${tenant}:${id}`;
+}

@@ -65,6 +65,7 @@ export function podAlert(overrides: Partial<Alert> = {}): Alert {
     kind: 'detection',
     tenant: 'acme',
     entity: { type: 'pod', id: 'shop/web-7d9f' },
+    entities: [{ type: 'pod', id: 'shop/web-7d9f' }],
     rule: { id: 'rule-exec-shell', title: 'Shell spawned in container', level: 'high', tags: ['attack.execution'] },
     group: {},
     events: [{ id: 'ev-1', time: 1_700_000_000_000, source: 'k8s_audit', fields: { 'user.username': 'mallory', 'objectRef.name': 'web-7d9f' } }],

@@ -16,6 +16,7 @@ import {
   condition,
   continueAsNew,
   patched,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
@@ -24,6 +25,7 @@ import {
 } from '@temporalio/workflow';
 import type { CorrelatorActivities } from '../../src/contracts/correlator/activities';
 import { checkDetectionBatch } from '../../src/contracts/correlator/batch-check';
+import type { IncidentRoutingActivities } from '../../src/contracts/incident/activities';
 import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
 import {
   detectionBatchSignal,
@@ -56,6 +58,22 @@ const { resolvePlaybooks, correlationRulesFor } = proxyLocalActivities<Correlato
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 5 },
 });
+
+/**
+ * A regular activity (not local): its update-with-start waits for the router's workflow task, and a local activity
+ * would hold this correlator's workflow task slot meanwhile. Once per alert, never per detection. A router that stays
+ * unreachable costs the alert its incident, never its playbooks (see joinIncidents).
+ */
+const { routeAlertToIncident } = proxyActivities<IncidentRoutingActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 5 },
+});
+
+/**
+ * `patched()` id of incidents: each new alert is routed to its tenant's incident router (workflows/incident) and
+ * carries its incident before its playbooks start. Histories recorded before have no routing activity.
+ */
+export const INCIDENTS_PATCH = 'vigil-incidents';
 
 export const defaultCorrelatorSettings: CorrelatorSettings = {
   quietPeriod: '24h',
@@ -93,6 +111,8 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   // one workflow task and met by replay in another (a task split by a slow local activity), which replay reports as
   // nondeterminism. Runs begun before the change keep one playbook run per alert until they continue as new.
   const playbookRunPerTarget = patched(PLAYBOOK_PER_TARGET_PATCH);
+  const routesIncidents = patched(INCIDENTS_PATCH);
+  const uiBaseUrl = input.uiBaseUrl ?? defaultUiBaseUrl;
   const state = new EntityState(
     input.tenant,
     input.entity,
@@ -100,7 +120,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
     settings,
     parseDuration(settings.suppressFor),
     parseDuration(settings.riskHalfLife),
-    correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, workflowId),
+    correlatorLink(uiBaseUrl, workflowInfo().namespace, workflowId),
     carriedOrEmpty(input.carried, Date.now()),
   );
   let dirty = input.carried === undefined;
@@ -206,6 +226,7 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
         for (const alert of state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
       }
     }
+    if (routesIncidents && alerts.length > 0) await joinIncidents(alerts, uiBaseUrl);
     for (const alert of alerts) await startPlaybooks(alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
     state.pruneSuppressions(now);
     if (patched(CHEAP_TASKS_PATCH)) publishChanges(state);
@@ -264,6 +285,24 @@ function applyQueued(
   }
   for (const alert of state.applyHits(hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
   return { taken, alerts };
+}
+
+/**
+ * Routes new alerts to their incidents (concurrently) and records the incident on each (the alert objects are the
+ * ones the state keeps), so playbooks and notices carry the incident's link. A failure is logged and leaves the alert
+ * without an incident.
+ */
+async function joinIncidents(alerts: readonly Alert[], uiBaseUrl: string): Promise<void> {
+  await Promise.all(
+    alerts.map(async (alert) => {
+      try {
+        alert.incident = await routeAlertToIncident(alert, uiBaseUrl);
+      } catch (err) {
+        const code: ErrorCode = 'VGL_INCIDENT_ROUTING';
+        log.warn(`${code}: alert not routed to an incident`, { code, alertId: alert.id, err: (err as Error).message });
+      }
+    }),
+  );
 }
 
 async function startPlaybooks(alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[], perTarget: boolean): Promise<void> {

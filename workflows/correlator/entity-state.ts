@@ -40,6 +40,7 @@ import type { Detection, RuleLevel, RuleRef } from '../../src/model/detection';
 import { parseDuration } from '../../src/model/duration';
 import type { EntityRef } from '../../src/model/entity';
 import type { PlaybookReport } from '../../src/model/playbook';
+import { techniquesOfTags } from '../../src/response/incident-evidence';
 import { payloadSizeBound } from '../../src/temporal/payload-size';
 import { fingerprint } from './fingerprint';
 
@@ -51,6 +52,8 @@ const MAX_REPEAT_KEYS = 5_000;
 const MAX_REPORTS = 50;
 const MAX_ACTIONS = 50;
 const MAX_ALERT_EVENTS = 20;
+/** Entities an alert names (a correlation over many events could name hundreds). */
+const MAX_ALERT_ENTITIES = 50;
 const MAX_ATTR_VALUES = 20;
 /** Recent detections kept whole, so correlation alerts can show their events' fields. */
 const MAX_RECENT_DETECTIONS = 200;
@@ -270,6 +273,7 @@ export class EntityState {
       kind,
       tenant: this.tenant,
       entity: this.entity,
+      entities: namedEntities(this.entity, events),
       rule,
       group,
       events: events.slice(-MAX_ALERT_EVENTS).map(toAlertEvent),
@@ -441,7 +445,7 @@ export class EntityState {
 
   attackTechniques(): string[] {
     return distinctRecent(
-      this.s.alerts.flatMap((a) => a.rule.tags.filter((t) => /^attack\.t\d{4}(\.\d{3})?$/i.test(t)).map((t) => t.slice('attack.'.length).toUpperCase())),
+      this.s.alerts.flatMap((a) => techniquesOfTags(a.rule.tags)),
     );
   }
 
@@ -528,7 +532,20 @@ function toAlertEvent(d: Detection): AlertEvent {
   return { id: d.eventId, time: d.time, source: d.source, fields: d.fields };
 }
 
+/** This entity first, then every other entity the alert's detections name (in order, once each, at most MAX_ALERT_ENTITIES). */
+function namedEntities(owner: EntityRef, events: readonly Detection[]): EntityRef[] {
+  const out: EntityRef[] = [owner];
+  for (const d of events) {
+    for (const e of d.entities) {
+      if (out.length >= MAX_ALERT_ENTITIES) return out;
+      if (!out.some((o) => o.type === e.type && o.id === e.id)) out.push(e);
+    }
+  }
+  return out;
+}
+
 /** The most recent distinct values, newest last, at most MAX_ATTR_VALUES (search attribute size). */
+
 function distinctRecent(values: string[]): string[] {
   const out: string[] = [];
   for (let i = values.length - 1; i >= 0 && out.length < MAX_ATTR_VALUES; i--) {

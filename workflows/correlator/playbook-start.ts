@@ -54,8 +54,8 @@ export async function startPlaybookRun(alert: Alert, binding: PlaybookBinding, c
   await startOnce(perAlert, input, 'REJECT_DUPLICATE');
 }
 
-/** Starts the run; false when a run with this id is already running (REJECT_DUPLICATE: or ever ran). */
-async function startOnce(workflowId: string, input: PlaybookInput, workflowIdReusePolicy: WorkflowIdReusePolicy): Promise<boolean> {
+/** Starts the run; false when a run with this id is already running (REJECT_DUPLICATE: or ever ran). Incidents start theirs with it too. */
+export async function startOnce(workflowId: string, input: PlaybookInput, workflowIdReusePolicy: WorkflowIdReusePolicy): Promise<boolean> {
   const { alert } = input;
   try {
     // Typed by the function (same bundle): its name is the workflow type, `playbookWorkflow`, as in histories.
