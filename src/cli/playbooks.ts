@@ -45,14 +45,14 @@ function formatRow(row: PlaybookRunRow): string {
 
 const asOption = ['--as <identity>', 'decide for another approver identity (only one your operators entry lists in actFor)'] as const;
 
-/** The identity this OS user acts as, from VIGIL_RULES_DIR/responses; refused before anything is sent. */
-function cliActor(as: string | undefined, logger: Logger): CliActor {
+/** The identity this OS user acts as, from VIGIL_RULES_DIR/responses; refused before anything is sent. Incidents use it too. */
+export function cliActor(as: string | undefined, logger: Logger): CliActor {
   const { config: responses, errors } = loadResponseConfig(path.join(loadConfig().VIGIL_RULES_DIR, 'responses'));
   for (const err of errors) logger.error({ code: err.code, location: err.location }, err.message);
   return resolveCliActor(responses, userInfo().username, as);
 }
 
-const actedAs = ({ identity, osUser }: CliActor): string => `${identity.name} (OS user ${osUser})`;
+export const actedAs = ({ identity, osUser }: CliActor): string => `${identity.name} (OS user ${osUser})`;
 
 function registerDecision(program: Command, decision: 'approve' | 'deny', logger: Logger): void {
   program

@@ -3,7 +3,9 @@
  * tenant: published over Mosquitto → ingest (validate, archive, match, route) → correlators on Temporal (a `vigil
  * worker` process with the shipped rules) → each alert routed to the tenant's incident router. Each scenario must
  * become exactly one incident holding every alert it raised, and no incident may mix scenarios. The counts are
- * printed for the report.
+ * printed for the report. Then as an analyst would: the playbook notices carry their incident's link, `vigil incidents
+ * list|show` read the incidents back, `vigil incidents ack|resolve` move one as the OS user's identity, and an
+ * incident outside that identity's tenants is not found.
  */
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { approversFor } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedMqttUrl, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
-import { startVigil, type VigilProcess } from '../helpers/vigil-process';
+import { runVigil, startVigil, type VigilProcess } from '../helpers/vigil-process';
 
 jest.setTimeout(300_000);
 
@@ -33,13 +35,14 @@ let webhook: HttpReceiver;
 let ingest: IngestRole;
 let publisher: MqttClient;
 let worker: VigilProcess;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   const rulesDir = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-scen-')), 'rules');
   cpSync(path.join(projectRoot, 'rules'), rulesDir, { recursive: true });
   approversFor(rulesDir, tenant);
   webhook = await startHttpReceiver();
-  const env = {
+  env = {
     TEMPORAL_ADDRESS: sharedTemporalAddress(),
     VIGIL_TENANTS: tenant,
     VIGIL_RULES_DIR: rulesDir,
@@ -123,4 +126,51 @@ test('each demo scenario becomes exactly one incident through MQTT → ingest �
   // Three scenarios, three incidents: none mixes scenarios.
   expect(new Set(counts.map((c) => c.incident)).size).toBe(3);
   expect(final.incidents).toHaveLength(3);
+});
+
+test('notices carry the incident link; vigil incidents list, show, ack and resolve', async () => {
+  const listed = runVigil(['incidents', 'list', '--tenant', tenant, '--json'], env);
+  expect([listed.status, listed.stderr]).toEqual([0, '']);
+  const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; workflowId: string; status: string; severity: string; alerts: number });
+  expect(rows).toHaveLength(3);
+  expect(rows.every((r) => r.status === 'open')).toBe(true);
+
+  // Every playbook notice names one of these incidents, with its Temporal UI link.
+  const notices = await eventually(async () => (webhook.received.length > 0 ? webhook.received.map((r) => r.body as { alert: Alert }) : undefined), 'playbook notices');
+  for (const notice of notices) {
+    const ref = notice.alert.incident!;
+    expect(rows.map((r) => r.workflowId)).toContain(ref.workflowId);
+    expect(ref.link).toMatch(new RegExp(`/namespaces/default/workflows/${encodeURIComponent(ref.workflowId)}$`));
+  }
+
+  const target = rows[0]!;
+  const shown = runVigil(['incidents', 'show', target.id, '--tenant', tenant, '--json'], env);
+  expect(shown.status).toBe(0);
+  const view = JSON.parse(shown.stdout) as IncidentView;
+  expect(view).toMatchObject({ id: target.id, tenant, status: 'open', severity: target.severity, alertCount: target.alerts });
+  expect(runVigil(['incidents', 'show', target.id], env).stdout).toContain(`${tenant} ${target.id}`);
+
+  // The OS user is mapped to alice, who serves this tenant only.
+  const acked = runVigil(['incidents', 'ack', target.workflowId, '--note', 'on it'], env);
+  expect([acked.status, acked.stderr]).toEqual([0, '']);
+  expect(acked.stdout).toMatch(/acknowledged .* as alice/);
+  const badVerdict = runVigil(['incidents', 'resolve', target.id, '--tenant', tenant, '--verdict', 'maybe'], env);
+  expect(badVerdict.status).toBe(2);
+  expect(badVerdict.stderr).toContain('VGL_INCIDENT_INVALID');
+  const resolved = runVigil(['incidents', 'resolve', target.id, '--tenant', tenant, '--verdict', 'true_positive', '--note', 'contained'], env);
+  expect([resolved.status, resolved.stderr]).toEqual([0, '']);
+  const after = await client.workflow.getHandle(target.workflowId).query(incidentStateQuery);
+  expect(after).toMatchObject({ status: 'resolved', verdict: 'true_positive' });
+  expect(after.actions.map((a) => [a.kind, a.by])).toEqual([
+    ['acknowledge', 'alice'],
+    ['resolve', 'alice'],
+  ]);
+  const again = runVigil(['incidents', 'ack', target.id, '--tenant', tenant], env);
+  expect(again.status).toBe(2);
+  expect(again.stderr).toContain('only an open incident');
+
+  // Another tenant's incident id is not found for alice (nothing is sent to it).
+  const elsewhere = runVigil(['incidents', 'ack', target.id, '--tenant', 'other-tenant'], env);
+  expect(elsewhere.status).toBe(2);
+  expect(elsewhere.stderr).toContain('VGL_INCIDENT_NOT_FOUND');
 });
