@@ -173,3 +173,37 @@ test('acknowledge and resolve are validated updates; a resolved incident takes n
   const later = await emit(rule('exec-again', 'execution'), [e]);
   expect((await routedAlert(e, later.eventId)).incident!.id).not.toBe(alert.incident!.id);
 });
+
+test('router and incident continue as new and lose no alert or grouping', async () => {
+  const small = await startCorrelatorHarness('inccan', sharedTemporalAddress(), { activities: { incidents: { maxHistoryEvents: 15 } } });
+  try {
+    const hub = host('can-hub');
+    const emitted: Detection[] = [];
+    // Twelve alerts on twelve hosts, each also naming the hub: one incident, over several runs of router and incident.
+    for (let i = 0; i < 12; i++) {
+      const spoke = host(`can-${i}`);
+      const d: Detection = { ...small.det(`${small.tenant}-can-${i}`, 't_exec', spoke, Date.now()), entities: [spoke, hub] };
+      await small.send(spoke, `can-${i}`, [d]);
+      emitted.push(d);
+    }
+    const alerts = await Promise.all(
+      emitted.map((d) =>
+        small.stateWhen(d.entities[0]!, (v) => v.openAlerts[0]?.incident !== undefined, `alert on ${d.entities[0]!.id} routed`).then((v) => v.openAlerts[0]!),
+      ),
+    );
+    expect(new Set(alerts.map((a) => a.incident!.id)).size).toBe(1);
+    const handle = small.client.workflow.getHandle(alerts[0]!.incident!.workflowId);
+    const view = await eventually(async () => {
+      const v = await handle.query(incidentStateQuery);
+      return v.alertCount === 12 ? v : undefined;
+    }, 'twelve alerts in the incident');
+    expect(new Set(view.alerts.map((a) => a.id))).toEqual(new Set(alerts.map((a) => a.id)));
+    expect(view.entities).toContainEqual(hub);
+    // Both continued as new at least once (a run's first event is its start; later runs have a predecessor).
+    const firstEvent = async (workflowId: string) => (await small.client.workflow.getHandle(workflowId).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+    expect((await firstEvent(alerts[0]!.incident!.workflowId)).continuedExecutionRunId).toBeTruthy();
+    expect((await firstEvent(incidentRouterWorkflowId(small.tenant))).continuedExecutionRunId).toBeTruthy();
+  } finally {
+    await small.close();
+  }
+});
