@@ -19,6 +19,7 @@ import { loadConfig } from '../../src/config';
 import { incidentStateQuery, type IncidentView } from '../../src/contracts/incident/messages';
 import type { Alert } from '../../src/model/alert';
 import { projectRoot } from '../../src/project-root';
+import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { approversFor } from '../helpers/rules-dir';
 import { eventually, sharedClient, sharedMqttUrl, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
@@ -126,6 +127,15 @@ test('each demo scenario becomes exactly one incident through MQTT â†’ ingest â†
   // Three scenarios, three incidents: none mixes scenarios.
   expect(new Set(counts.map((c) => c.incident)).size).toBe(3);
   expect(final.incidents).toHaveLength(3);
+  // The shipped `on: incident` binding notifies once per critical incident (each of these is critical).
+  for (const incident of final.incidents) {
+    expect(incident.severity).toBe('critical');
+    const playbooks = await eventually(async () => {
+      const view = await client.workflow.getHandle(incident.workflowId).query(incidentStateQuery);
+      return view.playbooks.length > 0 ? view.playbooks : undefined;
+    }, `incident playbook of ${incident.id}`);
+    expect(playbooks).toEqual([playbookWorkflowId(incident.id, 'notify-critical-incident')]);
+  }
 });
 
 test('notices carry the incident link; vigil incidents list, show, ack and resolve', async () => {

@@ -117,9 +117,9 @@ test('two incidents found to be linked merge into the older; severity rises with
   expect(survivor.tactics).toEqual(['execution', 'persistence', 'defense-evasion']);
   // High alerts over three tactics: one step up.
   expect(survivor.severity).toBe('critical');
-  // The `on: incident` binding (minLevel critical) started its playbook once.
+  // The `on: incident` bindings (this file's and the shipped one, both minLevel critical) started their playbooks once.
   const playbookId = playbookWorkflowId(alertC.incident!.id, 'incident-notice');
-  expect(survivor.playbooks).toEqual([playbookId]);
+  expect([...survivor.playbooks].sort()).toEqual([playbookId, playbookWorkflowId(alertC.incident!.id, 'notify-critical-incident')].sort());
   const run = await h.client.workflow.getHandle(playbookId).describe();
   expect(run.type).toBe('playbookWorkflow');
 
