@@ -3,6 +3,7 @@
  * bindings an incident reads. Routing is update-with-start on `incidents:{tenant}` (started on first use, and again
  * after it completed idle), with the alert id as update id: a retried attempt is answered, not applied, twice.
  */
+import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { IncidentActivities, IncidentRoutingActivities } from '../src/contracts/incident/activities';
 import type { IncidentSettings, RouterInput } from '../src/contracts/incident/input';
@@ -11,6 +12,9 @@ import type { ResponseBinding } from '../src/response/binding-match';
 import { TenantId } from '../src/temporal/search-attributes';
 import { incidentRouterWorkflowId, tenantTaskQueue } from '../src/temporal/workflow-ids';
 import { notConfigured } from './http-call';
+
+/** Below the correlator's 30 s start-to-close timeout for the activity. */
+const ROUTE_DEADLINE_MS = 20_000;
 
 export interface IncidentDeps {
   client?: Client;
@@ -31,7 +35,14 @@ export function createIncidentActivities(deps: IncidentDeps): IncidentRoutingAct
         workflowIdConflictPolicy: 'USE_EXISTING',
         typedSearchAttributes: [{ key: TenantId, value: alert.tenant }],
       });
-      return deps.client.workflow.executeUpdateWithStart(routeAlertUpdate, { args: [{ alert }], updateId: `route-${alert.id}`, startWorkflowOperation });
+      const client = deps.client;
+      // Bounded and cancellable: an update waits for the router's workflow task, which never comes while this worker
+      // shuts down; the attempt then ends (and is retried by the correlator) instead of holding the shutdown.
+      return client.withAbortSignal(Context.current().cancellationSignal, () =>
+        client.withDeadline(Date.now() + ROUTE_DEADLINE_MS, () =>
+          client.workflow.executeUpdateWithStart(routeAlertUpdate, { args: [{ alert }], updateId: `route-${alert.id}`, startWorkflowOperation }),
+        ),
+      );
     },
 
     async incidentBindings() {
