@@ -30,6 +30,7 @@ const bundledFromSrc = [
   'error-codes.*',
   'response/authorize.*',
   'response/binding-match.*',
+  'response/incident-*',
   'response/containment.*',
   'response/playbook-spec.*',
   'response/actions/**',

@@ -14,6 +14,8 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { CorrelatorActivities } from '../src/contracts/correlator/activities';
+import type { IncidentActivities, IncidentRoutingActivities } from '../src/contracts/incident/activities';
+import type { IncidentSettings } from '../src/contracts/incident/input';
 import type { PlaybookActivities } from '../src/contracts/playbook/activities';
 import { selectBindings } from '../src/response/binding-match';
 import type { ResponseConfig } from '../src/response/response-config';
@@ -21,6 +23,7 @@ import type { AwsIamSettings } from './aws-iam';
 import { createContainmentActivities } from './containment';
 import { findContainmentHolder } from './containment-holders';
 import { readEntitySnapshot } from './entity-state';
+import { createIncidentActivities } from './incidents';
 import { notConfigured } from './http-call';
 import type { KubernetesSettings } from './kubernetes';
 import { confirmationBlocks, noticeBlocks } from './slack-blocks';
@@ -44,10 +47,12 @@ export interface ActivityDeps {
   slack?: SlackConfig;
   kubernetes?: KubernetesSettings;
   awsIam?: AwsIamSettings;
+  /** Grouping settings for the incident routers this worker starts (VIGIL_INCIDENT_WINDOW). */
+  incidents?: Partial<IncidentSettings>;
 }
 
 /** The worker's activities but the correlation rules view (createCorrelationActivities, correlation-rules.ts). */
-export type VigilActivities = PlaybookActivities & Pick<CorrelatorActivities, 'resolvePlaybooks' | 'recordRuleStats'>;
+export type VigilActivities = PlaybookActivities & Pick<CorrelatorActivities, 'resolvePlaybooks' | 'recordRuleStats'> & IncidentRoutingActivities & IncidentActivities;
 
 export function createActivities(deps: ActivityDeps): VigilActivities {
   const { logger } = deps;
@@ -114,5 +119,6 @@ export function createActivities(deps: ActivityDeps): VigilActivities {
     },
 
     ...createContainmentActivities(deps),
+    ...createIncidentActivities({ bindings: deps.responses.bindings, ...(deps.client ? { client: deps.client } : {}), ...(deps.incidents ? { incidents: deps.incidents } : {}) }),
   };
 }

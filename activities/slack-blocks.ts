@@ -59,7 +59,9 @@ export function noticeBlocks(notice: PlaybookNotice): SlackBlock[] {
       ],
     });
   }
-  blocks.push({ type: 'context', elements: [mrkdwn(`alert \`${alert.id}\` · workflow \`${notice.workflowId}\``)] });
+  // The incident the alert belongs to (its Temporal UI page: every related alert, entity and the merged timeline).
+  const incident = alert.incident ? ` · incident <${alert.incident.link}|${alert.incident.id}>` : '';
+  blocks.push({ type: 'context', elements: [mrkdwn(`alert \`${alert.id}\` · workflow \`${notice.workflowId}\`${incident}`)] });
   return blocks;
 }
 

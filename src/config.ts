@@ -117,6 +117,20 @@ export const ConfigSchema = z.object({
   VIGIL_RULE_MAX_FIELD_VALUES: ruleLimit(defaultRuleLimits.maxFieldValues),
   VIGIL_RULE_MAX_TOTAL_VALUES: ruleLimit(defaultRuleLimits.maxTotalValues),
   VIGIL_RULE_MAX_TOTAL_CHARS: ruleLimit(defaultRuleLimits.maxTotalChars),
+  /**
+   * Alerts join an open incident that shares an entity with them when its last alert arrived at most this long ago
+   * (workflows/incident; the duration grammar, at least 1m). Read by workers: it applies to routers they start.
+   */
+  VIGIL_INCIDENT_WINDOW: z
+    .string()
+    .default('1h')
+    .refine((v) => {
+      try {
+        return parseDuration(v) >= 60_000;
+      } catch {
+        return false;
+      }
+    }, 'VIGIL_INCIDENT_WINDOW must be a duration of at least 1m (e.g. 30m, 1h, 1d)'),
   /** Where playbook notifications are POSTed (generic JSON webhook). */
   VIGIL_WEBHOOK_URL: z.string().url().optional(),
   /** Containment actions only log what they would do. Default on: turning it off acts on real systems. */

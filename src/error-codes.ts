@@ -80,6 +80,9 @@ export const errorCodes = {
   VGL_OPERATOR_UNKNOWN: 'The OS user running a CLI decision is not in rules/responses `operators`, so it acts as nobody.',
   VGL_OPERATOR_ACT_AS: 'The OS user running a CLI decision may not act as the identity named by --as (not their identity, not in their actFor).',
   VGL_PLAYBOOK_NOT_FOUND: 'No playbook run with that workflow id exists among the tenants the caller (token, chat user, operator) serves.',
+  VGL_INCIDENT_ROUTING: 'A correlator could not route a new alert to its incident router (logged with the alert id); the alert keeps no incident and its playbooks still start.',
+  VGL_INCIDENT_NOT_FOUND: 'No incident with that id among the tenants the caller may see (vigil incidents show, ack, resolve).',
+  VGL_INCIDENT_INVALID: 'An incident update or routing request was refused: unknown verdict, missing actor, an incident already resolved or merged, or an alert of another tenant (the field and reason are in the message).',
   VGL_CORRELATOR_DETECTION_REJECTED: 'A correlator dropped signalled detections that are malformed or of another tenant (logged with the field and reason, counted as rejectedDetections in its state); the rest of the batch is applied.',
   VGL_UPDATE_REJECTED: 'A correlator update (verdict, suppress, reset) was rejected: a field is missing or empty, or names no alert or rule of this entity.',
 } as const;

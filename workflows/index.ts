@@ -1,3 +1,4 @@
 export * from './correlator';
 export * from './playbook';
 export * from './rule-stats';
+export * from './incident';

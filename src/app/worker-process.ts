@@ -31,6 +31,7 @@ export async function startWorkerRole(config: Config, address: string, logger: L
       responses,
       client,
       webhookUrl: config.VIGIL_WEBHOOK_URL,
+      incidents: { window: config.VIGIL_INCIDENT_WINDOW },
       // Slack, Kubernetes, AWS IAM, tickets, webhook signing: VIGIL_* settings validated by their own schema.
       ...loadActionSettings(),
     }),

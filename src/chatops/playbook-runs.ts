@@ -35,16 +35,23 @@ function isErrorCode(type: string | undefined | null): type is ErrorCode {
 const notFound = (workflowId: string, scope: TenantScope): VigilError =>
   new VigilError('VGL_PLAYBOOK_NOT_FOUND', `no playbook run ${workflowId} in ${describeScope(scope)}`, { field: 'workflowId' });
 
-/** Resolves when `workflowId` is a playbook run of a tenant in `scope`; throws VGL_PLAYBOOK_NOT_FOUND otherwise. */
-async function requireRunInScope(client: Client, workflowId: string, scope: TenantScope): Promise<void> {
+/**
+ * Whether `workflowId` exists, is of `workflowType` and belongs to a tenant in `scope`. The type check keeps scoped
+ * callers to the kind of workflow they asked for: correlators carry TenantId too. Incidents use it as well.
+ */
+export async function isInScope(client: Client, workflowId: string, workflowType: string, scope: TenantScope): Promise<boolean> {
   try {
     const description = await client.workflow.getHandle(workflowId).describe();
-    // The type check keeps scoped callers to playbook runs: correlators carry TenantId too.
-    if (description.type === playbookWorkflowType && inScope(scope, description.typedSearchAttributes.get(TenantId))) return;
+    return description.type === workflowType && inScope(scope, description.typedSearchAttributes.get(TenantId));
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return false;
   }
-  throw notFound(workflowId, scope);
+}
+
+/** Resolves when `workflowId` is a playbook run of a tenant in `scope`; throws VGL_PLAYBOOK_NOT_FOUND otherwise. */
+async function requireRunInScope(client: Client, workflowId: string, scope: TenantScope): Promise<void> {
+  if (!(await isInScope(client, workflowId, playbookWorkflowType, scope))) throw notFound(workflowId, scope);
 }
 
 async function explainMissing(client: Client, workflowId: string, scope: TenantScope): Promise<VigilError> {

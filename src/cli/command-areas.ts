@@ -40,6 +40,10 @@ export const commandAreas: readonly CommandArea[] = [
     register: async (program, logger) => (await import('./investigate')).registerInvestigateCommands(program, logger),
   },
   {
+    commands: [{ name: 'incidents', description: 'Incidents: related alerts grouped across entities' }],
+    register: async (program, logger) => (await import('./incidents')).registerIncidentCommands(program, logger),
+  },
+  {
     commands: [
       { name: 'approve', description: 'Approve a playbook run waiting for approval' },
       { name: 'deny', description: 'Deny a playbook run waiting for approval' },

@@ -5,6 +5,7 @@
  */
 import type { EntityRef } from './entity';
 import type { RuleRef } from './detection';
+import type { IncidentRef } from './incident';
 import type { SourceKind } from './source';
 
 export interface AlertEvent {
@@ -42,6 +43,12 @@ export interface Alert {
   correlatorWorkflowId: string;
   /** The correlator in the Temporal Web UI (`{uiBaseUrl}/namespaces/{ns}/workflows/{workflowId}`); set on every alert the correlator raises. */
   link?: string;
+  /**
+   * The incident the alert belongs to (workflows/incident): set by the correlator before the alert's playbooks start,
+   * so every notice carries the incident's link. Absent on alerts raised before incidents existed, or when routing
+   * failed (the alert still starts its playbooks).
+   */
+  incident?: IncidentRef;
   status: 'open' | 'true_positive' | 'false_positive' | 'closed';
   /**
    * Set on an alert a retro-hunt's hits raised (`vigil hunt --to-temporal`): the hunt's id. Such an alert is

@@ -26,6 +26,11 @@ export interface BindingMatch {
 
 export interface ResponseBinding {
   playbook: string;
+  /**
+   * What starts the playbook: each matching alert (`alert`, the default; absent in views recorded before incidents),
+   * or an incident, once, when it first matches (workflows/incident).
+   */
+  on?: 'alert' | 'incident';
   match: BindingMatch;
   params: PlaybookSpec;
 }
@@ -49,16 +54,34 @@ function levelRank(level: RuleLevel): number {
  * `sources` (if set). Each playbook is returned once, in binding order.
  */
 export function selectBindings(bindings: readonly ResponseBinding[], alert: Pick<Alert, 'rule' | 'events'>): PlaybookBinding[] {
-  const { rule } = alert;
+  const subject: BindingSubject = { rules: [alert.rule], level: alert.rule.level, sources: alert.events.map((e) => e.source) };
+  return select(bindings.filter((b) => (b.on ?? 'alert') === 'alert'), subject);
+}
+
+/** What a binding is matched against: an alert (its one rule) or an incident (every rule that alerted in it). */
+export interface BindingSubject {
+  rules: ReadonlyArray<Pick<Alert['rule'], 'id' | 'name' | 'tags'>>;
+  /** The alert's rule level, or the incident's severity. */
+  level: RuleLevel;
+  sources: readonly SourceKind[];
+}
+
+/** The `on: incident` playbooks an incident matches: selectors hit any of its alerts' rules, `minLevel` its severity. */
+export function selectIncidentBindings(bindings: readonly ResponseBinding[], incident: BindingSubject): PlaybookBinding[] {
+  return select(bindings.filter((b) => b.on === 'incident'), incident);
+}
+
+function select(bindings: readonly ResponseBinding[], subject: BindingSubject): PlaybookBinding[] {
   const selected = new Map<string, PlaybookBinding>();
   for (const binding of bindings) {
     const { ruleIds, ruleNames, tags, minLevel, sources } = binding.match;
-    if (sources.length > 0 && !alert.events.some((event) => sources.includes(event.source))) continue;
+    if (sources.length > 0 && !subject.sources.some((source) => sources.includes(source))) continue;
     const hasSelectors = ruleIds.length + ruleNames.length + tags.length > 0;
-    const selectorHit =
-      ruleIds.includes(rule.id) || (rule.name !== undefined && ruleNames.includes(rule.name)) || tags.some((tag) => rule.tags.some((t) => sameTag(t, tag)));
+    const selectorHit = subject.rules.some(
+      (rule) => ruleIds.includes(rule.id) || (rule.name !== undefined && ruleNames.includes(rule.name)) || tags.some((tag) => rule.tags.some((t) => sameTag(t, tag))),
+    );
     if (hasSelectors && !selectorHit) continue;
-    if (minLevel && levelRank(rule.level) < levelRank(minLevel)) continue;
+    if (minLevel && levelRank(subject.level) < levelRank(minLevel)) continue;
     if (!selected.has(binding.playbook)) selected.set(binding.playbook, { playbook: binding.playbook, params: binding.params });
   }
   return [...selected.values()];

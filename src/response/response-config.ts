@@ -40,6 +40,8 @@ const OperatorSchema = z
 const BindingSchema = z
   .object({
     playbook: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'playbook names are lower-case kebab-case'),
+    /** `alert`: each matching alert starts it; `incident`: an incident starts it once, when it first matches. */
+    on: z.enum(['alert', 'incident']).default('alert'),
     match: z
       .object({
         ruleIds: z.array(z.string()).default([]),
@@ -192,7 +194,7 @@ export function loadResponseConfig(dir: string): LoadedResponseConfig {
         }
         params = { ...rest, approval: { ...approval, groups } };
       }
-      config.bindings.push({ playbook: result.data.playbook, match: result.data.match, params });
+      config.bindings.push({ playbook: result.data.playbook, on: result.data.on, match: result.data.match, params });
     });
   }
   return { config, errors };

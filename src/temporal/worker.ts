@@ -6,6 +6,7 @@
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { CorrelatorActivities } from '../contracts/correlator/activities';
+import type { IncidentActivities, IncidentRoutingActivities } from '../contracts/incident/activities';
 import type { PlaybookActivities } from '../contracts/playbook/activities';
 import { compiledPath } from '../project-root';
 import { dataConverter } from './data-converter';
@@ -16,7 +17,7 @@ export interface WorkerSetOptions {
   namespace: string;
   tenants: readonly string[];
   /** Every activity the workflows proxy (activities/ createActivities and createCorrelationActivities provide them). */
-  activities: CorrelatorActivities & PlaybookActivities;
+  activities: CorrelatorActivities & PlaybookActivities & IncidentRoutingActivities & IncidentActivities;
   logger: Logger;
   /** Cached workflows per tenant Worker; uncached correlators are replayed from history on their next task. */
   maxCachedWorkflows?: number;

@@ -35,3 +35,13 @@ export function playbookTargetWorkflowId(tenant: string, playbook: string, targe
 export function ruleStatsWorkflowId(tenant: string): string {
   return `rule-stats:${tenant}`;
 }
+
+/** `incidents:acme` — the tenant's incident router: the one place that decides which incident an alert joins. */
+export function incidentRouterWorkflowId(tenant: string): string {
+  return `incidents:${tenant}`;
+}
+
+/** `incident:acme:inc-3f9c…` — one workflow per incident. */
+export function incidentWorkflowId(tenant: string, id: string): string {
+  return `incident:${tenant}:${id}`;
+}

@@ -18,7 +18,12 @@ function loadDir(files: Record<string, string>) {
 test('the shipped rules/responses load without errors', () => {
   const { config, errors } = loadResponseConfig(path.join(projectRoot, 'rules/responses'));
   expect(errors).toEqual([]);
-  expect(config.bindings.map((b) => b.playbook)).toEqual(['quarantine-pod', 'contain-aws-identity', 'notify-critical']);
+  expect(config.bindings.map((b) => [b.playbook, b.on])).toEqual([
+    ['quarantine-pod', 'alert'],
+    ['contain-aws-identity', 'alert'],
+    ['notify-critical', 'alert'],
+    ['notify-critical-incident', 'incident'],
+  ]);
 });
 
 test.each([

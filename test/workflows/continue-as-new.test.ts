@@ -49,7 +49,8 @@ test('continue-as-new under load loses no event, alert, suppression or correlati
   // Before the load: an alert, three of the four recon a burst needs, the first half of login → priv.
   const pre = [h.det(id('x1'), 't_exec', web, ++clock), ...[1, 2, 3].map((i) => h.det(id(`r${i}`), 't_recon', web, ++clock)), h.det(id('login'), 't_login', web, ++clock)];
   await h.send(web, 'pre', pre, settings);
-  const first = await h.stateWhen(web, (v) => v.eventCount === pre.length, 'first batch');
+  // The alert is complete once it carries its incident (routed by an activity after the batch is applied).
+  const first = await h.stateWhen(web, (v) => v.eventCount === pre.length && v.openAlerts[0]?.incident !== undefined, 'first batch');
   const alert = first.openAlerts[0]!;
   await h.handle(web).executeUpdate(suppressUpdate, { args: [{ rule: 't_login_then_priv', for: '1h', by: 'alice', reason: 'pentest' }] });
   const firstRunId = (await h.handle(web).describe()).runId;

@@ -102,7 +102,11 @@ test('search attributes are set and the investigator visibility query finds the 
   await h.stateWhen(risky, (v) => v.eventCount === 3, 'risky host applied');
   await h.stateWhen(calm, (v) => v.eventCount === 1, 'calm host applied');
 
-  const attrs = (await h.handle(risky).describe()).typedSearchAttributes;
+  // Written at the end of the pass, after the alert's incident routing (an activity), so possibly after the query sees it.
+  const attrs = await eventually(async () => {
+    const a = (await h.handle(risky).describe()).typedSearchAttributes;
+    return a.get(OpenAlerts) === 1 ? a : undefined;
+  }, 'search attributes of the risky host');
   expect(attrs.get(RiskScore)).toBeGreaterThan(50);
   expect(attrs.get(OpenAlerts)).toBe(1);
   expect(attrs.get(RuleNames)).toEqual(['t_exec']);

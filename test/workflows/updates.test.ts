@@ -123,7 +123,8 @@ test('reset closes open alerts, zeroes risk and empties correlation windows; the
 test('rejected updates fail with WorkflowUpdateFailedError naming the field and leave no trace', async () => {
   const web = host('reject-1');
   await h.send(web, 'j1', [h.det(`${h.tenant}-j1`, 't_exec', web, Date.now())]);
-  const before = await h.stateWhen(web, (v) => v.openAlerts.length === 1, 'an alert');
+  // Settled: the alert carries its incident (routed by an activity after the batch is applied).
+  const before = await h.stateWhen(web, (v) => v.openAlerts.length === 1 && v.openAlerts[0]!.incident !== undefined, 'an alert in its incident');
   const alertId = before.openAlerts[0]!.id;
   const ok: SuppressInput = { rule: 't_exec', for: '1h', by: 'alice', reason: 'noisy' };
   const okVerdict: VerdictInput = { alertId, verdict: 'true_positive', by: 'alice' };

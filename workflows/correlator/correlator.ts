@@ -16,6 +16,7 @@ import {
   condition,
   continueAsNew,
   patched,
+  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -25,6 +26,7 @@ import {
 } from '@temporalio/workflow';
 import type { CorrelatorActivities } from '../../src/contracts/correlator/activities';
 import { checkDetectionBatch } from '../../src/contracts/correlator/batch-check';
+import type { IncidentRoutingActivities } from '../../src/contracts/incident/activities';
 import type { CorrelatorInput, CorrelatorSettings } from '../../src/contracts/correlator/input';
 import {
   alertQuery,
@@ -60,6 +62,22 @@ import { WakeTimer } from './wake-timer';
 /** The local activities, each call with its own summary (what the Temporal UI shows on the activity in history). */
 const localActivities = (summary: string) =>
   proxyLocalActivities<CorrelatorActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 5 }, summary: oneLine(summary, 200) });
+
+/**
+ * A regular activity (not local): its update-with-start waits for the router's workflow task, and a local activity
+ * would hold this correlator's workflow task slot meanwhile. Once per alert, never per detection. A router that stays
+ * unreachable costs the alert its incident, never its playbooks (see joinIncidents).
+ */
+const { routeAlertToIncident } = proxyActivities<IncidentRoutingActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 5 },
+});
+
+/**
+ * `patched()` id of incidents: each new alert is routed to its tenant's incident router (workflows/incident) and
+ * carries its incident before its playbooks start. Histories recorded before have no routing activity.
+ */
+export const INCIDENTS_PATCH = 'vigil-incidents';
 
 export const defaultCorrelatorSettings: CorrelatorSettings = {
   quietPeriod: '24h',
@@ -121,8 +139,10 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
   // nondeterminism. Runs begun before the change keep one playbook run per alert until they continue as new.
   const playbookRunPerTarget = patched(PLAYBOOK_PER_TARGET_PATCH);
   const huntResults = patched(HUNT_RESULTS_PATCH);
-  const linkTo = (id: string): string => correlatorLink(input.uiBaseUrl ?? defaultUiBaseUrl, workflowInfo().namespace, id);
   const oneAlertPerFinding = patched(ONE_ALERT_PER_FINDING_PATCH);
+  const routesIncidents = patched(INCIDENTS_PATCH);
+  const uiBaseUrl = input.uiBaseUrl ?? defaultUiBaseUrl;
+  const linkTo = (id: string): string => correlatorLink(uiBaseUrl, workflowInfo().namespace, id);
   const state = new EntityState(
     input.tenant,
     input.entity,
@@ -265,11 +285,11 @@ export async function correlatorWorkflow(input: CorrelatorInput): Promise<void> 
         for (const alert of state.applyHits(result.hits, now, (hit) => raisesOwnAlert(hit.rule, view.rules))) alerts.push(alert);
       }
     }
-    for (const alert of alerts) {
-      // The hunt rule (HUNT_RESULTS_PATCH): a hunt's alert is shown, never acted on. A shadow rule's would-be alert is
-      // recorded (state, statistics) and goes no further: no playbook, no notice.
-      if (alert.huntId === undefined && !alert.shadow) await startPlaybooks(state, alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
-    }
+    // The hunt rule (HUNT_RESULTS_PATCH): a hunt's alert is shown, never acted on. A shadow rule's would-be alert is
+    // recorded (state, statistics) and goes no further: no incident, no playbook, no notice.
+    const acted = alerts.filter((alert) => alert.huntId === undefined && !alert.shadow);
+    if (routesIncidents && acted.length > 0) await joinIncidents(acted, uiBaseUrl);
+    for (const alert of acted) await startPlaybooks(state, alert, workflowId, await bindingsFor(alert), playbookRunPerTarget);
     if (ruleStats) await handOverStats(state, input.tenant);
     state.pruneSuppressions(now);
     if (patched(CHEAP_TASKS_PATCH)) publishChanges(state);
@@ -349,6 +369,24 @@ async function handOverStats(state: EntityState, tenant: string): Promise<void> 
   } catch (err) {
     log.warn('rule statistics not recorded; kept for the next pass', { records: records.length, err: (err as Error).message });
   }
+}
+
+/**
+ * Routes new alerts to their incidents (concurrently) and records the incident on each (the alert objects are the
+ * ones the state keeps), so playbooks and notices carry the incident's link. A failure is logged and leaves the alert
+ * without an incident.
+ */
+async function joinIncidents(alerts: readonly Alert[], uiBaseUrl: string): Promise<void> {
+  await Promise.all(
+    alerts.map(async (alert) => {
+      try {
+        alert.incident = await routeAlertToIncident(alert, uiBaseUrl);
+      } catch (err) {
+        const code: ErrorCode = 'VGL_INCIDENT_ROUTING';
+        log.warn(`${code}: alert not routed to an incident`, { code, alertId: alert.id, err: (err as Error).message });
+      }
+    }),
+  );
 }
 
 async function startPlaybooks(state: EntityState, alert: Alert, correlatorWorkflowId: string, bindings: readonly PlaybookBinding[], perTarget: boolean): Promise<void> {

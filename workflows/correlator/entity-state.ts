@@ -44,6 +44,7 @@ import type { EntityRef } from '../../src/model/entity';
 import { findingEntities, findingOwner, sameEntity } from '../../src/model/finding-owner';
 import type { PlaybookReport } from '../../src/model/playbook';
 import type { RuleStatsRecord } from '../../src/contracts/rule-stats/messages';
+import { techniquesOfTags } from '../../src/response/incident-evidence';
 import { payloadSizeBound } from '../../src/temporal/payload-size';
 import { correlatorWorkflowId as correlatorWorkflowIdOf } from '../../src/temporal/workflow-ids';
 import { fingerprint } from './fingerprint';
@@ -59,6 +60,8 @@ const MAX_STARTED_PLAYBOOKS = 20;
 /** Rule statistics records kept while the recordRuleStats activity keeps failing (the oldest are dropped). */
 const MAX_STATS_OUTBOX = 1_000;
 const MAX_ALERT_EVENTS = 20;
+/** Entities an alert names (a correlation over many events could name hundreds). */
+const MAX_ALERT_ENTITIES = 50;
 const MAX_ATTR_VALUES = 20;
 /** Findings owned by other entities remembered for the entity's view (the timeline rows point to them too). */
 const MAX_LINKED_ALERTS = 200;
@@ -374,7 +377,7 @@ export class EntityState {
       kind,
       tenant: this.tenant,
       entity: this.entity,
-      entities: finding ?? findingEntities(this.entity, events.flatMap((e) => e.entities)),
+      entities: finding ?? findingEntities(this.entity, events.flatMap((e) => e.entities)).slice(0, MAX_ALERT_ENTITIES),
       rule,
       group,
       events: events.slice(-MAX_ALERT_EVENTS).map(toAlertEvent),
@@ -593,7 +596,7 @@ export class EntityState {
 
   attackTechniques(): string[] {
     return distinctRecent(
-      this.liveAlerts().flatMap((a) => a.rule.tags.filter((t) => /^attack\.t\d{4}(\.\d{3})?$/i.test(t)).map((t) => t.slice('attack.'.length).toUpperCase())),
+      this.liveAlerts().flatMap((a) => techniquesOfTags(a.rule.tags)),
     );
   }
 
@@ -700,6 +703,7 @@ function toAlertEvent(d: Detection): AlertEvent {
 }
 
 /** The most recent distinct values, newest last, at most MAX_ATTR_VALUES (search attribute size). */
+
 function distinctRecent(values: string[]): string[] {
   const out: string[] = [];
   for (let i = values.length - 1; i >= 0 && out.length < MAX_ATTR_VALUES; i--) {

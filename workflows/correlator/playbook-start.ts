@@ -58,11 +58,11 @@ export async function startPlaybookRun(alert: Alert, binding: PlaybookBinding, c
 }
 
 /**
- * Starts the run; false when a run with this id is already running (REJECT_DUPLICATE: or ever ran). `on` names what it
- * acts on, for the summary the Temporal UI shows in the parent's history and on the run's own page (user metadata of
+ * Starts the run; false when a run with this id is already running (REJECT_DUPLICATE: or ever ran). Incidents start
+ * theirs with it too. `on` names what it acts on, for the summary the Temporal UI shows in the parent's history and on the run's own page (user metadata of
  * the command: replay does not compare it).
  */
-async function startOnce(workflowId: string, input: PlaybookInput, workflowIdReusePolicy: WorkflowIdReusePolicy, on: string): Promise<boolean> {
+export async function startOnce(workflowId: string, input: PlaybookInput, workflowIdReusePolicy: WorkflowIdReusePolicy, on: string): Promise<boolean> {
   const { alert, binding } = input;
   try {
     // Typed by the function (same bundle): its name is the workflow type, `playbookWorkflow`, as in histories.

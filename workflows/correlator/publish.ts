@@ -53,9 +53,17 @@ export function publishAll(state: EntityState): void {
 /** Writes the attributes and memo fields that changed since they were last written (none when nothing did). */
 export function publishChanges(state: EntityState): void {
   const view = state.view(Date.now());
+  upsertChanged(searchAttributesOf(state, view), memoOf(state, view));
+}
+
+/**
+ * Upserts those of `attributes` and `memo` whose value differs from what the run carries (workflowInfo(): what was
+ * written last, also across continue-as-new). Incidents publish through it too.
+ */
+export function upsertChanged(attributes: SearchAttributeUpdatePair[], memo: Record<string, unknown>): void {
   const info = workflowInfo();
-  const attributes = searchAttributesOf(state, view).filter((pair) => !same(info.typedSearchAttributes.get(pair.key), pair.value));
-  if (attributes.length > 0) upsertSearchAttributes(attributes);
-  const memo = Object.entries(memoOf(state, view)).filter(([key, value]) => !same(info.memo?.[key], value));
-  if (memo.length > 0) upsertMemo(Object.fromEntries(memo));
+  const changed = attributes.filter((pair) => !same(info.typedSearchAttributes.get(pair.key), pair.value));
+  if (changed.length > 0) upsertSearchAttributes(changed);
+  const changedMemo = Object.entries(memo).filter(([key, value]) => !same(info.memo?.[key], value));
+  if (changedMemo.length > 0) upsertMemo(Object.fromEntries(changedMemo));
 }

@@ -1,0 +1,2 @@
+export { incidentWorkflow } from './incident';
+export { incidentRouterWorkflow } from './router';

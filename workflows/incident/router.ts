@@ -1,0 +1,99 @@
+/**
+ * The tenant's incident router (`incidents:{tenant}`): the one place that decides which incident an alert joins
+ * (grouping needs state shared by every entity's correlator). Correlators reach it through the routeAlertToIncident
+ * activity (update-with-start), once per alert; it answers at once (the update handler only decides) and sends the
+ * alerts on from its main loop, in order: it starts each incident as a child (abandoned, so continue-as-new leaves it
+ * running), signals later alerts to it, and tells absorbed incidents to merge (router-state.ts says when).
+ *
+ * It completes when no incident is left within the window (the next alert starts it again) and continues as new
+ * before its history grows large, carrying its incidents and unsent deliveries.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { defaultUiBaseUrl } from '../../src/contracts/correlator/ui-link';
+import { defaultIncidentSettings, type IncidentInput, type RouterDelivery, type RouterInput } from '../../src/contracts/incident/input';
+import { incidentAlertsSignal, incidentClosedSignal, mergeIntoSignal, routeAlertUpdate, routerStateQuery } from '../../src/contracts/incident/messages';
+import { parseDuration } from '../../src/model/duration';
+import { IncidentSeverity, IncidentStatus, TenantId } from '../../src/temporal/search-attributes';
+import { incidentWorkflow } from './incident';
+import { RouterState } from './router-state';
+
+export async function incidentRouterWorkflow(input: RouterInput): Promise<void> {
+  const settings = { ...defaultIncidentSettings, ...input.settings };
+  const uiBaseUrl = input.uiBaseUrl ?? defaultUiBaseUrl;
+  const state = new RouterState(input.tenant, parseDuration(settings.window), uiBaseUrl, workflowInfo().namespace, input.carried);
+
+  setHandler(routeAlertUpdate, ({ alert }) => state.route(alert, Date.now()), {
+    validator: ({ alert }) => {
+      if (alert?.tenant !== input.tenant || typeof alert.id !== 'string') throw ApplicationFailure.nonRetryable(`routeAlert: an alert of tenant ${input.tenant} with an id is required`, 'VGL_INCIDENT_INVALID');
+    },
+  });
+  setHandler(incidentClosedSignal, ({ incidentId }) => state.close(incidentId));
+  setHandler(routerStateQuery, () => state.view());
+
+  const deliver = async (delivery: RouterDelivery): Promise<void> => {
+    if (delivery.kind === 'start') {
+      const args: IncidentInput = { tenant: input.tenant, id: delivery.incident.id, settings, uiBaseUrl, alerts: delivery.alerts };
+      try {
+        await startChild(incidentWorkflow, {
+          workflowId: delivery.incident.workflowId,
+          args: [args],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: TenantId, value: input.tenant },
+            { key: IncidentStatus, value: 'open' },
+            { key: IncidentSeverity, value: delivery.alerts[0]!.rule.level },
+          ],
+        });
+        return;
+      } catch (err) {
+        // Started by an earlier run of this router (continue-as-new after the start was sent): send the alerts instead.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    const handle = getExternalWorkflowHandle(delivery.incident.workflowId);
+    try {
+      if (delivery.kind === 'merge') await handle.signal(mergeIntoSignal, { into: delivery.into });
+      else await handle.signal(incidentAlertsSignal, delivery.alerts);
+    } catch (err) {
+      // The incident closed (resolved and past its linger) between routing and delivery: its alerts keep the reference.
+      log.warn('incident closed before a delivery reached it', { incident: delivery.incident.id, kind: delivery.kind, err: (err as Error).message });
+    }
+  };
+
+  for (;;) {
+    if (state.outbox.length === 0) {
+      const expiry = state.nextExpiry();
+      if (expiry === undefined) {
+        await condition(allHandlersFinished);
+        if (state.outbox.length === 0 && state.nextExpiry() === undefined) return;
+        continue;
+      }
+      await condition(() => state.outbox.length > 0, Math.max(1, expiry - Date.now()));
+    }
+    while (state.outbox.length > 0) {
+      state.sending = true;
+      await deliver(state.outbox[0]!);
+      state.outbox.shift();
+      state.sending = false;
+    }
+    state.expire(Date.now());
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength >= settings.maxHistoryEvents) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof incidentRouterWorkflow>({ ...input, settings, carried: state.carried() });
+    }
+  }
+}
