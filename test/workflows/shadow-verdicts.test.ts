@@ -1,9 +1,10 @@
 /**
  * Shadow rules, verdicts and rule statistics on a real Temporal dev server and a real Mosquitto, through a real
  * ingest (archive included) and the built CLI:
- *   - a `vigil.shadow: true` Sigma rule's matches become would-be alerts: in the correlator's view and timeline and
- *     in the tenant's rule statistics, never starting a playbook nor sending a notice (a live rule bound to the same
- *     webhook playbook does, in the same run);
+ *   - a `vigil.shadow: true` Sigma rule's matches become would-be alerts, one per finding (src/model/finding-owner.ts):
+ *     in the owning pod's correlator view and timeline and in the tenant's rule statistics, the user's correlator
+ *     linking to it (a verdict sent there is refused naming the owner), never starting a playbook nor sending a
+ *     notice (a live rule bound to the same webhook playbook does, in the same run);
  *   - verdicts move the statistics, which outlive the correlator that raised the alert (it completed);
  *   - `vigil rules stats`, `vigil rules suggest-filter` (its output lints and turns the alert's event into a
  *     nomatch) and `vigil rules promote` (refuses poor evidence with exit 1, promotes with --force or good evidence);
@@ -52,6 +53,7 @@ const work = mkdtempSync(path.join(tmpdir(), 'vigil-shadow-'));
 let rulesDir = '';
 const cli = (args: string[], env: Record<string, string> = {}) => runVigilAsync(args, { TEMPORAL_ADDRESS: sharedTemporalAddress(), ...env });
 const user = (name: string): EntityRef => ({ type: 'user', id: name });
+const pod = (name: string): EntityRef => ({ type: 'pod', id: `prod/${name}` });
 
 async function stats(): Promise<RuleStatsRow[]> {
   try {
@@ -89,7 +91,7 @@ beforeAll(async () => {
     stateDir: mkdtempSync(path.join(tmpdir(), 'vigil-shadow-state-')),
     logger: testLogger,
   });
-  // Two pod execs by two users: each raises a would-be alert in its user's and its pod's correlator.
+  // Two pod execs by two users: each raises one would-be alert, in its pod's correlator (the owner); the user's links to it.
   const events = path.join(work, 'events.ndjson');
   const at = new Date();
   writeFileSync(events, [podExecEvent(`${h.tenant}-e1`, 'prod', 'web-1', 'alice', at), podExecEvent(`${h.tenant}-e2`, 'prod', 'web-2', 'bob', at)].map((e) => JSON.stringify(e)).join('\n') + '\n');
@@ -109,16 +111,25 @@ describe('a shadow rule', () => {
 
   test('records would-be alerts in the view, timeline and statistics, and starts no playbook and sends no notice', async () => {
     const view = await eventually(async () => {
-      const v = await viewOf(user('alice')).catch(() => undefined);
+      const v = await viewOf(pod('web-1')).catch(() => undefined);
       return v && v.shadowAlerts.length === 1 ? v : undefined;
-    }, "alice's would-be alert");
+    }, "alice's would-be alert in pod web-1");
     aliceAlert = view.shadowAlerts[0]!;
-    expect(aliceAlert).toMatchObject({ shadow: true, status: 'open', rule: { id: POD_EXEC_ID, shadow: true } });
+    expect(aliceAlert).toMatchObject({ shadow: true, status: 'open', rule: { id: POD_EXEC_ID, shadow: true }, entity: pod('web-1') });
+    expect(aliceAlert.entities).toContainEqual(user('alice'));
     expect(view.openAlerts).toEqual([]);
     expect(view.riskScore).toBe(0);
     expect(view.timeline.map((t) => t.shadowRules)).toEqual([['Test - exec into a pod']]);
-    // Two users and two pods: four correlators each raised one would-be alert.
-    await statsWhen((r) => r.shadowAlerts === 4, POD_EXEC_ID, 'four would-be alerts counted');
+    // alice's correlator raised none: its timeline row and `linkedAlerts` point to the pod's alert.
+    const alice = await eventually(async () => {
+      const v = await viewOf(user('alice')).catch(() => undefined);
+      return v && v.linkedAlerts.length === 1 ? v : undefined;
+    }, "alice's link to the would-be alert");
+    expect([alice.shadowAlerts, alice.openAlerts, alice.riskScore]).toEqual([[], [], 0]);
+    expect(alice.linkedAlerts[0]).toMatchObject({ alertId: aliceAlert.id, correlatorWorkflowId: aliceAlert.correlatorWorkflowId, owner: pod('web-1'), rule: { id: POD_EXEC_ID } });
+    expect(alice.timeline.map((t) => [t.shadowRules, t.linkedAlerts])).toEqual([[['Test - exec into a pod'], [{ alertId: aliceAlert.id, correlatorWorkflowId: aliceAlert.correlatorWorkflowId }]]]);
+    // Two findings (two pods, two users): two would-be alerts, one per finding, not one per entity.
+    await statsWhen((r) => r.shadowAlerts === 2, POD_EXEC_ID, 'two would-be alerts counted');
 
     // A live rule bound to the same playbook, in the same worker: its ticket arrives.
     const live = { type: 'host', id: 'live-1' } as const;
@@ -129,19 +140,27 @@ describe('a shadow rule', () => {
     // The correlator that raised the would-be alert recorded no child workflow, and no ticket or notice names it.
     const history = (await h.client.workflow.getHandle(aliceAlert.correlatorWorkflowId).fetchHistory()).events ?? [];
     expect(history.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toHaveLength(0);
+    // Nor was it routed to an incident, as the live alert was before its playbook started.
+    expect((await h.state(live)).openAlerts[0]!.incident).toBeDefined();
+    expect((await viewOf(pod('web-1'))).shadowAlerts[0]!.incident).toBeUndefined();
+    expect(history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'routeAlertToIncident')).toEqual([]);
     await expect(h.client.workflow.getHandle(playbookWorkflowId(aliceAlert.id, 'shadow-notice')).describe()).rejects.toThrow(WorkflowNotFoundError);
     expect(receiver.received.filter((r) => JSON.stringify(r.body).includes('exec into a pod'))).toEqual([]);
   });
 
   test('verdicts change the statistics, and `vigil rules stats` shows them', async () => {
+    // Sent to the linked entity, the verdict is refused naming the owner's correlator; the statistics do not move.
+    await expect(h.client.workflow.getHandle(correlatorWorkflowId(h.tenant, user('alice'))).executeUpdate(verdictUpdate, { args: [{ alertId: aliceAlert.id, verdict: 'true_positive', by: 'alice' }] })).rejects.toMatchObject({
+      cause: { type: 'VGL_UPDATE_REJECTED', message: expect.stringContaining(`is owned by ${aliceAlert.correlatorWorkflowId}`) },
+    });
     await h.client.workflow.getHandle(aliceAlert.correlatorWorkflowId).executeUpdate(verdictUpdate, { args: [{ alertId: aliceAlert.id, verdict: 'false_positive', by: 'alice' }] });
     await statsWhen((r) => r.falsePositives === 1 && r.truePositives === 0, POD_EXEC_ID, 'one false positive');
     const shown = await cli(['rules', 'stats', '--tenant', h.tenant, '--json']);
     expect(shown.status).toBe(0);
     const row = shown.stdout.trim().split('\n').map((l) => JSON.parse(l) as RuleStatsRow & { precision: number | null }).find((r) => r.ruleId === POD_EXEC_ID);
-    expect(row).toMatchObject({ alerts: 0, shadowAlerts: 4, truePositives: 0, falsePositives: 1, precision: 0, shadow: true });
+    expect(row).toMatchObject({ alerts: 0, shadowAlerts: 2, truePositives: 0, falsePositives: 1, precision: 0, shadow: true });
     const text = await cli(['rules', 'stats', '--tenant', h.tenant]);
-    expect(text.stdout).toMatch(/noisiest \(most false positives\):\n\s+0\s+4\s+0\s+1\s+0%\s+Test - exec into a pod/);
+    expect(text.stdout).toMatch(/noisiest \(most false positives\):\n\s+0\s+2\s+0\s+1\s+0%\s+Test - exec into a pod/);
   });
 
   test('statistics survive the correlator completing, and a changed verdict moves its count', async () => {
@@ -161,7 +180,7 @@ describe('a shadow rule', () => {
 
 describe('vigil rules suggest-filter', () => {
   test("writes a filter that lints and makes the alert's event a nomatch; another tenant cannot read the alert", async () => {
-    const alert = (await viewOf(user('alice'))).shadowAlerts[0]!;
+    const alert = (await viewOf(pod('web-1'))).shadowAlerts[0]!;
     const out = mkdtempSync(path.join(work, 'suggest-'));
     const rule = path.join(rulesDir, 'sigma', 'pod-exec.yml');
     const suggested = await cli(['rules', 'suggest-filter', alert.id, '--tenant', h.tenant, '--rules', rule, '--archive', path.join(dataDir, 'archive'), '--out', out]);
@@ -202,13 +221,13 @@ describe('vigil rules promote', () => {
   const promote = (...flags: string[]) => cli(['rules', 'promote', 'test_pod_exec', '--rules', dir, '--tenant', h.tenant, ...flags]);
 
   test('refuses poor evidence with exit 1 and VGL_PROMOTE_EVIDENCE, leaving the file as it was', async () => {
-    const few = await promote(); // 4 alerts < 5, 1 verdict < 3, precision 0%
+    const few = await promote(); // 2 alerts < 5, 1 verdict < 3, precision 0%
     expect(few.status).toBe(1);
     expect(few.stdout).toContain('evidence in tenant');
-    expect(few.stdout).toContain('4 would-be alerts, 0 live alerts, 0 true positives, 1 false positives, precision 0%');
-    expect(few.stdout).toMatch(/VGL_PROMOTE_EVIDENCE: not promoted: 4 alerts observed, fewer than 5.*1 verdicts, fewer than 3.*precision 0% below 80%/);
+    expect(few.stdout).toContain('2 would-be alerts, 0 live alerts, 0 true positives, 1 false positives, precision 0%');
+    expect(few.stdout).toMatch(/VGL_PROMOTE_EVIDENCE: not promoted: 2 alerts observed, fewer than 5.*1 verdicts, fewer than 3.*precision 0% below 80%/);
     // Enough alerts and verdicts asked, but precision still fails it.
-    const imprecise = await promote('--min-alerts', '4', '--min-verdicts', '1');
+    const imprecise = await promote('--min-alerts', '2', '--min-verdicts', '1');
     expect([imprecise.status, imprecise.stdout]).toEqual([1, expect.stringMatching(/VGL_PROMOTE_EVIDENCE: not promoted: precision 0% below 80%/)]);
     expect(readFileSync(file, 'utf8')).toBe(shadowPodExec);
   });
@@ -222,7 +241,9 @@ describe('vigil rules promote', () => {
   });
 
   test('promotes on good evidence (a true positive set with `vigil alerts verdict`)', async () => {
-    const bob = (await viewOf(user('bob'))).shadowAlerts[0]!;
+    const bob = (await viewOf(pod('web-2'))).shadowAlerts[0]!;
+    // bob's correlator links to this alert (the id the CLI is given): the verdict reaches the owner, the pod.
+    expect((await viewOf(user('bob'))).linkedAlerts.map((l) => l.alertId)).toEqual([bob.id]);
     // The OS user running the tests is operator alice, who serves this tenant only.
     approversFor(rulesDir, h.tenant);
     const env = { VIGIL_RULES_DIR: rulesDir };
@@ -230,9 +251,9 @@ describe('vigil rules promote', () => {
     expect([elsewhere.status, elsewhere.stderr]).toEqual([2, expect.stringContaining('VGL_ALERT_NOT_FOUND')]);
     const set = await cli(['alerts', 'verdict', bob.id, 'tp', '--tenant', h.tenant, '--note', 'confirmed with the team'], env);
     expect([set.status, set.stdout]).toEqual([0, `${bob.id} (Test - exec into a pod) is now true_positive\n`]);
-    expect((await viewOf(user('bob'))).analystActions.map((a) => a.summary)).toEqual([`true_positive on ${bob.id} (Test - exec into a pod): confirmed with the team`]);
+    expect((await viewOf(pod('web-2'))).analystActions.map((a) => a.summary)).toEqual([`true_positive on ${bob.id} (Test - exec into a pod): confirmed with the team`]);
     await statsWhen((r) => r.truePositives === 1, POD_EXEC_ID, 'one true positive');
-    const good = await promote('--min-alerts', '4', '--min-verdicts', '2', '--min-precision', '0.5');
+    const good = await promote('--min-alerts', '2', '--min-verdicts', '2', '--min-precision', '0.5');
     expect([good.status, good.stdout]).toEqual([0, expect.stringContaining('precision 50%')]);
     expect(readFileSync(file, 'utf8')).toBe(podExecRule);
   });
@@ -252,15 +273,16 @@ describe('the HTTP API verdict', () => {
     try {
       const post = (alertId: string, body: unknown, token = 'token-of-alice-for-tests') =>
         fetch(`${url}/api/v1/alerts/${alertId}/verdict`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const pod = (await viewOf({ type: 'pod', id: 'prod/web-1' })).shadowAlerts[0]!;
-      const set = await post(pod.id, { tenant: h.tenant, verdict: 'false_positive', note: 'load test' });
+      // bob's would-be alert (pod web-2), a true positive since `vigil alerts verdict`: the HTTP verdict moves it.
+      const alert = (await viewOf(pod('web-2'))).shadowAlerts[0]!;
+      const set = await post(alert.id, { tenant: h.tenant, verdict: 'false_positive', note: 'load test' });
       expect([set.status, ((await set.json()) as Alert).status]).toEqual([200, 'false_positive']);
-      await statsWhen((r) => r.falsePositives === 2, POD_EXEC_ID, 'the HTTP false positive counted');
-      const elsewhere = await post(pod.id, { tenant: `${h.tenant}-other`, verdict: 'true_positive' });
+      await statsWhen((r) => r.falsePositives === 2 && r.truePositives === 0, POD_EXEC_ID, 'the HTTP false positive counted');
+      const elsewhere = await post(alert.id, { tenant: `${h.tenant}-other`, verdict: 'true_positive' });
       expect([elsewhere.status, await elsewhere.json()]).toEqual([404, expect.objectContaining({ code: 'VGL_ALERT_NOT_FOUND' })]);
-      const bad = await post(pod.id, { tenant: h.tenant, verdict: 'maybe' });
+      const bad = await post(alert.id, { tenant: h.tenant, verdict: 'maybe' });
       expect([bad.status, await bad.json()]).toEqual([400, expect.objectContaining({ code: 'VGL_CHATOPS_PAYLOAD' })]);
-      expect((await post(pod.id, { tenant: h.tenant, verdict: 'true_positive' }, 'not-a-token')).status).toBe(401);
+      expect((await post(alert.id, { tenant: h.tenant, verdict: 'true_positive' }, 'not-a-token')).status).toBe(401);
     } finally {
       await app.close();
     }
