@@ -37,7 +37,10 @@ afterAll(async () => {
 const rule = (name: string, tactic: string, level: RuleRef['level'] = 'high'): RuleRef => ({ id: `inc-test-${name}`, name, title: `Incident test ${name}`, level, tags: [`attack.${tactic}`] });
 let seq = 0;
 
-/** One event naming `entities` (the first owns the detection) sent, as ingest's router does, to each entity's correlator. */
+/**
+ * One event naming `entities` sent, as ingest's router does, to each entity's correlator. One alert per finding
+ * (src/model/finding-owner.ts): the most specific entity (the first, between two of one type) raises it, the others link.
+ */
 async function emit(r: RuleRef, entities: EntityRef[]): Promise<Detection> {
   seq += 1;
   const d: Detection = {
@@ -72,28 +75,28 @@ async function incidentWhen(alert: Alert, ready: (v: IncidentView) => boolean, w
 test('alerts sharing an entity or linked by their events are one incident; an unrelated alert opens another', async () => {
   const [a, p, b] = [host('link-a'), pod('shop/link-p'), host('link-b')];
   const first = await emit(rule('exec', 'execution'), [a, p]);
-  const onHost = await routedAlert(a, first.eventId);
-  expect(onHost.entities).toEqual([a, p]);
+  // The pod owns the finding: one alert, naming the host too; the host's correlator links to it and raises none.
   const onPod = await routedAlert(p, first.eventId);
   expect(onPod.entities).toEqual([p, a]);
-  expect(onPod.incident!.id).toBe(onHost.incident!.id);
-  expect(onHost.incident!.workflowId).toBe(`incident:${h.tenant}:${onHost.incident!.id}`);
-  expect(onHost.incident!.link).toContain(encodeURIComponent(onHost.incident!.workflowId));
+  const hostView = await h.stateWhen(a, (v) => v.linkedAlerts.length === 1, 'the host links to the alert');
+  expect([hostView.openAlerts, hostView.linkedAlerts.map((l) => l.alertId)]).toEqual([[], [onPod.id]]);
+  expect(onPod.incident!.workflowId).toBe(`incident:${h.tenant}:${onPod.incident!.id}`);
+  expect(onPod.incident!.link).toContain(encodeURIComponent(onPod.incident!.workflowId));
 
   // Linked through the pod only: same incident.
   const second = await emit(rule('cred', 'credential_access'), [p]);
-  expect((await routedAlert(p, second.eventId)).incident!.id).toBe(onHost.incident!.id);
+  expect((await routedAlert(p, second.eventId)).incident!.id).toBe(onPod.incident!.id);
   // Nothing in common: its own incident.
   const other = await emit(rule('exec', 'execution'), [b]);
-  expect((await routedAlert(b, other.eventId)).incident!.id).not.toBe(onHost.incident!.id);
+  expect((await routedAlert(b, other.eventId)).incident!.id).not.toBe(onPod.incident!.id);
 
-  const view = await incidentWhen(onHost, (v) => v.alertCount === 3, 'three alerts in the incident');
+  const view = await incidentWhen(onPod, (v) => v.alertCount === 2, 'two alerts in the incident');
   expect(view.status).toBe('open');
   expect(view.entities).toEqual(expect.arrayContaining([a, p]));
   expect(view.entities).not.toContainEqual(b);
   expect(view.tactics).toEqual(['execution', 'credential-access']); // kill-chain order
   expect(view.severity).toBe('high');
-  // One row per event, whichever entities' alerts carried it.
+  // One row per event.
   expect(view.timeline.map((t) => t.eventId)).toEqual([first.eventId, second.eventId]);
 });
 
@@ -105,13 +108,14 @@ test('two incidents found to be linked merge into the older; severity rises with
   const alertD = await routedAlert(d, onD.eventId);
   expect(alertD.incident!.id).not.toBe(alertC.incident!.id);
 
+  // Two hosts: the first named owns the alert, which names both and so links the two incidents.
   const bridge = await emit(rule('evade', 'defense_evasion'), [c, d]);
   expect((await routedAlert(c, bridge.eventId)).incident!.id).toBe(alertC.incident!.id);
   const merged = await incidentWhen(alertD, (v) => v.status === 'merged', 'the younger incident merged');
   expect(merged.mergedInto?.id).toBe(alertC.incident!.id);
   await incident(alertD).result(); // it completes once handed over
 
-  const survivor = await incidentWhen(alertC, (v) => v.alertCount === 4 && v.mergedFrom.length === 1, 'the older holds every alert');
+  const survivor = await incidentWhen(alertC, (v) => v.alertCount === 3 && v.mergedFrom.length === 1, 'the older holds every alert');
   expect(survivor.alerts.map((x) => x.id)).toEqual(expect.arrayContaining([alertC.id, alertD.id]));
   expect(survivor.entities).toEqual(expect.arrayContaining([c, d]));
   expect(survivor.tactics).toEqual(['execution', 'persistence', 'defense-evasion']);
