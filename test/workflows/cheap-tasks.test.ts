@@ -68,8 +68,10 @@ test('alerts start their bound playbooks with no resolvePlaybooks local activity
   const view = await h.stateWhen(web, (v) => v.openAlerts.length === 2, 'two alerts');
   const history = await eventually(async () => {
     const all = await events(web);
-    return count(all, (e) => e.childWorkflowExecutionStartedEventAttributes) === 2 ? all : undefined;
-  }, 'both playbooks started');
+    // The hand-over runs after the playbooks' start commands, in a later workflow task: the children can be started
+    // before its marker is recorded.
+    return count(all, (e) => e.childWorkflowExecutionStartedEventAttributes) === 2 && localActivityTypes(all).includes('recordRuleStats') ? all : undefined;
+  }, 'both playbooks started and the alerts handed to the rule statistics');
   const started = history.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes ?? []).map((a) => a.workflowId);
   expect(started.sort()).toEqual(view.openAlerts.map((a) => playbookWorkflowId(a.id, 'cheap-notice')).sort());
   // The rules view, which carried the bindings, and one hand-over of both alerts to the rule statistics (per pass,
