@@ -1,7 +1,8 @@
 /**
  * When a scenario run's pipeline is quiet, so its outcome can be read: (1) ingest acknowledged every message the run
  * published (ingest-progress.ts), so every signal it caused is in Temporal; then (2) the tenant's running correlators
- * and the playbook runs started since the run began have no workflow task and no activity pending, and (3) two
+ * and the playbook runs started since the run began have no workflow task, no activity and no queued detections
+ * (a correlator between the slices of a burst waits on a timer describe does not show) pending, and (3) two
  * consecutive looks at them, through describe (strongly consistent, unlike visibility), found the same workflows with
  * the same history lengths: nothing happened in between, including a child start or an external signal in flight.
  * Playbooks waiting for an approver are quiet (a timer, nothing pending). The poll interval only paces the looks;
@@ -10,6 +11,7 @@
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { entityStateQuery } from '../contracts/correlator/messages';
 import { VigilError } from '../error-codes';
 import type { IngestCounts, IngestProgress } from './ingest-progress';
 
@@ -79,7 +81,8 @@ async function lookAtWorkflows({ client, tenant, since }: QuietOptions): Promise
   }
   const lengths: string[] = [];
   const busy: string[] = [];
-  const describe = async (workflowId: string, runId?: string): Promise<void> => {
+  const describe = async (workflowId: string, runId?: string): Promise<boolean> => {
+    const before = busy.length;
     const d = await client.workflow.getHandle(workflowId, runId).describe();
     lengths.push(`${workflowId}/${d.runId}:${d.historyLength}`);
     if (d.raw.pendingWorkflowTask) busy.push(`${workflowId} (workflow task)`);
@@ -90,8 +93,15 @@ async function lookAtWorkflows({ client, tenant, since }: QuietOptions): Promise
       if (!child.runId) busy.push(`${workflowId} (starting ${child.workflowId ?? 'a child'})`);
       else if (child.workflowId && !playbooks.has(`${child.workflowId}/${child.runId}`)) playbooks.set(`${child.workflowId}/${child.runId}`, { workflowId: child.workflowId, runId: child.runId });
     }
+    return busy.length > before;
   };
-  for (const id of correlators) await describe(id);
+  for (const id of correlators) {
+    if (await describe(id)) continue;
+    // Between the slices of a burst a correlator waits on a 1 ms timer, which describe does not show: its own count
+    // of queued detections does.
+    const view = await client.workflow.getHandle(id).query(entityStateQuery);
+    if (view.queuedDetections > 0) busy.push(`${id} (${view.queuedDetections} detections queued)`);
+  }
   for (const run of [...playbooks.values()]) await describe(run.workflowId, run.runId);
   return { pipeline: { correlators, playbooks: [...playbooks.values()] }, fingerprint: lengths.sort().join('\n'), busy };
 }

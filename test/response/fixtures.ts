@@ -91,6 +91,7 @@ export function entityView(alert: Alert): EntityStateView {
     shadowAlerts: [],
     linkedAlerts: [],
     eventCount: 9,
+    queuedDetections: 0,
     lateEvents: 0,
     rejectedDetections: 0,
     timeline: [{ time: alert.firstSeen, eventId: 'ev-1', source: 'k8s_audit', rules: [alert.rule.id], summary: 'exec into shop/web-7d9f' }],

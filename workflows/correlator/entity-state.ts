@@ -614,6 +614,7 @@ export class EntityState {
       shadowAlerts: this.s.alerts.filter((a) => a.shadow),
       linkedAlerts: this.s.linkedAlerts ?? [],
       eventCount: this.s.eventCount,
+      queuedDetections: this.s.pending.reduce((n, batch) => n + batch.detections.length, 0),
       timeline: this.s.timeline,
       playbooks: this.s.playbooks,
       rulesetVersion: this.s.rulesetVersion,

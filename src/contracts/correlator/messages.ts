@@ -70,6 +70,11 @@ export interface EntityStateView {
   /** The last findings owned by another entity that named this one, oldest first (not counted in alertCount). */
   linkedAlerts: LinkedAlert[];
   eventCount: number;
+  /**
+   * Signalled detections not applied yet (a burst is applied in bounded slices, one workflow task each, with a 1 ms
+   * timer between them: no pending task or activity shows then, but the correlator is not done).
+   */
+  queuedDetections: number;
   timeline: TimelineEntry[];
   playbooks: PlaybookReport[];
   rulesetVersion: string;
