@@ -76,7 +76,12 @@ test(`ingest survives ${FUZZ_PAYLOADS} mutated and random payloads with good eve
 
   // Good events: archived and counted exactly once by their pod's and user's correlators (the stack's ledger).
   const ledger = await stack.settled(good, 300_000);
-  for (const c of ledger.correlators.values()) expect(c.alertIds).toHaveLength(1);
+  // One alert per finding: each pod's correlator raised it, its user's correlator links to it.
+  const raised = new Set([...ledger.correlators.values()].flatMap((c) => c.alertIds));
+  for (const [id, c] of ledger.correlators) {
+    expect({ id, owned: c.alertIds.length + c.linkedAlertIds.length }).toEqual({ id, owned: 1 });
+    expect(id.includes(':pod:') ? c.alertIds : c.linkedAlertIds.filter((l) => raised.has(l))).toHaveLength(1);
+  }
   expect([...ledger.correlators.values()].reduce((n, c) => n + c.eventCount, 0)).toBe(2 * good.length);
 
   // Bad ones: every whole-message rejection came back with its bytes, every batch event is somewhere.
