@@ -71,23 +71,21 @@ async function incidentWhen(alert: Alert, ready: (v: IncidentView) => boolean, w
 
 test('alerts sharing an entity or linked by their events are one incident; an unrelated alert opens another', async () => {
   const [a, p, b] = [host('link-a'), pod('shop/link-p'), host('link-b')];
+  // One alert per finding: the pod (more specific than its host) owns it and names the host.
   const first = await emit(rule('exec', 'execution'), [a, p]);
-  const onHost = await routedAlert(a, first.eventId);
-  expect(onHost.entities).toEqual([a, p]);
   const onPod = await routedAlert(p, first.eventId);
   expect(onPod.entities).toEqual([p, a]);
-  expect(onPod.incident!.id).toBe(onHost.incident!.id);
-  expect(onHost.incident!.workflowId).toBe(`incident:${h.tenant}:${onHost.incident!.id}`);
-  expect(onHost.incident!.link).toContain(encodeURIComponent(onHost.incident!.workflowId));
+  expect(onPod.incident!.workflowId).toBe(`incident:${h.tenant}:${onPod.incident!.id}`);
+  expect(onPod.incident!.link).toContain(encodeURIComponent(onPod.incident!.workflowId));
 
-  // Linked through the pod only: same incident.
-  const second = await emit(rule('cred', 'credential_access'), [p]);
-  expect((await routedAlert(p, second.eventId)).incident!.id).toBe(onHost.incident!.id);
+  // On the host alone, linked to the pod by the first event (it named both): same incident.
+  const second = await emit(rule('cred', 'credential_access'), [a]);
+  expect((await routedAlert(a, second.eventId)).incident!.id).toBe(onPod.incident!.id);
   // Nothing in common: its own incident.
   const other = await emit(rule('exec', 'execution'), [b]);
-  expect((await routedAlert(b, other.eventId)).incident!.id).not.toBe(onHost.incident!.id);
+  expect((await routedAlert(b, other.eventId)).incident!.id).not.toBe(onPod.incident!.id);
 
-  const view = await incidentWhen(onHost, (v) => v.alertCount === 3, 'three alerts in the incident');
+  const view = await incidentWhen(onPod, (v) => v.alertCount === 2, 'two alerts in the incident');
   expect(view.status).toBe('open');
   expect(view.entities).toEqual(expect.arrayContaining([a, p]));
   expect(view.entities).not.toContainEqual(b);
@@ -111,7 +109,8 @@ test('two incidents found to be linked merge into the older; severity rises with
   expect(merged.mergedInto?.id).toBe(alertC.incident!.id);
   await incident(alertD).result(); // it completes once handed over
 
-  const survivor = await incidentWhen(alertC, (v) => v.alertCount === 4 && v.mergedFrom.length === 1, 'the older holds every alert');
+  // C's, D's and the bridge's (one alert, owned by c: the first named of two hosts).
+  const survivor = await incidentWhen(alertC, (v) => v.alertCount === 3 && v.mergedFrom.length === 1, 'the older holds every alert');
   expect(survivor.alerts.map((x) => x.id)).toEqual(expect.arrayContaining([alertC.id, alertD.id]));
   expect(survivor.entities).toEqual(expect.arrayContaining([c, d]));
   expect(survivor.tactics).toEqual(['execution', 'persistence', 'defense-evasion']);
