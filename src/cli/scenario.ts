@@ -1,8 +1,8 @@
 /**
  * `vigil scenario run FILE... [--json]`: replay attack scenarios through the whole pipeline and report what they
  * produced (src/scenario/scenario-run.ts). Human summary, or with --json exactly one object of the contract in
- * src/scenario/report.ts on stdout. Exit 1 when a scenario's expectations (FILE.expect.yml) fail; failures and
- * skipped checks go to stderr with --json, so stdout stays one JSON object.
+ * src/scenario/report.ts on stdout. Exit 1 when a scenario's expectations (FILE.expect.yml) fail; failures go
+ * to stderr with --json, so stdout stays one JSON object.
  */
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -23,7 +23,7 @@ function judge(run: ScenarioRunResult): Verdict[] {
     if (!scenario.expectations) return { name: scenario.name };
     const alerts = run.report.alerts.filter((a) => run.scenariosOf.get(a.id)?.includes(scenario.name));
     const ids = new Set(alerts.map((a) => a.id));
-    const incidents = run.incidentsSupported ? run.report.incidents.filter((i) => i.alerts.some((id) => ids.has(id))) : undefined;
+    const incidents = run.report.incidents.filter((i) => i.alerts.some((id) => ids.has(id)));
     return { name: scenario.name, result: checkExpectations(scenario.expectations, alerts, incidents) };
   });
 }
@@ -38,18 +38,15 @@ function summary(run: ScenarioRunResult): string[] {
   }
   lines.push(`playbook runs: ${playbooks.length}`);
   for (const p of playbooks) lines.push(`  ${p.state.padEnd(17)} ${p.workflowId}  (${p.alerts.length} alert(s))`);
-  lines.push(run.incidentsSupported ? `incidents: ${incidents.length}` : 'incidents: not in this build (incident workflows are not merged yet)');
+  lines.push(`incidents: ${incidents.length}`);
+  for (const i of incidents) lines.push(`  ${i.severity.padEnd(13)} ${i.id}  (${i.alerts.length} alert(s), ${i.entities.map((e) => `${e.type}:${e.id}`).join(', ')})`);
   return lines;
 }
 
 function verdictLines(verdicts: Verdict[]): string[] {
   return verdicts.flatMap(({ name, result }) => {
     if (!result) return [`NONE ${name} (no ${name}.expect.yml)`];
-    return [
-      `${result.failures.length === 0 ? 'PASS' : 'FAIL'} ${name}`,
-      ...result.failures.map((f) => `  ${f}`),
-      ...result.skipped.map((s) => `  skipped: ${s}`),
-    ];
+    return [`${result.failures.length === 0 ? 'PASS' : 'FAIL'} ${name}`, ...result.failures.map((f) => `  ${f}`)];
   });
 }
 

@@ -1,8 +1,7 @@
 /**
  * A scenario's expectations, `FILE.expect.yml` next to `FILE.ndjson`: the alerts it must raise and must not raise
  * (by rule id or title, optionally on one entity, `type:id`) and how many incidents its alerts form. Checked against
- * the alerts whose events are the scenario's own. The incident count is skipped (and said so) while the build has no
- * incident workflows (incidents.ts).
+ * the alerts whose events are the scenario's own, and the incidents holding any of them.
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
@@ -52,8 +51,6 @@ export function loadExpectations(scenarioFile: string): Expectations | undefined
 
 export interface ExpectationResult {
   failures: string[];
-  /** Checks not made, and why. */
-  skipped: string[];
 }
 
 const describeSpec = (spec: AlertSpec): string => `"${spec.rule}"${spec.entity ? ` on ${spec.entity.type}:${spec.entity.id}` : ''}`;
@@ -63,10 +60,9 @@ function matches(alert: ScenarioAlert, spec: AlertSpec): boolean {
   return spec.entity === undefined || alert.entities.some((e) => e.type === spec.entity!.type && e.id === spec.entity!.id);
 }
 
-/** `alerts`: the scenario's own alerts; `incidents`: those holding any of them, or undefined when not supported. */
-export function checkExpectations(expect: Expectations, alerts: readonly ScenarioAlert[], incidents: readonly ScenarioIncident[] | undefined): ExpectationResult {
+/** `alerts`: the scenario's own alerts; `incidents`: those holding any of them. */
+export function checkExpectations(expect: Expectations, alerts: readonly ScenarioAlert[], incidents: readonly ScenarioIncident[]): ExpectationResult {
   const failures: string[] = [];
-  const skipped: string[] = [];
   for (const spec of expect.alerts.fire) {
     if (!alerts.some((a) => matches(a, spec))) failures.push(`expected an alert of ${describeSpec(spec)}; none fired`);
   }
@@ -74,9 +70,8 @@ export function checkExpectations(expect: Expectations, alerts: readonly Scenari
     const fired = alerts.filter((a) => matches(a, spec));
     if (fired.length > 0) failures.push(`expected no alert of ${describeSpec(spec)}; ${fired.length} fired (${fired.map((a) => `${a.entity.type}:${a.entity.id}`).join(', ')})`);
   }
-  if (expect.incidents !== undefined) {
-    if (incidents === undefined) skipped.push(`incident count (${expect.incidents}) not checked: this build has no incident workflows yet`);
-    else if (incidents.length !== expect.incidents) failures.push(`expected ${expect.incidents} incident(s); got ${incidents.length}`);
+  if (expect.incidents !== undefined && incidents.length !== expect.incidents) {
+    failures.push(`expected ${expect.incidents} incident(s); got ${incidents.length} (${incidents.map((i) => i.id).join(', ') || 'none'})`);
   }
-  return { failures, skipped };
+  return { failures };
 }

@@ -2,7 +2,7 @@
  * What a scenario run produced, read back from Temporal once the pipeline is quiet: the alerts whose events are the
  * run's (event ids `<scenario>:<runId>:<line>`, scenario-replay.ts), the incidents holding them, and the playbook
  * runs deciding on them. Alerts come from the correlators' state query (describe/query are consistent; the OpenAlerts
- * search attribute may lag), playbook runs from their status query.
+ * search attribute may lag), incidents from theirs (incidents.ts), playbook runs from their status query.
  */
 import type { Client } from '@temporalio/client';
 import { playbookStatusQuery } from '../contracts/playbook/messages';
@@ -16,7 +16,6 @@ export interface ScenarioOutcome {
   report: ScenarioReport;
   /** Which scenarios (names) each alert's events came from. */
   scenariosOf: Map<string, string[]>;
-  incidentsSupported: boolean;
 }
 
 /** `runPrefixes`: event id prefix (`<scenario>:<runId>:`) → scenario name. */
@@ -34,8 +33,7 @@ export async function readOutcome(client: Client, tenant: string, quiet: QuietPi
   }
   raised.sort((a, b) => a.raisedAt - b.raisedAt || a.id.localeCompare(b.id));
   const alertIds = new Set(raised.map((a) => a.id));
-  const { supported, incidents } = await collectIncidents(client, tenant, alertIds);
-  const incidentOf = new Map(incidents.flatMap((incident) => incident.alerts.map((id) => [id, incident.id] as const)));
+  const { incidents, incidentOf } = await collectIncidents(client, raised);
   const alerts: ScenarioAlert[] = raised.map((a) => ({
     id: a.id,
     rule: { id: a.rule.id, title: a.rule.title, level: a.rule.level },
@@ -61,5 +59,5 @@ export async function readOutcome(client: Client, tenant: string, quiet: QuietPi
   playbooks.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
   // The contract is checked on the way out: a field this code forgot fails here, not in a consumer's parser.
   const report = ScenarioReportSchema.parse({ alerts, incidents, playbooks });
-  return { report, scenariosOf, incidentsSupported: supported };
+  return { report, scenariosOf };
 }

@@ -1,18 +1,20 @@
 /**
  * When a scenario run's pipeline is quiet, so its outcome can be read: (1) ingest acknowledged every message the run
- * published (ingest-progress.ts), so every signal it caused is in Temporal; then (2) the tenant's running correlators
- * and the playbook runs started since the run began have no workflow task, no activity and no queued detections
- * (a correlator between the slices of a burst waits on a timer describe does not show) pending, and (3) two
- * consecutive looks at them, through describe (strongly consistent, unlike visibility), found the same workflows with
- * the same history lengths: nothing happened in between, including a child start or an external signal in flight.
+ * published (ingest-progress.ts), so every signal it caused is in Temporal; then (2) the tenant's running correlators,
+ * its incident router and running incidents, and the playbook runs started since the run began have no workflow task,
+ * no activity and no queued detections pending (a correlator between the slices of a burst waits on a timer describe
+ * does not show), and (3) two consecutive looks at them, through describe (strongly consistent, unlike visibility),
+ * found the same workflows with the same history lengths: nothing happened in between, including a child start or an
+ * external signal in flight (a correlator routing an alert runs an activity: busy until answered).
  * Playbooks waiting for an approver are quiet (a timer, nothing pending). The poll interval only paces the looks;
  * the answer comes from the state, and a pipeline that never settles ends in VGL_SCENARIO_TIMEOUT naming what is busy.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { entityStateQuery } from '../contracts/correlator/messages';
 import { VigilError } from '../error-codes';
+import { incidentRouterWorkflowId } from '../temporal/workflow-ids';
 import type { IngestCounts, IngestProgress } from './ingest-progress';
 
 export interface QuietOptions {
@@ -73,35 +75,55 @@ export async function waitUntilQuiet(options: QuietOptions): Promise<QuietPipeli
 
 async function lookAtWorkflows({ client, tenant, since }: QuietOptions): Promise<Look> {
   const quoted = tenant.replace(/'/g, '');
-  const correlators: string[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = 'correlatorWorkflow' AND TenantId = '${quoted}' AND ExecutionStatus = 'Running'` })) correlators.push(wf.workflowId);
+  const running = async (type: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowType = '${type}' AND TenantId = '${quoted}' AND ExecutionStatus = 'Running'` })) ids.push(wf.workflowId);
+    return ids;
+  };
+  const correlators = await running('correlatorWorkflow');
+  const incidents = new Set(await running('incidentWorkflow'));
   const playbooks = new Map<string, { workflowId: string; runId: string }>();
   for await (const wf of client.workflow.list({ query: `WorkflowType = 'playbookWorkflow' AND TenantId = '${quoted}' AND StartTime >= '${since.toISOString()}'` })) {
     playbooks.set(`${wf.workflowId}/${wf.runId}`, { workflowId: wf.workflowId, runId: wf.runId });
   }
   const lengths: string[] = [];
   const busy: string[] = [];
-  const describe = async (workflowId: string, runId?: string): Promise<boolean> => {
+  /** `onChild`: a started child the describe names (visibility may not list it yet). True when it found the workflow busy. */
+  const describe = async (workflowId: string, runId: string | undefined, onChild: (workflowId: string, runId: string) => void): Promise<boolean> => {
     const before = busy.length;
-    const d = await client.workflow.getHandle(workflowId, runId).describe();
+    let d;
+    try {
+      d = await client.workflow.getHandle(workflowId, runId).describe();
+    } catch (err) {
+      // Only the router is described by id without a listing: not started (no alert yet) is quiet.
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
     lengths.push(`${workflowId}/${d.runId}:${d.historyLength}`);
     if (d.raw.pendingWorkflowTask) busy.push(`${workflowId} (workflow task)`);
     if ((d.raw.pendingActivities ?? []).length > 0) busy.push(`${workflowId} (activity ${d.raw.pendingActivities![0]!.activityType?.name ?? '?'})`);
-    // A playbook the correlator just started may not be in visibility yet: describe names it.
     for (const child of d.raw.pendingChildren ?? []) {
       // Initiated and not started yet: the start is in flight.
       if (!child.runId) busy.push(`${workflowId} (starting ${child.workflowId ?? 'a child'})`);
-      else if (child.workflowId && !playbooks.has(`${child.workflowId}/${child.runId}`)) playbooks.set(`${child.workflowId}/${child.runId}`, { workflowId: child.workflowId, runId: child.runId });
+      else if (child.workflowId) onChild(child.workflowId, child.runId);
     }
     return busy.length > before;
   };
+  // A correlator's children are playbook runs, the router's are incidents; an incident's playbooks start as
+  // top-level workflows (listed above).
+  const notePlaybook = (workflowId: string, runId: string): void => {
+    if (!playbooks.has(`${workflowId}/${runId}`)) playbooks.set(`${workflowId}/${runId}`, { workflowId, runId });
+  };
   for (const id of correlators) {
-    if (await describe(id)) continue;
+    if (await describe(id, undefined, notePlaybook)) continue;
     // Between the slices of a burst a correlator waits on a 1 ms timer, which describe does not show: its own count
     // of queued detections does.
     const view = await client.workflow.getHandle(id).query(entityStateQuery);
     if (view.queuedDetections > 0) busy.push(`${id} (${view.queuedDetections} detections queued)`);
   }
-  for (const run of [...playbooks.values()]) await describe(run.workflowId, run.runId);
+  // By id, not listed: describe is consistent, and the router may have completed (nothing left in its window).
+  await describe(incidentRouterWorkflowId(tenant), undefined, (workflowId) => incidents.add(workflowId));
+  for (const id of incidents) await describe(id, undefined, notePlaybook);
+  for (const run of [...playbooks.values()]) await describe(run.workflowId, run.runId, notePlaybook);
   return { pipeline: { correlators, playbooks: [...playbooks.values()] }, fingerprint: lengths.sort().join('\n'), busy };
 }

@@ -95,10 +95,24 @@ test('every scenario in rules/scenarios/ runs through the pipeline: the JSON out
   const notified = report.playbooks.filter((p) => p.name === 'notify-critical' && p.state === 'completed');
   expect(notified.length).toBeGreaterThan(0);
   expect(inbox!.received.length).toBeGreaterThan(0);
-  // Incident workflows are not in this build: none reported, and the skipped check is said.
-  expect(report.incidents).toEqual([]);
-  expect(report.alerts.every((a) => a.incident === null)).toBe(true);
-  expect(r.stderr).toContain('skipped: incident count (1) not checked');
+  // Each scenario is one incident: the alerts its expectations name all belong to one incident, a different one per
+  // scenario, and the three incidents hold every alert of the run, each alert naming its incident.
+  const incidentsOfScenario = scenarios.map((file) => {
+    const held = new Set<string | null>();
+    for (const spec of loadExpectations(file)!.alerts.fire) {
+      for (const a of report.alerts.filter((x) => named(x, spec.rule) && (!spec.entity || x.entities.some((e) => e.type === spec.entity!.type && e.id === spec.entity!.id)))) held.add(a.incident);
+    }
+    return [...held];
+  });
+  for (const held of incidentsOfScenario) expect(held).toEqual([expect.any(String)]);
+  expect(new Set(incidentsOfScenario.flat()).size).toBe(scenarios.length);
+  expect(report.incidents.map((i) => i.id).sort()).toEqual(incidentsOfScenario.flat().sort());
+  for (const a of report.alerts) expect(a.incident).not.toBeNull();
+  for (const incident of report.incidents) {
+    const own = report.alerts.filter((a) => a.incident === incident.id);
+    expect(own.map((a) => a.id).sort()).toEqual([...incident.alerts].sort());
+    for (const a of own) for (const e of a.entities) expect(incident.entities).toContainEqual(e);
+  }
 });
 
 test('a scenario whose expectations do not hold exits 1 and names each failed one', async () => {
@@ -107,13 +121,14 @@ test('a scenario whose expectations do not hold exits 1 and names each failed on
   copyFileSync(path.join(scenarioDir, 'linux-host-compromise.ndjson'), file);
   writeFileSync(
     path.join(dir, 'linux-host-compromise.expect.yml'),
-    ['alerts:', '  fire:', '    - rule: Cryptocurrency Miner Started', '      entity: host:web-01', '  notFire:', '    - rule: Kernel Module Loaded by Hand', ''].join('\n'),
+    ['alerts:', '  fire:', '    - rule: Cryptocurrency Miner Started', '      entity: host:web-01', '  notFire:', '    - rule: Kernel Module Loaded by Hand', 'incidents: 2', ''].join('\n'),
   );
   const r = await runVigilAsync(['scenario', 'run', file], { ...env, VIGIL_TENANTS: `${otherTenant},${tenant}` });
   expect(r.status).toBe(1);
   expect(r.stdout).toContain('FAIL linux-host-compromise');
   expect(r.stdout).toContain('expected an alert of "Cryptocurrency Miner Started" on host:web-01; none fired');
   expect(r.stdout).toMatch(/expected no alert of "Kernel Module Loaded by Hand"; \d+ fired \(.*host:web-01/);
+  expect(r.stdout).toMatch(/expected 2 incident\(s\); got 1 \(inc-/);
   // The human summary lists what did fire.
   expect(r.stdout).toContain('Kernel Module Loaded by Hand  on host:web-01');
 });

@@ -2,7 +2,8 @@
  * The Temporal UI as the console, in a real browser: headless Chromium (puppeteer-core) opens a correlator's page and
  * a playbook run's page on a dev server started with its Web UI and Vigil's codec endpoint (as `vigil dev` starts
  * them), and reads what an analyst reads there: the entity card the correlator keeps as its current details (risk,
- * the alert with its ATT&CK tags, the timeline) and the playbook's details (waiting for approval, approvers, target).
+ * the alert with its ATT&CK tags and incident, the timeline), the playbook's details (waiting for approval, approvers,
+ * target) and the alert's incident card (severity, tactics, the alert, the entities), reached by the card's link.
  *
  * With VIGIL_TEST_SCREENSHOTS_DIR set (`npm run screenshots`), it also stores the pages as PNG for the README.
  */
@@ -10,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { correlatorSummary } from '../../src/contracts/correlator/ui-link';
+import { incidentStateQuery } from '../../src/contracts/incident/messages';
 import { playbookStatusQuery } from '../../src/contracts/playbook/messages';
 import type { EntityRef } from '../../src/model/entity';
 import { startCodecServer, type CodecServer } from '../../src/temporal/codec-server';
@@ -20,6 +22,7 @@ import { freePort } from '../helpers/mosquitto';
 import { approversFor } from '../helpers/rules-dir';
 import { eventually } from '../helpers/shared-servers';
 import { testLogger } from '../helpers/temporal-env';
+import { incidentSummary } from '../../workflows/incident/incident-card';
 import { startCorrelatorHarness, type CorrelatorHarness } from '../workflows/correlator-harness';
 
 const bindingsYaml = `
@@ -98,7 +101,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
   writeFileSync(path.join(screenshotsDir, name), await page.screenshot({ type: 'png', fullPage: false }));
 }
 
-test("a correlator's page shows its entity card; the playbook awaiting approval shows what it waits for", async () => {
+test("a correlator's page shows its entity card; the playbook awaiting approval shows what it waits for; the incident shows its card", async () => {
   const pod: EntityRef = { type: 'pod', id: 'shop/web-1' };
   const now = Date.now();
   const recon = { ...h.det('ev-recon', 't_recon', pod, now - 2_000, 'mallory'), summary: 'mallory ran uname -a in shop/web-1' };
@@ -110,8 +113,10 @@ test("a correlator's page shows its entity card; the playbook awaiting approval 
     summary: 'mallory exec into shop/web-1',
   };
   await h.send(pod, 'batch-1', [recon, exec]);
-  const view = await h.stateWhen(pod, (v) => v.openAlerts.length === 1, 'the exec alert');
+  // The alert once routed: its incident is recorded before its playbooks start.
+  const view = await h.stateWhen(pod, (v) => v.openAlerts.length === 1 && v.openAlerts[0]!.incident !== undefined, 'the exec alert in its incident');
   const alert = view.openAlerts[0]!;
+  const incidentRef = alert.incident!;
   const run = h.client.workflow.getHandle(playbookTargetWorkflowId(h.tenant, 'quarantine-pod', 'k8s.pod:shop/web-1'));
   await eventually(async () => ((await run.query(playbookStatusQuery).catch(() => undefined))?.state === 'awaiting_approval' ? true : undefined), 'the playbook awaiting approval');
 
@@ -123,6 +128,7 @@ test("a correlator's page shows its entity card; the playbook awaiting approval 
     'mallory exec into shop/web-1',
     'user mallory',
     'quarantine-pod',
+    `incident ${incidentRef.id}`,
     // The run's static summary and the summaries of its local activity, child and timer.
     correlatorSummary(h.tenant, pod),
     'correlation rules and playbook bindings for pod shop/web-1',
@@ -141,5 +147,27 @@ test("a correlator's page shows its entity card; the playbook awaiting approval 
     'approval for quarantine-pod on k8s.pod:shop/web-1 from secops-oncall',
   ]);
   await screenshot(playbookPage, 'playbook-awaiting-approval.png');
+
+  // The incident, by the link the entity card gives (alert.incident.link: the UI at this test's address).
+  expect(incidentRef.link).toBe(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(incidentRef.workflowId)}`);
+  const incident = h.client.workflow.getHandle(incidentRef.workflowId);
+  const incidentView = await eventually(async () => {
+    const v = await incident.query(incidentStateQuery);
+    return v.alerts.some((a) => a.id === alert.id) ? v : undefined;
+  }, 'the incident holding the alert');
+  const incidentPage = await openWorkflowPage(incidentRef.workflowId, [
+    `Incident ${incidentRef.id}`,
+    `Severity ${incidentView.severity}`,
+    `open · ${incidentView.alertCount} alert`,
+    'Tactics execution',
+    `Latest alerts (${incidentView.alerts.length} of ${incidentView.alertCount})`,
+    alert.id,
+    'pod shop/web-1',
+    'user mallory',
+    'Test t_exec',
+    // The static summary the router started it with, up to the rule title (the UI typesets its quotes).
+    incidentSummary(h.tenant, alert).split('"')[0]!,
+  ]);
+  await screenshot(incidentPage, 'incident.png');
   await run.terminate('test done');
 });

@@ -1,5 +1,5 @@
 /**
- * The Markdown the Temporal UI shows as a correlator's and a playbook run's current details, built from a real
+ * The Markdown the Temporal UI shows as a correlator's, an incident's and a playbook run's current details, built from a real
  * EntityState as one workflow activation builds it (pure, no server; test/ui/console.test.ts reads it in a browser).
  */
 import type { PlaybookStatus } from '../../src/contracts/playbook/messages';
@@ -10,6 +10,11 @@ import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { defaultCorrelatorSettings } from '../../workflows/correlator/correlator';
 import { renderEntityCard, attackTags, MAX_ROWS } from '../../workflows/correlator/entity-card';
 import { EntityState, emptyCarriedState } from '../../workflows/correlator/entity-state';
+import { defaultIncidentSettings } from '../../src/contracts/incident/input';
+import type { Alert } from '../../src/model/alert';
+import type { IncidentRef } from '../../src/model/incident';
+import { cardKey, renderIncidentCard } from '../../workflows/incident/incident-card';
+import { freshIncident, IncidentState } from '../../workflows/incident/incident-state';
 import { renderPlaybookDetails } from '../../workflows/playbook/playbook-details';
 import { ruleRef } from './test-rules';
 
@@ -115,4 +120,81 @@ test("a playbook run's details say what it waits for, whom it asks and which ale
   expect(decided).toContain('**State containing**\n');
   expect(decided).toContain('- **approve** by alice via cli at 2026-09-21 14:13:20Z');
   expect(decided).toContain('`alrt-1` on pod shop/web');
+});
+
+const incidentRef: IncidentRef = { id: 'inc-7', workflowId: 'incident:acme:inc-7', link: linkTo('incident:acme:inc-7') };
+
+/** The alert one high detection raises on web-01, routed to inc-7 as the correlator records it (on the state's own alert). */
+function routedAlert(state: EntityState, i: number, rule: Detection['rules'][number], entities = [host, { type: 'user' as const, id: 'mallory' }]): Alert {
+  const { alerts } = state.applyDetections([{ ...det(i, 't_exec', `event ${i}`), rules: [rule], entities }], start + i * 1000, 'high', new Set());
+  expect(alerts).toHaveLength(1);
+  alerts[0]!.incident = incidentRef;
+  return alerts[0]!;
+}
+
+test("the entity card and a playbook run's details link each alert's incident", () => {
+  const state = newState();
+  const alert = routedAlert(state, 1, { ...ruleRef('t_exec'), title: 'Shell spawned' });
+  const text = card(state, start + 5000);
+  const link = `[inc-7](${incidentRef.link})`;
+  expect(text.split('\n').find((l) => l.includes(alert.id))).toMatch(new RegExp(`^- \\*\\*high\\*\\* Shell spawned · .* · incident ${link.replace(/[[\]().*?/]/g, '\\$&')}$`));
+  expect(text).toContain(`**Incident** ${link}`);
+  // An entity whose alerts have no incident shows no incident line.
+  expect(card(newState(), start)).not.toContain('**Incident');
+
+  const covered = { id: alert.id, rule: alert.rule, entity: host, correlatorWorkflowId: 'entity:acme:host:web-01', raisedAt: start, coveredAt: start, incident: incidentRef };
+  const status: PlaybookStatus = {
+    workflowId: 'playbook:isolate-host:acme:host:web-01', alertId: alert.id, correlatorWorkflowId: covered.correlatorWorkflowId, playbook: 'isolate-host', state: 'awaiting_approval',
+    alerts: [covered], askedGroups: ['secops-oncall'], approvalsNeeded: 1, decisions: [], refused: [], actions: [], holds: [],
+  };
+  expect(renderPlaybookDetails({ status, target: 'host:web-01', groups: [], linkTo })).toContain(`\`${alert.id}\` on [host web-01](${linkTo('entity:acme:host:web-01')}) · incident ${link}`);
+});
+
+test("an incident's card: status, severity, tactics in kill-chain order, alerts newest first, entities, playbooks, timeline; hostile text escaped", () => {
+  const web = newState();
+  const incident = new IncidentState('acme', 'inc-7', 'incident:acme:inc-7', defaultIncidentSettings, freshIncident(start));
+  const render = (): string => renderIncidentCard({ view: incident.view(), linkTo, correlatorOf: (entity) => correlatorWorkflowId('acme', entity) });
+  // Privilege escalation first, execution second: the card lists execution first all the same (kill-chain order).
+  const first = routedAlert(web, 1, { ...ruleRef('t_priv'), level: 'high', title: 'Setuid | helper [x](http://evil.example)' });
+  const second = routedAlert(web, 2, { ...ruleRef('t_exec'), title: 'Reverse shell' }, [host, { type: 'user', id: 'eve' }]);
+  incident.enqueue([first]);
+  incident.applyPending(start + 1000);
+  const before = cardKey(incident.view());
+  incident.enqueue([second]);
+  incident.applyPending(start + 2000);
+  incident.notePlaybook('playbook:isolate-host:acme:inc-7');
+  expect(cardKey(incident.view())).not.toBe(before);
+  const text = render();
+  const lines = text.split('\n');
+
+  expect(lines[0]).toBe('### Incident inc-7');
+  expect(lines[1]).toBe(`**Severity ${incident.view().severity}** · open · 2 alerts · 3 entities · tenant acme · opened 2026-09-21 14:13:20Z`);
+  expect(text).toContain('**Tactics** execution → privilege escalation');
+  expect(text).toContain(`**Entities** [host web-01](${linkTo('entity:acme:host:web-01')}) · [user mallory](${linkTo('entity:acme:user:mallory')}) · [user eve](${linkTo('entity:acme:user:eve')})`);
+  // Newest first, each on its entity's correlator; the hostile title neither forges a link nor a table cell.
+  const alertLines = lines.filter((l) => l.startsWith('- **high**'));
+  expect(alertLines.map((l) => /`(alrt-[^`]+)`/.exec(l)?.[1])).toEqual([second.id, first.id]);
+  expect(alertLines[1]).toContain('Setuid \\| helper \\[x\\](http://evil.example)');
+  expect(text).not.toMatch(/(?<!\\)\]\(http:\/\/evil/);
+  expect(text).toContain('#### Latest alerts (2 of 2)');
+  expect(text).toContain(`- [playbook:isolate-host:acme:inc-7](${linkTo('playbook:isolate-host:acme:inc-7')})`);
+  const rows = lines.filter((l) => l.startsWith('| 20'));
+  expect(rows).toHaveLength(2);
+  expect(rows[0]).toContain('Reverse shell');
+  for (const row of rows) expect(row.split(/(?<!\\)\|/).length).toBe(6);
+
+  incident.resolve({ by: 'alice', verdict: 'true_positive' }, start + 9000);
+  expect(render().split('\n')[1]).toContain(' · resolved (true positive) · ');
+});
+
+test('a merged incident points to the one that took it over; an empty one says so', () => {
+  const incident = new IncidentState('acme', 'inc-3', 'incident:acme:inc-3', defaultIncidentSettings, freshIncident(start));
+  incident.mergeInto(incidentRef, start + 1000);
+  const text = renderIncidentCard({ view: incident.view(), linkTo, correlatorOf: (entity) => correlatorWorkflowId('acme', entity) });
+  expect(text).toContain(`**Merged into** [inc-7](${linkTo('incident:acme:inc-7')})`);
+  expect(text).toContain(' · merged · 0 alerts · 0 entities · ');
+  expect(text).toContain('**Tactics** none tagged');
+  expect(text).toContain('#### Latest alerts (0 of 0)\nNone yet.');
+  expect(text).toContain('No events yet.');
+  expect(text).not.toContain('#### Playbooks');
 });

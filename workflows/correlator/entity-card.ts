@@ -1,7 +1,7 @@
 /**
  * The entity card: the Markdown a correlator keeps as its workflow's current details, which the Temporal UI shows on
- * the workflow's page (no query to run, no JSON to read). Risk, open alerts with their level and ATT&CK tags, the
- * last timeline rows, the playbook runs its alerts started and the other entities its events named, each a link to
+ * the workflow's page (no query to run, no JSON to read). Risk, open alerts with their level, ATT&CK tags and incident,
+ * the incidents they belong to, the last timeline rows, the playbook runs its alerts started and the other entities its events named, each a link to
  * its own workflow page.
  *
  * Pure and bounded (at most MAX_ROWS of each list): the correlator renders it only in activations where its state
@@ -38,8 +38,8 @@ export function attackTags(tags: readonly string[]): string {
 
 function alertLine(alert: Alert): string {
   const attack = attackTags(alert.rule.tags);
-  // INCIDENT LINK (issue 11 item 2): once alerts carry their incident's workflow id, link it here and in the header.
-  return `- **${alert.rule.level}** ${mdText(alert.rule.title)} · \`${alert.id}\` · ${alert.eventCount} event${alert.eventCount === 1 ? '' : 's'}, last ${utcTime(alert.lastSeen)}${attack ? ` · ATT&CK ${mdText(attack)}` : ''}`;
+  const incident = alert.incident ? ` · incident ${mdLink(alert.incident.id, alert.incident.link)}` : '';
+  return `- **${alert.rule.level}** ${mdText(alert.rule.title)} · \`${alert.id}\` · ${alert.eventCount} event${alert.eventCount === 1 ? '' : 's'}, last ${utcTime(alert.lastSeen)}${attack ? ` · ATT&CK ${mdText(attack)}` : ''}${incident}`;
 }
 
 /**
@@ -50,10 +50,14 @@ export function renderEntityCard(input: EntityCardInput): string {
   const { view } = input;
   const open = view.openAlerts;
   const related = input.related.slice(0, MAX_ROWS).map((entity) => mdLink(`${entity.type} ${entity.id}`, input.linkTo(input.correlatorOf(entity))));
+  // The incidents of the open alerts, newest alert's first (one per id: several alerts usually share one).
+  const incidents = new Map(open.flatMap((a) => (a.incident ? [[a.incident.id, a.incident] as const] : [])).reverse());
+  const incidentLinks = [...incidents.values()].slice(0, MAX_ROWS).map((ref) => mdLink(ref.id, ref.link));
   const lines = [
     `### ${mdText(`${view.entity.type} ${view.entity.id}`)}`,
     // "of", not "28/100": the UI's Markdown renders a slash between numbers as a typeset fraction.
     `**Risk ${view.riskScore} of 100** (as of ${utcTime(input.asOf)}) · ${open.length} open alert${open.length === 1 ? '' : 's'} (${view.alertCount} raised) · ${view.eventCount} events · tenant ${mdText(view.tenant)}`,
+    ...(incidentLinks.length > 0 ? ['', `**Incident${incidentLinks.length === 1 ? '' : 's'}** ${incidentLinks.join(' · ')}`] : []),
     ...(related.length > 0 ? ['', `**Related** ${related.join(' · ')}`] : []),
     '',
     `#### Open alerts`,

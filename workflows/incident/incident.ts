@@ -2,8 +2,8 @@
  * One incident (`incident:{tenant}:{id}`), started by its tenant's router with the alert that opened it and signalled
  * every later alert the router groups into it. It keeps the alerts, entities, merged timeline, ATT&CK tactics and
  * severity (incident-state.ts), starts the playbooks bound to incidents (`on: incident`, once each, when the incident
- * first matches), publishes status and severity as search attributes, and takes analyst updates: acknowledge, resolve
- * with a verdict (the CLI sends them as the authenticated operator).
+ * first matches), publishes status and severity as search attributes and its card as current details (incident-card.ts),
+ * and takes analyst updates: acknowledge, resolve with a verdict (the CLI sends them as the authenticated operator).
  *
  * Lifetime: it runs while open or acknowledged (an open incident never disappears by itself); once resolved it tells
  * the router (no more alerts) and lingers one grouping window for alerts already on their way, then completes. Merged
@@ -20,6 +20,7 @@ import {
   getExternalWorkflowHandle,
   log,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -31,15 +32,18 @@ import {
   incidentClosedSignal,
   incidentStateQuery,
   mergedIncidentSignal,
+  type IncidentView,
   mergeIntoSignal,
   resolveIncidentUpdate,
 } from '../../src/contracts/incident/messages';
+import { correlatorLink, defaultUiBaseUrl } from '../../src/contracts/correlator/ui-link';
 import { parseDuration } from '../../src/model/duration';
 import { selectIncidentBindings, type ResponseBinding } from '../../src/response/binding-match';
 import { AttackTechniques, IncidentSeverity, IncidentStatus, RuleNames } from '../../src/temporal/search-attributes';
-import { incidentRouterWorkflowId, playbookWorkflowId } from '../../src/temporal/workflow-ids';
+import { correlatorWorkflowId, incidentRouterWorkflowId, playbookWorkflowId } from '../../src/temporal/workflow-ids';
 import { startOnce } from '../correlator/playbook-start';
 import { upsertChanged } from '../correlator/publish';
+import { cardKey, renderIncidentCard } from './incident-card';
 import { freshIncident, IncidentState } from './incident-state';
 
 const { incidentBindings } = proxyLocalActivities<IncidentActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 5 } });
@@ -51,6 +55,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   const windowMs = parseDuration(input.settings.window);
   let dirty = true;
   let routerTold = input.carried?.status === 'resolved';
+  // The incident card (incident-card.ts) as the run's current details: worker memory, not history. Rendered when
+  // what it shows changed since the last render (the first publish of every run, replay included, renders it).
+  const uiBaseUrl = input.uiBaseUrl ?? defaultUiBaseUrl;
+  const linkTo = (workflowId: string): string => correlatorLink(uiBaseUrl, workflowInfo().namespace, workflowId);
+  let shownCard: string | undefined;
+  const publish = (): void => {
+    const view = state.view();
+    publishAttributes(state, view);
+    const key = cardKey(view);
+    if (key === shownCard) return;
+    shownCard = key;
+    setCurrentDetails(renderIncidentCard({ view, linkTo, correlatorOf: (entity) => correlatorWorkflowId(input.tenant, entity) }));
+  };
 
   setHandler(incidentAlertsSignal, (alerts) => {
     state.enqueue(alerts);
@@ -114,7 +131,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
       const survivor = getExternalWorkflowHandle(into.workflowId);
       await survivor.signal(mergedIncidentSignal, state.handover());
       if (pending.length > 0) await survivor.signal(incidentAlertsSignal, pending);
-      publish(state);
+      publish();
       await condition(allHandlersFinished);
       return;
     }
@@ -131,7 +148,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
         log.info('incident router not running when resolved', { err: (err as Error).message });
       }
     }
-    publish(state);
+    publish();
 
     if (!woke && resolvedAt !== undefined && !state.hasPending()) {
       await condition(allHandlersFinished);
@@ -145,8 +162,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<void> {
   }
 }
 
-function publish(state: IncidentState): void {
-  const view = state.view();
+function publishAttributes(state: IncidentState, view: IncidentView): void {
   upsertChanged(
     [
       { key: IncidentStatus, value: view.status },

@@ -27,6 +27,7 @@ import { incidentAlertsSignal, incidentClosedSignal, mergeIntoSignal, routeAlert
 import { parseDuration } from '../../src/model/duration';
 import { IncidentSeverity, IncidentStatus, TenantId } from '../../src/temporal/search-attributes';
 import { incidentWorkflow } from './incident';
+import { incidentSummary } from './incident-card';
 import { RouterState } from './router-state';
 
 export async function incidentRouterWorkflow(input: RouterInput): Promise<void> {
@@ -51,6 +52,8 @@ export async function incidentRouterWorkflow(input: RouterInput): Promise<void> 
           args: [args],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          // User metadata of the command: shown in the UI's list and on the incident's page; replay does not compare it.
+          staticSummary: incidentSummary(input.tenant, delivery.alerts[0]!),
           typedSearchAttributes: [
             { key: TenantId, value: input.tenant },
             { key: IncidentStatus, value: 'open' },

@@ -68,6 +68,7 @@ export class CoveredAlerts {
       correlatorWorkflowId: alert.correlatorWorkflowId,
       raisedAt: alert.raisedAt,
       coveredAt: at,
+      ...(alert.incident !== undefined ? { incident: alert.incident } : {}),
     });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A playbook run's current details for the Temporal UI (the Markdown on the run's page): the playbook and its target,
  * the state and what the run waits for, who is asked to approve and who decided, the alerts it covers (linked to their
- * correlators) and the last actions. Pure and bounded; held in worker memory, never in history.
+ * correlators and incidents) and the last actions. Pure and bounded; held in worker memory, never in history.
  */
 import type { PlaybookStatus } from '../../src/contracts/playbook/messages';
 import { mdLink, mdText, utcTime } from '../../src/model/markdown';
@@ -47,8 +47,8 @@ export function renderPlaybookDetails(input: PlaybookDetailsInput): string {
   lines.push('', `#### Alerts (${status.alerts.length})`);
   for (const alert of status.alerts.slice(-MAX_ROWS)) {
     const where = `${alert.entity.type} ${alert.entity.id}`;
-    // INCIDENT LINK (issue 11 item 2): once alerts carry their incident's workflow id, link it on this line.
-    lines.push(`- **${alert.rule.level}** ${mdText(alert.rule.title)} · \`${alert.id}\` on ${input.linkTo ? mdLink(where, input.linkTo(alert.correlatorWorkflowId)) : mdText(where)}`);
+    const incident = alert.incident ? ` · incident ${mdLink(alert.incident.id, alert.incident.link)}` : '';
+    lines.push(`- **${alert.rule.level}** ${mdText(alert.rule.title)} · \`${alert.id}\` on ${input.linkTo ? mdLink(where, input.linkTo(alert.correlatorWorkflowId)) : mdText(where)}${incident}`);
   }
   if (status.alerts.length > MAX_ROWS) lines.push(`- …and ${status.alerts.length - MAX_ROWS} more (status query)`);
   if (input.groups.length > 0) {

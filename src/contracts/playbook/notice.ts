@@ -6,6 +6,7 @@
 import type { Alert } from '../../model/alert';
 import type { RuleRef } from '../../model/detection';
 import type { EntityRef } from '../../model/entity';
+import type { IncidentRef } from '../../model/incident';
 import type { TimelineEntry } from '../correlator/messages';
 
 /**
@@ -21,6 +22,8 @@ export interface CoveredAlert {
   raisedAt: number;
   /** Epoch ms (workflow time) at which the run took it on; the start time for the alert that started the run. */
   coveredAt: number;
+  /** The incident the alert belongs to (absent when routing did not assign one). */
+  incident?: IncidentRef;
 }
 
 export interface EntitySnapshot {
