@@ -2,7 +2,7 @@
  * Incidents on the real dev server, through real correlators: each new alert is routed (update-with-start) to its
  * tenant's incident router before its playbooks start; alerts that share an entity, or whose detections link their
  * entities (a process event naming a host and a pod raises one alert, in the pod's correlator, naming both), join
- * one incident; two incidents found to be linked merge
+ * one incident; a burst of alerts from many correlators all reach their incidents; two incidents found to be linked merge
  * into the older; severity rises with tactics and rules; acknowledge and resolve are validated updates visible as
  * search attributes; a resolved incident takes no more alerts; a playbook bound `on: incident` starts once.
  */
@@ -105,6 +105,27 @@ test('alerts sharing an entity or linked by their events are one incident; an un
   expect(view.severity).toBe('high');
   // One row per event, in event order.
   expect(view.timeline.map((t) => t.eventId)).toEqual([first.eventId, second.eventId, third.eventId]);
+});
+
+test('a burst of alerts from many correlators at once: every alert reaches its incident', async () => {
+  // 40 alerts from 20 correlators routed together, well over the server's limit of 10 in-flight updates per
+  // workflow (the router): refused updates are sent again, none is lost.
+  const hosts = Array.from({ length: 20 }, (_, i) => host(`burst-${i}`));
+  const rules = [rule('burst-exec', 'execution'), rule('burst-cred', 'credential_access')];
+  const now = Date.now();
+  const detections = hosts.map((x) => rules.map((r, j) => detection(r, [x], now + j)));
+  await Promise.all(hosts.map((x, i) => h.send(x, `burst-${i}`, detections[i]!)));
+  const alerts = (
+    await Promise.all(hosts.map((x) => h.stateWhen(x, (v) => v.openAlerts.length === 2 && v.openAlerts.every((a) => a.incident !== undefined), `both alerts on ${x.id} routed`)))
+  ).flatMap((v) => v.openAlerts);
+  expect(alerts).toHaveLength(40);
+  // One incident per host (nothing links them), each holding that host's two alerts.
+  const byIncident = new Map<string, string[]>();
+  for (const a of alerts) byIncident.set(a.incident!.id, [...(byIncident.get(a.incident!.id) ?? []), a.entity.id]);
+  expect(byIncident.size).toBe(20);
+  for (const entities of byIncident.values()) expect(entities).toEqual([entities[0], entities[0]]);
+  const routed = await h.client.workflow.getHandle(incidentRouterWorkflowId(h.tenant)).query(routerStateQuery);
+  for (const id of byIncident.keys()) expect(routed.find((i) => i.id === id)?.alerts).toBe(2);
 });
 
 test('two incidents found to be linked merge into the older; severity rises with tactics', async () => {
