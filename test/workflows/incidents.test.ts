@@ -1,7 +1,8 @@
 /**
  * Incidents on the real dev server, through real correlators: each new alert is routed (update-with-start) to its
  * tenant's incident router before its playbooks start; alerts that share an entity, or whose detections link their
- * entities (a process event naming a host and a pod), join one incident; two incidents found to be linked merge
+ * entities (a process event naming a host and a pod raises one alert, in the pod's correlator, naming both), join
+ * one incident; a burst of alerts from many correlators all reach their incidents; two incidents found to be linked merge
  * into the older; severity rises with tactics and rules; acknowledge and resolve are validated updates visible as
  * search attributes; a resolved incident takes no more alerts; a playbook bound `on: incident` starts once.
  */
@@ -37,23 +38,25 @@ afterAll(async () => {
 const rule = (name: string, tactic: string, level: RuleRef['level'] = 'high'): RuleRef => ({ id: `inc-test-${name}`, name, title: `Incident test ${name}`, level, tags: [`attack.${tactic}`] });
 let seq = 0;
 
-/**
- * One event naming `entities` sent, as ingest's router does, to each entity's correlator. One alert per finding
- * (src/model/finding-owner.ts): the most specific entity (the first, between two of one type) raises it, the others link.
- */
-async function emit(r: RuleRef, entities: EntityRef[]): Promise<Detection> {
+/** One event of rule `r` naming `entities` (the first owns the detection). */
+function detection(r: RuleRef, entities: EntityRef[], time = Date.now()): Detection {
   seq += 1;
-  const d: Detection = {
+  return {
     eventId: `${h.tenant}-ev-${seq}`,
     tenant: h.tenant,
     source: 'process',
-    time: Date.now(),
+    time,
     rules: [r],
     entities,
     fields: { Hostname: entities[0]!.id },
     summary: `${r.name} on ${entities.map((e) => e.id).join(', ')}`,
     rulesetVersion: h.rules.ruleSet().version,
   };
+}
+
+/** One event naming `entities` sent, as ingest's router does, to each entity's correlator. */
+async function emit(r: RuleRef, entities: EntityRef[]): Promise<Detection> {
+  const d = detection(r, entities);
   for (const entity of entities) await h.send(entity, `${d.eventId}-${entity.id}`, [d]);
   return d;
 }
@@ -75,29 +78,54 @@ async function incidentWhen(alert: Alert, ready: (v: IncidentView) => boolean, w
 test('alerts sharing an entity or linked by their events are one incident; an unrelated alert opens another', async () => {
   const [a, p, b] = [host('link-a'), pod('shop/link-p'), host('link-b')];
   const first = await emit(rule('exec', 'execution'), [a, p]);
-  // The pod owns the finding: one alert, naming the host too; the host's correlator links to it and raises none.
+  // One alert per finding: the pod owns it (pod > host) and names the host too; the host links to it, raises none.
   const onPod = await routedAlert(p, first.eventId);
   expect(onPod.entities).toEqual([p, a]);
-  const hostView = await h.stateWhen(a, (v) => v.linkedAlerts.length === 1, 'the host links to the alert');
-  expect([hostView.openAlerts, hostView.linkedAlerts.map((l) => l.alertId)]).toEqual([[], [onPod.id]]);
   expect(onPod.incident!.workflowId).toBe(`incident:${h.tenant}:${onPod.incident!.id}`);
   expect(onPod.incident!.link).toContain(encodeURIComponent(onPod.incident!.workflowId));
+  const hostView = await h.stateWhen(a, (v) => v.linkedAlerts.some((l) => l.eventId === first.eventId), `host ${a.id} links to the pod's alert`);
+  expect(hostView.linkedAlerts.find((l) => l.eventId === first.eventId)).toMatchObject({ alertId: onPod.id, owner: p, entities: [p, a] });
+  expect(hostView.openAlerts.filter((x) => x.events[0]?.id === first.eventId)).toEqual([]);
 
   // Linked through the pod only: same incident.
   const second = await emit(rule('cred', 'credential_access'), [p]);
   expect((await routedAlert(p, second.eventId)).incident!.id).toBe(onPod.incident!.id);
+  // On the host alone, linked to the pod by the first event (its alert names both): same incident.
+  const third = await emit(rule('exec-host', 'execution'), [a]);
+  expect((await routedAlert(a, third.eventId)).incident!.id).toBe(onPod.incident!.id);
   // Nothing in common: its own incident.
   const other = await emit(rule('exec', 'execution'), [b]);
   expect((await routedAlert(b, other.eventId)).incident!.id).not.toBe(onPod.incident!.id);
 
-  const view = await incidentWhen(onPod, (v) => v.alertCount === 2, 'two alerts in the incident');
+  const view = await incidentWhen(onPod, (v) => v.alertCount === 3, 'three alerts in the incident');
   expect(view.status).toBe('open');
   expect(view.entities).toEqual(expect.arrayContaining([a, p]));
   expect(view.entities).not.toContainEqual(b);
   expect(view.tactics).toEqual(['execution', 'credential-access']); // kill-chain order
   expect(view.severity).toBe('high');
-  // One row per event.
-  expect(view.timeline.map((t) => t.eventId)).toEqual([first.eventId, second.eventId]);
+  // One row per event, in event order.
+  expect(view.timeline.map((t) => t.eventId)).toEqual([first.eventId, second.eventId, third.eventId]);
+});
+
+test('a burst of alerts from many correlators at once: every alert reaches its incident', async () => {
+  // 40 alerts from 20 correlators routed together, well over the server's limit of 10 in-flight updates per
+  // workflow (the router): refused updates are sent again, none is lost.
+  const hosts = Array.from({ length: 20 }, (_, i) => host(`burst-${i}`));
+  const rules = [rule('burst-exec', 'execution'), rule('burst-cred', 'credential_access')];
+  const now = Date.now();
+  const detections = hosts.map((x) => rules.map((r, j) => detection(r, [x], now + j)));
+  await Promise.all(hosts.map((x, i) => h.send(x, `burst-${i}`, detections[i]!)));
+  const alerts = (
+    await Promise.all(hosts.map((x) => h.stateWhen(x, (v) => v.openAlerts.length === 2 && v.openAlerts.every((a) => a.incident !== undefined), `both alerts on ${x.id} routed`)))
+  ).flatMap((v) => v.openAlerts);
+  expect(alerts).toHaveLength(40);
+  // One incident per host (nothing links them), each holding that host's two alerts.
+  const byIncident = new Map<string, string[]>();
+  for (const a of alerts) byIncident.set(a.incident!.id, [...(byIncident.get(a.incident!.id) ?? []), a.entity.id]);
+  expect(byIncident.size).toBe(20);
+  for (const entities of byIncident.values()) expect(entities).toEqual([entities[0], entities[0]]);
+  const routed = await h.client.workflow.getHandle(incidentRouterWorkflowId(h.tenant)).query(routerStateQuery);
+  for (const id of byIncident.keys()) expect(routed.find((i) => i.id === id)?.alerts).toBe(2);
 });
 
 test('two incidents found to be linked merge into the older; severity rises with tactics', async () => {
@@ -108,15 +136,19 @@ test('two incidents found to be linked merge into the older; severity rises with
   const alertD = await routedAlert(d, onD.eventId);
   expect(alertD.incident!.id).not.toBe(alertC.incident!.id);
 
-  // Two hosts: the first named owns the alert, which names both and so links the two incidents.
+  // Naming both hosts: the first named owns it (one alert, on c); d links to it.
   const bridge = await emit(rule('evade', 'defense_evasion'), [c, d]);
-  expect((await routedAlert(c, bridge.eventId)).incident!.id).toBe(alertC.incident!.id);
+  const bridgeAlert = await routedAlert(c, bridge.eventId);
+  expect(bridgeAlert.incident!.id).toBe(alertC.incident!.id);
+  expect(bridgeAlert.entities).toEqual([c, d]);
+  const dView = await h.stateWhen(d, (v) => v.linkedAlerts.some((l) => l.eventId === bridge.eventId), `host ${d.id} links to the bridging alert`);
+  expect(dView.linkedAlerts.find((l) => l.eventId === bridge.eventId)?.alertId).toBe(bridgeAlert.id);
   const merged = await incidentWhen(alertD, (v) => v.status === 'merged', 'the younger incident merged');
   expect(merged.mergedInto?.id).toBe(alertC.incident!.id);
   await incident(alertD).result(); // it completes once handed over
 
-  const survivor = await incidentWhen(alertC, (v) => v.alertCount === 3 && v.mergedFrom.length === 1, 'the older holds every alert');
-  expect(survivor.alerts.map((x) => x.id)).toEqual(expect.arrayContaining([alertC.id, alertD.id]));
+  const survivor = await incidentWhen(alertC, (v) => v.alertCount === 3 && v.mergedFrom.length === 1 && v.playbooks.length >= 2, 'the older holds every alert and started its playbooks');
+  expect(survivor.alerts.map((x) => x.id).sort()).toEqual([alertC.id, alertD.id, bridgeAlert.id].sort());
   expect(survivor.entities).toEqual(expect.arrayContaining([c, d]));
   expect(survivor.tactics).toEqual(['execution', 'persistence', 'defense-evasion']);
   // High alerts over three tactics: one step up.

@@ -99,7 +99,8 @@ test('vigil entity show lists a linked alert with its owner and points the timel
   const pod = entityOf('pod', 'cli');
   const user = entityOf('user', 'cli');
   await router.route(h.tenant, [named('exec-cli', 't_exec', [user, pod])]);
-  const alert = (await h.stateWhen(pod, (v) => v.openAlerts.length === 1, 'the pod alert')).openAlerts[0]!;
+  // Once routed: the alert carries its incident from then on (read before, it would differ from later reads).
+  const alert = (await h.stateWhen(pod, (v) => v.openAlerts.length === 1 && v.openAlerts[0]!.incident !== undefined, 'the pod alert, routed')).openAlerts[0]!;
   await h.stateWhen(user, (v) => v.linkedAlerts.length === 1, 'the link on the user');
   // A child process: this jest process runs the worker, so the command must not block it.
   const shown = await runVigilAsync(['entity', 'show', h.tenant, 'user', user.id], { TEMPORAL_ADDRESS: sharedTemporalAddress() });
@@ -120,7 +121,8 @@ test('redelivered batches and continue-as-new raise no second alert and record n
   for (const e of entities) await h.start(e, { maxHistoryEvents: 25 });
   const exec = named('exec-redo', 't_exec', entities);
   await router.route(h.tenant, [exec]);
-  const alert = (await h.stateWhen(pod, (v) => v.openAlerts.length === 1, 'the pod alert')).openAlerts[0]!;
+  // Once routed: the alert carries its incident from then on (read before, it would differ from later reads).
+  const alert = (await h.stateWhen(pod, (v) => v.openAlerts.length === 1 && v.openAlerts[0]!.incident !== undefined, 'the pod alert, routed')).openAlerts[0]!;
 
   let noise = 0;
   const sendNoise = async (): Promise<void> => {
