@@ -127,14 +127,27 @@ test('each demo scenario becomes exactly one incident through MQTT â†’ ingest â†
   // Three scenarios, three incidents: none mixes scenarios.
   expect(new Set(counts.map((c) => c.incident)).size).toBe(3);
   expect(final.incidents).toHaveLength(3);
-  // The shipped `on: incident` binding notifies once per critical incident (each of these is critical).
+  // The shipped `on: incident` binding notifies once per critical incident (each of these is critical). An incident
+  // that was open on its own before a later alert merged it into this one had already been notified: the survivor
+  // carries that run over (the merged incident's card points here). Which merges happen depends on the order the
+  // correlators' alerts reach the router, so the assertion is the invariant: one run per incident id, never two, and
+  // always the survivor's own.
   for (const incident of final.incidents) {
     expect(incident.severity).toBe('critical');
-    const playbooks = await eventually(async () => {
-      const view = await client.workflow.getHandle(incident.workflowId).query(incidentStateQuery);
-      return view.playbooks.length > 0 ? view.playbooks : undefined;
+    const view = await eventually(async () => {
+      const v = await client.workflow.getHandle(incident.workflowId).query(incidentStateQuery);
+      return v.playbooks.length > 0 ? v : undefined;
     }, `incident playbook of ${incident.id}`);
-    expect(playbooks).toEqual([playbookWorkflowId(incident.id, 'notify-critical-incident')]);
+    expect(view.playbooks).toContain(playbookWorkflowId(incident.id, 'notify-critical-incident'));
+    expect(new Set(view.playbooks).size).toBe(view.playbooks.length);
+    // Every other run belongs to an incident absorbed here (directly or through another merge), never to another
+    // scenario's incident.
+    const others = new Set(final.incidents.filter((i) => i.id !== incident.id).map((i) => playbookWorkflowId(i.id, 'notify-critical-incident')));
+    for (const p of view.playbooks) {
+      expect(p.startsWith(playbookWorkflowId('', 'notify-critical-incident'))).toBe(true);
+      expect(others.has(p)).toBe(false);
+    }
+    if (view.playbooks.length > 1) expect(view.mergedFrom.length).toBeGreaterThan(0);
   }
 });
 
