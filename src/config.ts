@@ -46,8 +46,14 @@ export const ConfigSchema = z.object({
   MQTT_PORT: port.default(1883),
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: SecretSchema.optional(),
-  /** MQTT 5 shared-subscription group for ingest; empty disables shared subscriptions (e.g. MQTT 3.1.1 brokers). */
-  VIGIL_INGEST_GROUP: z.string().default('vigil-ingest'),
+  /**
+   * MQTT 5 shared-subscription group for ingest; `none` = a plain subscription (MQTT 3.1.1 brokers such as `vigil dev`'s
+   * in-process one), read as ''. Not the empty string: an empty variable counts as unset, i.e. the default group.
+   */
+  VIGIL_INGEST_GROUP: z
+    .string()
+    .default('vigil-ingest')
+    .transform((group) => (group === 'none' ? '' : group)),
   /**
    * MQTT client id of this ingest instance (its connections add -0, -1...). Stable across restarts, so the broker hands
    * a restarted instance its session's unacknowledged messages; unique per instance, or two instances take each

@@ -10,6 +10,7 @@ export const errorCodes = {
   VGL_SCENARIO_INVALID: 'A scenario file line is not {source, offsetMs, data} JSON.',
   VGL_SCENARIO_EXPECT_INVALID: 'A scenario\'s expectations file (FILE.expect.yml) is not valid YAML or not {alerts: {fire, notFire}, incidents}.',
   VGL_SCENARIO_TIMEOUT: '`vigil scenario run`: the pipeline did not become quiet (ingest acknowledged everything, no workflow busy) within --timeout; the message names what was still busy.',
+  VGL_STACK_PROCESS_EXITED: 'A worker or ingest process that `vigil dev` or `vigil scenario run` started ended on its own (crash, kill, failed start): the whole stack stops; the message names the process, its pid and its exit code or signal, and its last log lines precede it.',
   VGL_SCENARIO_INGEST_METRICS: '`vigil scenario run` against a running stack could not read ingest progress from VIGIL_INGEST_METRICS_URLS (unset, unreachable or refused).',
   VGL_ENTITY_MAPPING_INVALID: 'The entity mapping file (rules/entities/*.yml) is malformed.',
   // edge collectors

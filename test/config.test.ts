@@ -19,6 +19,13 @@ test('values are parsed: lists, booleans, numbers; flags override env', () => {
   expect(c.VIGIL_DATA_DIR).toBe('/tmp/x');
 });
 
+test('VIGIL_INGEST_GROUP: a shared-subscription group by default, `none` for a plain subscription, empty = unset', () => {
+  expect(loadConfig({}).VIGIL_INGEST_GROUP).toBe('vigil-ingest');
+  expect(loadConfig({ VIGIL_INGEST_GROUP: 'g1' }).VIGIL_INGEST_GROUP).toBe('g1');
+  expect(loadConfig({ VIGIL_INGEST_GROUP: 'none' }).VIGIL_INGEST_GROUP).toBe('');
+  expect(loadConfig({ VIGIL_INGEST_GROUP: '' }).VIGIL_INGEST_GROUP).toBe('vigil-ingest');
+});
+
 test('VIGIL_ARCHIVE_RETENTION is a duration in milliseconds; unset keeps the archive forever', () => {
   expect(loadConfig({ VIGIL_ARCHIVE_RETENTION: '90d' }).VIGIL_ARCHIVE_RETENTION).toBe(90 * 86_400_000);
   expect(loadConfig({ VIGIL_ARCHIVE_RETENTION: '1h' }).VIGIL_ARCHIVE_RETENTION).toBe(3_600_000);

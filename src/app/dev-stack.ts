@@ -1,8 +1,9 @@
 /**
  * `vigil dev` (= `npm start`): the whole stack on one machine — Temporal dev server (SQLite under the
  * data folder, UI, search attributes), the codec endpoint, an in-process MQTT broker unless MQTT_URL is
- * set, a worker, the ingest, and a demo collector replaying the bundled attack scenarios. Ctrl-C stops
- * everything in reverse order.
+ * set, a worker process, an ingest process (pipeline.ts), and a demo collector replaying the bundled attack
+ * scenarios. Ctrl-C stops everything in reverse order; a worker or ingest process that ends on its own ends it
+ * too (`failed`).
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,6 @@ import { replayScenario } from '../collect/scenario-replay';
 import type { Config } from '../config';
 import { startCodecServer } from '../temporal/codec-server';
 import { startDevServer } from '../temporal/dev-server';
-import { installTemporalMetrics } from '../temporal/runtime-metrics';
-import { startMetricsEndpoint } from './metrics-endpoint';
 import { startPipeline } from './pipeline';
 import { StopList } from './stop-list';
 
@@ -23,14 +22,17 @@ export interface DevOptions {
   speed: number;
 }
 
-/** Starts the stack; resolves with a stop function once the demo (if any) has been published. */
-export async function startDevStack(config: Config, options: DevOptions, logger: Logger, out: (line: string) => void): Promise<() => Promise<void>> {
+export interface DevStack {
+  stop(): Promise<void>;
+  /** Rejects with VGL_STACK_PROCESS_EXITED when the worker or the ingest process ends on its own. */
+  failed: Promise<never>;
+}
+
+/** Starts the stack; resolves once the demo (if any) has been published. */
+export async function startDevStack(config: Config, options: DevOptions, logger: Logger, out: (line: string) => void): Promise<DevStack> {
   const stops = new StopList(logger);
+  let failed: Promise<never>;
   try {
-    // Before the dev server and the worker: the SDK's core runtime is built once per process, on first use.
-    const temporalMetricsUrl = config.VIGIL_TEMPORAL_METRICS_LISTEN ? installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger) : undefined;
-    const metrics = await startMetricsEndpoint(config, 'dev', logger);
-    if (metrics) stops.push(metrics.close);
     const uiUrl = config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`;
     // No token here: the dev UI calls the codec from the browser and cannot send one (see codec-server.ts).
     const codec = await startCodecServer({ port: config.VIGIL_CODEC_PORT, host: config.VIGIL_CODEC_HOST, allowedOrigin: new URL(uiUrl).origin, logger: logger.child({ role: 'codec' }) });
@@ -48,7 +50,12 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
       stops.push(server.stop);
       address = server.address;
     }
-    const pipeline = await startPipeline(config, address, stops, logger, metrics?.registry);
+    // The ingest process serves VIGIL_METRICS_LISTEN (it holds the counters), the worker process the SDK's exporter.
+    const pipeline = await startPipeline(config, address, stops, logger, {
+      ...(config.VIGIL_METRICS_LISTEN ? { metricsListen: config.VIGIL_METRICS_LISTEN } : {}),
+      ...(config.VIGIL_TEMPORAL_METRICS_LISTEN ? { temporalMetricsListen: config.VIGIL_TEMPORAL_METRICS_LISTEN } : {}),
+    });
+    failed = pipeline.failed;
     const loginNote = pipeline.credentialsDir ? `; logins for this run: ${pipeline.credentialsDir}/*.env` : '';
 
     const query = `WorkflowType = 'correlatorWorkflow' AND TenantId = '${config.VIGIL_TENANTS[0]}' AND RiskScore > 0`;
@@ -61,8 +68,9 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
         `  Temporal gRPC    ${address}`,
         `  MQTT broker      ${pipeline.mqttUrl}  (publish to vigil/v1/{tenant}/events/{source}${loginNote})`,
         `  Notifications    ${pipeline.webhookUrl}`,
-        ...(metrics ? [`  Metrics          ${metrics.url}`] : []),
-        ...(temporalMetricsUrl ? [`  Temporal metrics ${temporalMetricsUrl}`] : []),
+        `  Processes        worker pid ${pipeline.pids.worker}, ingest pid ${pipeline.pids.ingest}`,
+        ...(config.VIGIL_METRICS_LISTEN ? [`  Metrics          ${pipeline.ingestMetricsUrl}  (ingest)`] : []),
+        ...(pipeline.temporalMetricsUrl ? [`  Temporal metrics ${pipeline.temporalMetricsUrl}  (worker)`] : []),
         '  Correlators are `entity:{tenant}:{type}:{id}`, playbooks `playbook:{name}:{tenant}:{target}` (or `playbook:{name}:{alert}`).',
         '  Approve a waiting playbook: npx vigil approve <playbook-workflow-id> --as alice',
         '  Ctrl-C stops everything; state is kept in ' + config.VIGIL_DATA_DIR,
@@ -85,5 +93,5 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
     await stops.stopAll();
     throw err;
   }
-  return () => stops.stopAll();
+  return { stop: () => stops.stopAll(), failed };
 }

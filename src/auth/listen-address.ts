@@ -12,6 +12,11 @@ export function parseListen(value: string, flag = '--listen'): { host: string; p
   return { host: m[1]!.replace(/^\[(.*)\]$/, '$1') || '0.0.0.0', port };
 }
 
+/** The inverse of parseListen: `host:port`, an IPv6 host in brackets. */
+export function formatListen(listen: { host: string; port: number }): string {
+  return `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+}
+
 /** Reachable from this machine only. A name other than `localhost` may resolve anywhere, so it counts as not loopback. */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { startDevStack } from '../app/dev-stack';
 import { startIngestRole } from '../app/ingest-process';
 import { startMetricsEndpoint } from '../app/metrics-endpoint';
+import { announceReady, parentGone } from '../app/role-ipc';
 import { startWorkerRole } from '../app/worker-process';
 import { replayScenario } from '../collect/scenario-replay';
 import { loadConfig } from '../config';
@@ -21,12 +22,13 @@ const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/** Resolves on the first SIGINT/SIGTERM. */
+/** Resolves on the first SIGINT/SIGTERM, or when the stack that started this process is gone (role-ipc.ts). */
 function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
+  const signal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  return Promise.race([signal, parentGone()]);
 }
 
 function requireAddress(address: string | undefined): string {
@@ -74,9 +76,12 @@ export function registerStackCommands(program: Command, logger: Logger): void {
       const config = loadConfig(process.env, { VIGIL_DATA_DIR: opts.dataDir });
       const speed = Number(opts.speed);
       if (!(speed > 0)) throw new VigilError('VGL_CONFIG_INVALID', `--speed must be a positive number, got '${opts.speed}'`, { field: '--speed' });
-      const stop = await startDevStack(config, { demo: opts.demo, speed }, logger, out);
-      out(`stopping after ${await untilSignal()}...`);
-      await stop();
+      const stack = await startDevStack(config, { demo: opts.demo, speed }, logger, out);
+      try {
+        out(`stopping after ${await Promise.race([untilSignal(), stack.failed])}...`);
+      } finally {
+        await stack.stop();
+      }
     });
 
   program
@@ -87,11 +92,12 @@ export function registerStackCommands(program: Command, logger: Logger): void {
       const config = loadConfig(process.env, tenantsOverride(opts));
       const address = requireAddress(config.TEMPORAL_ADDRESS);
       // Before the first NativeConnection: the SDK's core runtime is built once per process.
-      if (config.VIGIL_TEMPORAL_METRICS_LISTEN) installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger);
+      const temporalMetricsUrl = config.VIGIL_TEMPORAL_METRICS_LISTEN ? installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger) : undefined;
       const metrics = await startMetricsEndpoint(config, 'worker', logger);
       try {
         const workers = await startWorkerRole(config, address, logger);
         const running = workers.run();
+        announceReady({ role: 'worker', ...(metrics ? { metricsUrl: metrics.url } : {}), ...(temporalMetricsUrl ? { temporalMetricsUrl } : {}) });
         await Promise.race([untilSignal(), running]);
         await workers.shutdown();
         await running;
@@ -111,6 +117,7 @@ export function registerStackCommands(program: Command, logger: Logger): void {
       try {
         const client = await connectClient(address, config.TEMPORAL_NAMESPACE);
         const ingest = await startIngestRole(config, mqttUrl, client, logger, undefined, metrics?.registry);
+        announceReady({ role: 'ingest', ...(metrics ? { metricsUrl: metrics.url } : {}) });
         await untilSignal();
         await ingest.stop();
         await client.connection.close();

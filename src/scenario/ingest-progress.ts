@@ -2,12 +2,11 @@
  * How far ingest got with what a scenario run published, counted in MQTT messages: ingest acknowledges (PUBACK) a
  * message only after its events are archived and Temporal accepted every signal it caused (or after it was
  * dead-lettered), so `acknowledged - baseline >= published` with an empty ack window means every published event was
- * handed on. In-process (the embedded stack) the ingest's own counters are read; against a running stack, the
- * `/metrics` endpoints of its ingest processes (VIGIL_INGEST_METRICS_URLS), summed.
+ * handed on. Read from the `/metrics` endpoints of the ingest processes, summed: the embedded stack's own ingest
+ * process (src/app/pipeline.ts), or a running stack's (VIGIL_INGEST_METRICS_URLS).
  * **Invariant**: only acknowledgements count, never receipts; other traffic on the same stack during the run counts
  * too (acknowledged early), so run scenarios on a stack nobody else publishes to for exact results.
  */
-import type { IngestService } from '../ingest/ingest-service';
 import { VigilError } from '../error-codes';
 import { scrape, valueOf } from '../metrics/prometheus-text';
 
@@ -20,10 +19,6 @@ export interface IngestCounts {
 }
 
 export type IngestProgress = () => Promise<IngestCounts>;
-
-export function inProcessProgress(service: IngestService): IngestProgress {
-  return () => Promise.resolve({ acknowledged: service.stats.acknowledged, unacknowledged: service.stats.unacknowledged, deadLetteredEvents: service.stats.deadLetteredEvents });
-}
 
 export function scrapedProgress(urls: readonly string[], token: string | undefined): IngestProgress {
   return async () => {

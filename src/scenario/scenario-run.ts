@@ -2,9 +2,10 @@
  * `vigil scenario run`: replays scenario files through the whole pipeline (MQTT → ingest → Temporal) and reads back
  * what they produced once the pipeline is quiet (quiescence.ts). Without TEMPORAL_ADDRESS it runs on a stack of its
  * own, started for the run and stopped after: an in-memory Temporal dev server (headless, free port), the in-process
- * broker on a free port (unless MQTT_URL is set), a worker and the ingest, with state in a temporary folder. With
- * TEMPORAL_ADDRESS it publishes to the running stack (MQTT_URL, MQTT_USERNAME/MQTT_PASSWORD) and follows its ingest
- * through VIGIL_INGEST_METRICS_URLS. Events are published as the first tenant of VIGIL_TENANTS.
+ * broker on a free port (unless MQTT_URL is set), a worker process and an ingest process (src/app/pipeline.ts), with
+ * state in a temporary folder; the ingest's progress is read from its own metrics endpoint. With TEMPORAL_ADDRESS it
+ * publishes to the running stack (MQTT_URL, MQTT_USERNAME/MQTT_PASSWORD) and follows its ingest through
+ * VIGIL_INGEST_METRICS_URLS. Events are published as the first tenant of VIGIL_TENANTS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { VigilError } from '../error-codes';
 import { connectClient } from '../temporal/client';
 import { startDevServerProcess } from '../temporal/dev-server-process';
 import { loadExpectations, type Expectations } from './expectations';
-import { inProcessProgress, scrapedProgress, type IngestProgress } from './ingest-progress';
+import { scrapedProgress, type IngestProgress } from './ingest-progress';
 import { readOutcome, type ScenarioOutcome } from './outcome';
 import { waitUntilQuiet } from './quiescence';
 
@@ -54,6 +55,8 @@ interface Stack {
   login: { username?: string; password?: string };
   progress: IngestProgress;
   description: string;
+  /** Rejects when a process of the embedded stack ends on its own (VGL_STACK_PROCESS_EXITED). */
+  failed?: Promise<never>;
 }
 
 /** Reads every scenario and expectations file before anything starts: a typo fails in a second, not after a stack. */
@@ -101,35 +104,43 @@ async function openStack(config: Config, stops: StopList, logger: Logger): Promi
     client: pipeline.client,
     mqttUrl: pipeline.mqttUrl,
     login: pipeline.collectorLogin,
-    progress: inProcessProgress(pipeline.ingest.service),
+    progress: scrapedProgress([pipeline.ingestMetricsUrl], config.VIGIL_METRICS_TOKEN),
     description: 'an embedded stack (stopped after the run)',
+    failed: pipeline.failed,
   };
 }
 
 export async function runScenarios(config: Config, options: ScenarioRunOptions, logger: Logger): Promise<ScenarioRunResult> {
   const scenarios = readScenarios(options.files);
-  const tenant = config.VIGIL_TENANTS[0]!;
   const stops = new StopList(logger);
   try {
     const stack = await openStack(config, stops, logger);
-    const publisher = await connectPublisherNow(stack.mqttUrl, { clientId: `vigil-scenario-${process.pid}`, ...stack.login }, logger);
-    stops.push(() => publisher.endAsync());
-    const baseline = await stack.progress();
-    // Playbook runs started before this are not the run's; a minute of slack for a server clock behind ours.
-    const since = new Date(Date.now() - 60_000);
-    const runId = Date.now().toString(36);
-    let published = 0;
-    for (const scenario of scenarios) {
-      const { messages } = await replayScenario({ client: publisher, tenant, file: scenario.file, speed: options.speed, runId, logger });
-      published += messages;
-    }
-    const publishedAt = Date.now();
-    const quiet = await waitUntilQuiet({ client: stack.client, tenant, baseline, published, progress: stack.progress, since, timeoutMs: options.timeoutMs, logger });
-    const quietAt = Date.now();
-    const prefixes = new Map(scenarios.map((s) => [`${s.name}:${runId}:`, s.name]));
-    const outcome = await readOutcome(stack.client, tenant, quiet, prefixes);
-    return { ...outcome, scenarios, stack: stack.description, quietAfterMs: quietAt - publishedAt, deadLetteredEvents: quiet.deadLetteredEvents };
+    const run = runOn(stack, scenarios, config.VIGIL_TENANTS[0]!, options, stops, logger);
+    if (!stack.failed) return await run;
+    // A stack process that dies ends the run now, not at --timeout; the run itself stops with the stack.
+    run.catch(() => undefined);
+    return await Promise.race([run, stack.failed]);
   } finally {
     await stops.stopAll();
   }
+}
+
+async function runOn(stack: Stack, scenarios: ScenarioFile[], tenant: string, options: ScenarioRunOptions, stops: StopList, logger: Logger): Promise<ScenarioRunResult> {
+  const publisher = await connectPublisherNow(stack.mqttUrl, { clientId: `vigil-scenario-${process.pid}`, ...stack.login }, logger);
+  stops.push(() => publisher.endAsync());
+  const baseline = await stack.progress();
+  // Playbook runs started before this are not the run's; a minute of slack for a server clock behind ours.
+  const since = new Date(Date.now() - 60_000);
+  const runId = Date.now().toString(36);
+  let published = 0;
+  for (const scenario of scenarios) {
+    const { messages } = await replayScenario({ client: publisher, tenant, file: scenario.file, speed: options.speed, runId, logger });
+    published += messages;
+  }
+  const publishedAt = Date.now();
+  const quiet = await waitUntilQuiet({ client: stack.client, tenant, baseline, published, progress: stack.progress, since, timeoutMs: options.timeoutMs, logger });
+  const quietAt = Date.now();
+  const prefixes = new Map(scenarios.map((s) => [`${s.name}:${runId}:`, s.name]));
+  const outcome = await readOutcome(stack.client, tenant, quiet, prefixes);
+  return { ...outcome, scenarios, stack: stack.description, quietAfterMs: quietAt - publishedAt, deadLetteredEvents: quiet.deadLetteredEvents };
 }

@@ -7,10 +7,11 @@
  */
 import { Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { formatListen } from '../auth/listen-address';
 
 /** Returns the exporter's URL. */
 export function installTemporalMetrics(listen: { host: string; port: number }, logger: Logger): string {
-  const bindAddress = `${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+  const bindAddress = formatListen(listen);
   Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress, useSecondsForDurations: true } } } });
   const url = `http://${bindAddress}/metrics`;
   logger.info({ url }, 'Temporal SDK metrics endpoint listening');

@@ -1,9 +1,10 @@
 /**
  * `npm start` as a user runs it: `vigil dev` with nothing configured starts the Temporal dev server (UI
- * included), the codec endpoint, the in-process MQTT broker, a worker, the ingest and the demo replay;
- * the demo raises alerts visible through Temporal; Ctrl-C stops everything cleanly; a restart on the
- * same data folder still has the correlators (SQLite persistence). With VIGIL_METRICS_LISTEN and
- * VIGIL_TEMPORAL_METRICS_LISTEN set, it serves the ingest's metrics and the Temporal SDK's on loopback.
+ * included), the codec endpoint, the in-process MQTT broker, a worker process, an ingest process and the demo
+ * replay; the demo raises alerts visible through Temporal; Ctrl-C stops everything cleanly, children included; a
+ * restart on the same data folder still has the correlators (SQLite persistence); a worker process killed under it
+ * ends it with VGL_STACK_PROCESS_EXITED and leaves nothing running. With VIGIL_METRICS_LISTEN and
+ * VIGIL_TEMPORAL_METRICS_LISTEN set, the ingest process serves its metrics and the worker process the Temporal SDK's.
  */
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,30 @@ afterAll(async () => {
   await dev?.stop();
 });
 
+/** The worker and ingest pids `vigil dev` prints, checked to be live children of it running those commands. */
+function stackProcesses(proc: VigilProcess): { worker: number; ingest: number } {
+  const m = /Processes +worker pid (\d+), ingest pid (\d+)/.exec(proc.output());
+  expect(m).not.toBeNull();
+  const pids = { worker: Number(m![1]), ingest: Number(m![2]) };
+  for (const [role, pid] of Object.entries(pids)) {
+    // /proc/PID/stat: "pid (comm) state ppid ..."; cmdline: NUL-separated arguments.
+    const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+    expect(ppid).toBe(proc.child.pid);
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain(role);
+  }
+  expect(new Set([pids.worker, pids.ingest, proc.child.pid]).size).toBe(3);
+  return pids;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 async function stopWithCtrlC(proc: VigilProcess): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
   proc.child.kill('SIGINT');
@@ -55,6 +80,7 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   dev = startVigil(['dev', '--speed', '50'], env);
   await eventually(async () => (dev!.output().includes('demo: scenarios published') ? true : undefined), `demo published; output:\n${dev.output()}`, 240_000, 500);
   expect(dev.output()).toContain(`Temporal UI      http://localhost:${env.TEMPORAL_UI_PORT}/namespaces/default/workflows`);
+  const pids = stackProcesses(dev);
 
   client = await connectClient(`127.0.0.1:${env.TEMPORAL_PORT}`, 'default');
   const withAlerts = await eventually(async () => {
@@ -70,6 +96,8 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   const vigilMetrics = await scrape(`http://${env.VIGIL_METRICS_LISTEN}/metrics`);
   expect(valueOf(vigilMetrics, 'vigil_ingest_events_archived_total', { tenant: 'acme' })).toBeGreaterThan(0);
   expect(valueOf(vigilMetrics, 'vigil_route_signals_total', { tenant: 'acme', outcome: 'accepted' })).toBeGreaterThan(0);
+  // Served by the ingest process itself (its registry labels Node's metrics with its role).
+  expect(vigilMetrics.some((s) => s.name === 'process_cpu_user_seconds_total' && s.labels.role === 'ingest')).toBe(true);
   const sdkMetrics = await scrape(`http://${env.VIGIL_TEMPORAL_METRICS_LISTEN}/metrics`);
   expect(valueOf(sdkMetrics, 'temporal_workflow_task_execution_latency_count', { task_queue: 'vigil-acme' })).toBeGreaterThan(0);
 
@@ -99,6 +127,8 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   const code = await stopWithCtrlC(dev);
   expect(code).toBe(0);
   expect(dev.output()).toMatch(/stopping after SIGINT/);
+  // vigil dev waited for its children: none is left.
+  expect(alive(pids.worker) || alive(pids.ingest)).toBe(false);
   await client.connection.close();
   client = undefined;
 
@@ -108,5 +138,12 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   client = await connectClient(`127.0.0.1:${env.TEMPORAL_PORT}`, 'default');
   const again = await client.workflow.getHandle(correlatorId).describe();
   expect(again.status.name).toBe('RUNNING');
-  expect(await stopWithCtrlC(dev)).toBe(0);
+
+  // A worker process that dies takes the stack down with a coded error naming it: no half stack.
+  const restarted = stackProcesses(dev);
+  const exited = new Promise<number | null>((resolve) => dev!.child.once('exit', (code) => resolve(code)));
+  process.kill(restarted.worker, 'SIGKILL');
+  expect(await exited).toBe(2);
+  expect(dev.output()).toContain(`VGL_STACK_PROCESS_EXITED: field worker: the worker process (pid ${restarted.worker}) exited unexpectedly with signal SIGKILL`);
+  expect(alive(restarted.ingest)).toBe(false);
 });
