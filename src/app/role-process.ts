@@ -10,7 +10,7 @@
  * - stops it with SIGTERM (the role's own graceful stop), SIGKILL if it has not ended after `stopGraceMs`.
  * Invariants: the child is in its own process group, so a terminal's Ctrl-C reaches the parent only, which stops the
  * children in order; a parent that dies anyway closes the channel and the child stops itself (role-ipc.ts
- * parentGone), and a parent that exits without stopping it sends it SIGTERM from its exit hook.
+ * parentGone), and a parent that exits without stopping it kills it from its exit hook.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -84,8 +84,10 @@ export async function startRoleProcess(options: RoleProcessOptions): Promise<Rol
 
   let stopping = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // An exit without `stop` (Ctrl-C in `vigil scenario run`, an uncaught error) removes what the stack ran on (its
+  // temporary data folder, its dev server): a child stopping gracefully then could write into a removed folder.
   const killOnExit = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
   void exited.then(() => process.removeListener('exit', killOnExit));
