@@ -14,7 +14,7 @@ import type { Config } from '../config';
 import { startCodecServer } from '../temporal/codec-server';
 import { startDevServer } from '../temporal/dev-server';
 import { startPipeline } from './pipeline';
-import { StopList } from './stop-list';
+import type { StopList } from './stop-list';
 
 export interface DevOptions {
   demo: boolean;
@@ -23,14 +23,15 @@ export interface DevOptions {
 }
 
 export interface DevStack {
-  stop(): Promise<void>;
   /** Rejects with VGL_STACK_PROCESS_EXITED when the worker or the ingest process ends on its own. */
   failed: Promise<never>;
 }
 
-/** Starts the stack; resolves once the demo (if any) has been published. */
-export async function startDevStack(config: Config, options: DevOptions, logger: Logger, out: (line: string) => void): Promise<DevStack> {
-  const stops = new StopList(logger);
+/**
+ * Starts the stack; resolves once the demo (if any) has been published. Each part's stop goes on `stops`, so a
+ * caller that stops them while this is under way (Ctrl-C during start-up or the demo) stops what runs.
+ */
+export async function startDevStack(config: Config, options: DevOptions, logger: Logger, out: (line: string) => void, stops: StopList): Promise<DevStack> {
   let failed: Promise<never>;
   try {
     const uiUrl = config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`;
@@ -93,5 +94,5 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
     await stops.stopAll();
     throw err;
   }
-  return { stop: () => stops.stopAll(), failed };
+  return { failed };
 }

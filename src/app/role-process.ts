@@ -83,7 +83,8 @@ export async function startRoleProcess(options: RoleProcessOptions): Promise<Rol
   for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => relogLine(line, role, logger));
 
   let stopping = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': its output has been read to the end, so its last lines are logged before its failure.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   // An exit without `stop` (Ctrl-C in `vigil scenario run`, an uncaught error) removes what the stack ran on (its
   // temporary data folder, its dev server): a child stopping gracefully then could write into a removed folder.
   const killOnExit = (): void => {

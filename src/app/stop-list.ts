@@ -8,20 +8,26 @@ export type Stopper = () => Promise<unknown>;
 
 export class StopList {
   private readonly stops: Stopper[] = [];
+  private stopped = false;
 
   constructor(private readonly logger: Logger) {}
 
+  /** After stopAll (a stop requested while starting), a part that still comes up is stopped at once. */
   push(stop: Stopper): void {
-    this.stops.push(stop);
+    if (this.stopped) void this.run(stop);
+    else this.stops.push(stop);
   }
 
   async stopAll(): Promise<void> {
-    for (const stop of this.stops.splice(0).reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'error while stopping');
-      }
+    this.stopped = true;
+    for (const stop of this.stops.splice(0).reverse()) await this.run(stop);
+  }
+
+  private async run(stop: Stopper): Promise<void> {
+    try {
+      await stop();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'error while stopping');
     }
   }
 }

@@ -6,6 +6,7 @@ import { startDevStack } from '../app/dev-stack';
 import { startIngestRole } from '../app/ingest-process';
 import { startMetricsEndpoint } from '../app/metrics-endpoint';
 import { announceReady, parentGone } from '../app/role-ipc';
+import { StopList } from '../app/stop-list';
 import { startWorkerRole } from '../app/worker-process';
 import { replayScenario } from '../collect/scenario-replay';
 import { loadConfig } from '../config';
@@ -76,11 +77,18 @@ export function registerStackCommands(program: Command, logger: Logger): void {
       const config = loadConfig(process.env, { VIGIL_DATA_DIR: opts.dataDir });
       const speed = Number(opts.speed);
       if (!(speed > 0)) throw new VigilError('VGL_CONFIG_INVALID', `--speed must be a positive number, got '${opts.speed}'`, { field: '--speed' });
-      const stack = await startDevStack(config, { demo: opts.demo, speed }, logger, out);
+      // Listening before anything starts: a Ctrl-C during start-up or the demo stops what runs. (The Temporal SDK's
+      // runtime, which the dev server loads, would otherwise take the signal for itself and keep the process up.)
+      const signalled = untilSignal();
+      const stops = new StopList(logger);
       try {
-        out(`stopping after ${await Promise.race([untilSignal(), stack.failed])}...`);
+        const starting = startDevStack(config, { demo: opts.demo, speed }, logger, out, stops);
+        // Stopped half-way, the start fails on what was stopped under it: the signal is the news.
+        starting.catch(() => undefined);
+        const stack = await Promise.race([starting, signalled]);
+        out(`stopping after ${typeof stack === 'string' ? stack : await Promise.race([signalled, stack.failed])}...`);
       } finally {
-        await stack.stop();
+        await stops.stopAll();
       }
     });
 

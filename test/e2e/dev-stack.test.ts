@@ -3,7 +3,7 @@
  * included), the codec endpoint, the in-process MQTT broker, a worker process, an ingest process and the demo
  * replay; the demo raises alerts visible through Temporal; Ctrl-C stops everything cleanly, children included; a
  * restart on the same data folder still has the correlators (SQLite persistence); a worker process killed under it
- * ends it with VGL_STACK_PROCESS_EXITED and leaves nothing running. With VIGIL_METRICS_LISTEN and
+ * ends it with VGL_STACK_PROCESS_EXITED and leaves nothing running; Ctrl-C during the demo stops it. With VIGIL_METRICS_LISTEN and
  * VIGIL_TEMPORAL_METRICS_LISTEN set, the ingest process serves its metrics and the worker process the Temporal SDK's.
  */
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -146,4 +146,12 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   expect(await exited).toBe(2);
   expect(dev.output()).toContain(`VGL_STACK_PROCESS_EXITED: field worker: the worker process (pid ${restarted.worker}) exited unexpectedly with signal SIGKILL`);
   expect(alive(restarted.ingest)).toBe(false);
+
+  // Ctrl-C while the demo is still replaying stops everything too (the SDK's runtime in vigil dev must not swallow it).
+  dev = startVigil(['dev', '--speed', '5'], env);
+  await eventually(async () => (dev!.output().includes('demo: replaying') ? true : undefined), 'demo replaying', 120_000, 200);
+  const replaying = stackProcesses(dev);
+  expect(await stopWithCtrlC(dev)).toBe(0);
+  expect(dev.output()).not.toContain('demo: scenarios published');
+  expect(alive(replaying.worker) || alive(replaying.ingest)).toBe(false);
 });
