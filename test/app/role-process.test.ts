@@ -12,6 +12,7 @@ import pino from 'pino';
 import { startRoleProcess } from '../../src/app/role-process';
 import { VigilError } from '../../src/error-codes';
 import { sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
+import { processAlive } from '../helpers/vigil-process';
 
 jest.setTimeout(120_000);
 
@@ -26,15 +27,6 @@ function capturingLogger(): { logger: pino.Logger; records: Array<Record<string,
   return { logger: pino({ level: 'info' }, sink), records };
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 test('a worker child: ready over IPC with its own pid, its logs re-logged tagged, killed = VGL_STACK_PROCESS_EXITED naming it', async () => {
   const { logger, records } = capturingLogger();
   const env = { ...process.env, TEMPORAL_ADDRESS: sharedTemporalAddress(), VIGIL_TENANTS: uniqueTenant('roleproc'), VIGIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'vigil-role-')), LOG_LEVEL: 'info' };
@@ -42,7 +34,7 @@ test('a worker child: ready over IPC with its own pid, its logs re-logged tagged
   expect(worker.ready.role).toBe('worker');
   expect(worker.pid).toBe(worker.ready.pid);
   expect(worker.pid).not.toBe(process.pid);
-  expect(alive(worker.pid)).toBe(true);
+  expect(processAlive(worker.pid)).toBe(true);
   // The child's own pino record, at its level, tagged with the role.
   expect(records).toContainEqual(expect.objectContaining({ level: 30, msg: 'workers ready', process: 'worker' }));
 
@@ -61,7 +53,7 @@ test('a stopped child ends with its graceful stop and is not a failure', async (
   let failed = false;
   worker.failed.catch(() => (failed = true));
   await worker.stop();
-  expect(alive(worker.pid)).toBe(false);
+  expect(processAlive(worker.pid)).toBe(false);
   await new Promise((resolve) => setImmediate(resolve));
   expect(failed).toBe(false);
 });

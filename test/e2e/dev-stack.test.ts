@@ -15,7 +15,7 @@ import { connectClient } from '../../src/temporal/client';
 import { freePort } from '../helpers/mosquitto';
 import { scrape, valueOf } from '../../src/metrics/prometheus-text';
 import { eventually } from '../helpers/shared-servers';
-import { startVigil, type VigilProcess } from '../helpers/vigil-process';
+import { processAlive, startVigil, type VigilProcess } from '../helpers/vigil-process';
 
 jest.setTimeout(300_000);
 
@@ -60,15 +60,6 @@ function stackProcesses(proc: VigilProcess): { worker: number; ingest: number } 
   expect(new Set([pids.worker, pids.ingest, proc.child.pid]).size).toBe(3);
   return pids;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function stopWithCtrlC(proc: VigilProcess): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
@@ -128,7 +119,7 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   expect(code).toBe(0);
   expect(dev.output()).toMatch(/stopping after SIGINT/);
   // vigil dev waited for its children: none is left.
-  expect(alive(pids.worker) || alive(pids.ingest)).toBe(false);
+  expect(processAlive(pids.worker) || processAlive(pids.ingest)).toBe(false);
   await client.connection.close();
   client = undefined;
 
@@ -145,7 +136,7 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   process.kill(restarted.worker, 'SIGKILL');
   expect(await exited).toBe(2);
   expect(dev.output()).toContain(`VGL_STACK_PROCESS_EXITED: field worker: the worker process (pid ${restarted.worker}) exited unexpectedly with signal SIGKILL`);
-  expect(alive(restarted.ingest)).toBe(false);
+  expect(processAlive(restarted.ingest)).toBe(false);
 
   // Ctrl-C while the demo is still replaying stops everything too (the SDK's runtime in vigil dev must not swallow it).
   dev = startVigil(['dev', '--speed', '5'], env);
@@ -153,5 +144,5 @@ test('vigil dev brings the stack up, the demo raises alerts visible in Temporal,
   const replaying = stackProcesses(dev);
   expect(await stopWithCtrlC(dev)).toBe(0);
   expect(dev.output()).not.toContain('demo: scenarios published');
-  expect(alive(replaying.worker) || alive(replaying.ingest)).toBe(false);
+  expect(processAlive(replaying.worker) || processAlive(replaying.ingest)).toBe(false);
 });

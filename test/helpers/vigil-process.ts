@@ -53,3 +53,13 @@ export function runVigilAsync(args: string[], env: Record<string, string>): Prom
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** Whether a process with this pid exists (signal 0 probes without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
