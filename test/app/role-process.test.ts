@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startRoleProcess } from '../../src/app/role-process';
 import { VigilError } from '../../src/error-codes';
-import { sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
+import { eventually, sharedTemporalAddress, uniqueTenant } from '../helpers/shared-servers';
 import { processAlive } from '../helpers/vigil-process';
 
 jest.setTimeout(120_000);
@@ -35,8 +35,10 @@ test('a worker child: ready over IPC with its own pid, its logs re-logged tagged
   expect(worker.pid).toBe(worker.ready.pid);
   expect(worker.pid).not.toBe(process.pid);
   expect(processAlive(worker.pid)).toBe(true);
-  // The child's own pino record, at its level, tagged with the role.
-  expect(records).toContainEqual(expect.objectContaining({ level: 30, msg: 'workers ready', process: 'worker' }));
+  // The child's own pino record, at its level, tagged with the role (stderr and the IPC channel are read apart: the
+  // line may come after the ready message).
+  const record = await eventually(async () => records.find((r) => r.msg === 'workers ready'), 'the worker\'s "workers ready" record', 30_000, 50);
+  expect(record).toEqual(expect.objectContaining({ level: 30, process: 'worker' }));
 
   process.kill(worker.pid, 'SIGKILL');
   const error = (await worker.failed.catch((err: unknown) => err)) as VigilError;
