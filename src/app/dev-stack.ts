@@ -12,7 +12,7 @@ import { replayScenario } from '../collect/scenario-replay';
 import type { Config } from '../config';
 import { startCodecServer } from '../temporal/codec-server';
 import { startDevServer } from '../temporal/dev-server';
-import { installTemporalMetrics } from '../temporal/runtime-metrics';
+import { installTemporalRuntime } from '../temporal/runtime';
 import { startMetricsEndpoint } from './metrics-endpoint';
 import { startPipeline } from './pipeline';
 import { StopList } from './stop-list';
@@ -28,7 +28,7 @@ export async function startDevStack(config: Config, options: DevOptions, logger:
   const stops = new StopList(logger);
   try {
     // Before the dev server and the worker: the SDK's core runtime is built once per process, on first use.
-    const temporalMetricsUrl = config.VIGIL_TEMPORAL_METRICS_LISTEN ? installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger) : undefined;
+    const temporalMetricsUrl = installTemporalRuntime(logger, config.VIGIL_TEMPORAL_METRICS_LISTEN);
     const metrics = await startMetricsEndpoint(config, 'dev', logger);
     if (metrics) stops.push(metrics.close);
     const uiUrl = config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { startPipeline } from '../app/pipeline';
+import { installTemporalRuntime } from '../temporal/runtime';
 import { StopList } from '../app/stop-list';
 import { connectPublisherNow } from '../collect/publisher-connection';
 import { loadScenario, replayScenario } from '../collect/scenario-replay';
@@ -93,6 +94,8 @@ async function openStack(config: Config, stops: StopList, logger: Logger): Promi
     process.removeListener('exit', removeDataDir);
     return Promise.resolve(removeDataDir());
   });
+  // Before the worker's first NativeConnection (the SDK's runtime is built once per process).
+  installTemporalRuntime(logger);
   // In memory and headless: the stack lives for this run only, so nobody could look at it after.
   const server = await startDevServerProcess({ logger: logger.child({ role: 'temporal' }), namespace: config.TEMPORAL_NAMESPACE });
   stops.push(server.stop);
