@@ -19,6 +19,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -31,12 +32,14 @@ import { parseDuration } from '../../src/model/duration';
 import { IncidentSeverity, IncidentStatus, TenantId } from '../../src/temporal/search-attributes';
 import { incidentWorkflow } from './incident';
 import { incidentSummary } from './incident-card';
-import { RouterState } from './router-state';
+import { ROUTER_DELIVERY_BOUND_PATCH, RouterState } from './router-state';
 
 export async function incidentRouterWorkflow(input: RouterInput): Promise<void> {
   const settings = { ...defaultIncidentSettings, ...input.settings };
   const uiBaseUrl = input.uiBaseUrl ?? defaultUiBaseUrl;
-  const state = new RouterState(input.tenant, parseDuration(settings.window), uiBaseUrl, workflowInfo().namespace, input.carried);
+  // Checked in the run's first activation, before any await (a patch first met later can replay in another task split).
+  const boundedDeliveries = patched(ROUTER_DELIVERY_BOUND_PATCH);
+  const state = new RouterState(input.tenant, parseDuration(settings.window), uiBaseUrl, workflowInfo().namespace, input.carried, boundedDeliveries);
 
   const requireAlert = (alert: Alert | undefined, where: string): void => {
     if (alert?.tenant !== input.tenant || typeof alert.id !== 'string') throw ApplicationFailure.nonRetryable(`${where}: an alert of tenant ${input.tenant} with an id is required`, 'VGL_INCIDENT_INVALID');
