@@ -71,7 +71,7 @@ const zones = [
   },
   layer(
     'activities/**',
-    [contracts, model, errorCodes, sigma, correlation, response, 'src/auth/**', 'src/temporal/search-attributes.*', 'src/temporal/workflow-ids.*'],
+    [contracts, model, errorCodes, sigma, correlation, response, 'src/auth/**', 'src/temporal/search-attributes.*', 'src/temporal/workflow-ids.*', 'src/temporal/payload-size.*'],
     'activities/ imports src/contracts and the pure layers, never workflows/ or the processes above.',
   ),
   layer(

@@ -13,6 +13,7 @@ import { replayScenario } from '../collect/scenario-replay';
 import type { Config } from '../config';
 import { startCodecServer } from '../temporal/codec-server';
 import { startDevServer } from '../temporal/dev-server';
+import { installTemporalRuntime } from '../temporal/runtime';
 import { startPipeline } from './pipeline';
 import type { StopList } from './stop-list';
 
@@ -34,6 +35,9 @@ export interface DevStack {
 export async function startDevStack(config: Config, options: DevOptions, logger: Logger, out: (line: string) => void, stops: StopList): Promise<DevStack> {
   let failed: Promise<never>;
   try {
+    // Before the dev server: the SDK's core runtime is built once per process, on first use; its lines go through our
+    // logger. Its metrics exporter belongs to the worker process (pipeline.ts), not this one.
+    installTemporalRuntime(logger);
     const uiUrl = config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`;
     // No token here: the dev UI calls the codec from the browser and cannot send one (see codec-server.ts).
     const codec = await startCodecServer({ port: config.VIGIL_CODEC_PORT, host: config.VIGIL_CODEC_HOST, allowedOrigin: new URL(uiUrl).origin, logger: logger.child({ role: 'codec' }) });

@@ -41,12 +41,9 @@ export interface RoleProcessOptions {
 /** Pino's numeric levels to the logger's methods; an unknown level is logged as info. */
 const levelNames: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
-/** The Temporal SDK's default logger writes `<date> [LEVEL] message` on stderr, not through pino. */
-const sdkLine = /^\S+ \[(TRACE|DEBUG|INFO|WARN|ERROR)\] (.*)$/;
-
 /**
- * One line of the child's output into the parent's logger: its JSON log records as records, the SDK's lines at their
- * level, anything else (a crash trace, a VGL_* error) as a warning.
+ * One line of the child's output into the parent's logger: its JSON log records (the SDK's included: they go through
+ * pino, src/temporal/runtime.ts) as records, anything else (a crash trace, a VGL_* error) as a warning.
  */
 function relogLine(line: string, role: string, logger: Logger): void {
   if (!line.trim()) return;
@@ -57,9 +54,7 @@ function relogLine(line: string, role: string, logger: Logger): void {
     record = undefined;
   }
   if (typeof record !== 'object' || record === null || typeof (record as { level?: unknown }).level !== 'number') {
-    const sdk = sdkLine.exec(line);
-    if (sdk) logger[sdk[1]!.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error']({ process: role, source: 'temporal-sdk' }, sdk[2]!);
-    else logger.warn({ process: role }, line);
+    logger.warn({ process: role }, line);
     return;
   }
   const { level, msg, time: _time, ...fields } = record as { level: number; msg?: unknown; time?: unknown };

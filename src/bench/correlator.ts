@@ -39,6 +39,7 @@ import { generateCredentials, loginAs } from '../mqtt/broker-credentials';
 import { startEmbeddedBroker } from '../mqtt/embedded-broker';
 import { cpSync } from 'node:fs';
 import { projectRoot } from '../project-root';
+import { loadConfig, workerTuningOf } from '../config';
 import { loadResponseConfig } from '../response/response-config';
 import { connectClient } from '../temporal/client';
 import { startDevServer } from '../temporal/dev-server';
@@ -258,6 +259,9 @@ export async function run(logger: Logger, options?: BenchOptions): Promise<Bench
   const version = runtime.ruleSet().version;
   const client = await connectClient(address, 'default');
   const responses = loadResponseConfig(path.join(dir, 'responses')).config;
+  // The deployment's worker settings (VIGIL_WORKER_*), so settings are compared by running the bench with them;
+  // the cache holds every correlator of the workload.
+  const tuning = workerTuningOf({ ...loadConfig(process.env), VIGIL_WORKER_MAX_CACHED_WORKFLOWS: 2000 });
   const workers = await createWorkerSet({
     address,
     namespace: 'default',
@@ -267,11 +271,12 @@ export async function run(logger: Logger, options?: BenchOptions): Promise<Bench
       ...createActivities({ logger: quiet, dryRun: true, responses }),
     },
     logger: quiet,
-    maxCachedWorkflows: 2000,
+    ...tuning,
   });
   const running = workers.run();
   // Loads never name the Temporal they ran on, so `--cluster` pairs each figure of the two servers by name and load.
-  const figures: BenchFigure[] = [benchFigure('correlator.temporal', target?.label ?? 'dev server, SQLite file (WAL)', '', 'the Temporal these figures ran on')];
+  const figures: BenchFigure[] = [benchFigure('correlator.temporal', target?.label ?? 'dev server, SQLite file (WAL)', '', 'the Temporal these figures ran on'),
+    benchFigure('correlator.worker_settings', `${tuning.workflowTaskPollers} workflow-task pollers, ${tuning.maxConcurrentWorkflowTaskExecutions} task slots`, '', 'VIGIL_WORKER_WORKFLOW_TASK_POLLERS, VIGIL_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS')];
   const fig = (name: string, value: number, unit: string, load: string): number => {
     figures.push(benchFigure(name, value, unit, load));
     return value;

@@ -8,6 +8,10 @@
  *   POST /api/v1/playbooks/:workflowId/decision     { decision: approve|deny, reason? }
  *   POST /api/v1/playbooks/:workflowId/containment  { command: keep|release, reason? }
  *   POST /api/v1/alerts/:alertId/verdict            { tenant, verdict: true_positive|false_positive, note? }
+ *   GET  /api/v1/incidents[?tenant=acme&all=true]   (all: merged ones too)
+ *   GET  /api/v1/incidents/:workflowId
+ *   POST /api/v1/incidents/:workflowId/acknowledge  { note? }
+ *   POST /api/v1/incidents/:workflowId/resolve      { verdict: true_positive|false_positive|benign, note? }
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -16,8 +20,10 @@ import { z } from 'zod';
 import { bearerToken, lookupToken } from '../auth/bearer';
 import { VigilError, type ErrorCode } from '../error-codes';
 import type { ApproverIdentity, ResponseConfig } from '../response/response-config';
-import { inScope } from '../response/tenant-scope';
+import { inScope, type TenantScope } from '../response/tenant-scope';
 import { setAlertVerdict } from '../temporal/alert-verdict';
+import { incidentVerdicts } from '../model/incident';
+import { changeIncident, incidentStatus, listIncidents, type IncidentChange } from './incident-actions';
 import { commandContainment, decidePlaybook, listPlaybookRuns, playbookStatus } from './playbook-runs';
 
 export interface ApiRoutesDeps {
@@ -45,6 +51,11 @@ const DecisionBodySchema = z.object({ decision: z.enum(['approve', 'deny']), rea
 const ContainmentBodySchema = z.object({ command: z.enum(['keep', 'release']), reason: z.string().max(2000).optional() }).strict();
 const VerdictBodySchema = z.object({ tenant: z.string().min(1), verdict: z.enum(['true_positive', 'false_positive']), note: z.string().max(2000).optional() }).strict();
 const ListQuerySchema = z.object({ awaiting: z.enum(['true', 'false']).optional(), tenant: z.string().optional() });
+const IncidentListQuerySchema = z.object({ all: z.enum(['true', 'false']).optional(), tenant: z.string().optional() });
+const AcknowledgeBodySchema = z.object({ note: z.string().max(2000).optional() }).strict();
+const ResolveBodySchema = z.object({ verdict: z.enum(incidentVerdicts), note: z.string().max(2000).optional() }).strict();
+
+const payloadError = (error: z.ZodError): VigilError => new VigilError('VGL_CHATOPS_PAYLOAD', error.issues[0]!.message, { field: error.issues[0]!.path.join('.') });
 
 const statusOf: Partial<Record<ErrorCode, number>> = {
   VGL_APPROVAL_UNAUTHORIZED: 403,
@@ -53,6 +64,8 @@ const statusOf: Partial<Record<ErrorCode, number>> = {
   VGL_APPROVAL_CLOSED: 409,
   VGL_PLAYBOOK_NOT_FOUND: 404,
   VGL_ALERT_NOT_FOUND: 404,
+  VGL_INCIDENT_NOT_FOUND: 404,
+  VGL_INCIDENT_INVALID: 409,
   VGL_CHATOPS_PAYLOAD: 400,
 };
 
@@ -74,7 +87,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
 
     api.get('/api/v1/playbooks', async (request, reply) => {
       const query = ListQuerySchema.safeParse(request.query);
-      if (!query.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', query.error.issues[0]!.message, { field: query.error.issues[0]!.path.join('.') }));
+      if (!query.success) return fail(reply, payloadError(query.error));
       return listPlaybookRuns(client, { awaiting: query.data.awaiting === 'true', scope: request.caller!.tenants, ...(query.data.tenant ? { tenant: query.data.tenant } : {}) });
     });
 
@@ -88,7 +101,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
 
     api.post<{ Params: { workflowId: string } }>('/api/v1/playbooks/:workflowId/decision', async (request, reply) => {
       const body = DecisionBodySchema.safeParse(request.body);
-      if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
+      if (!body.success) return fail(reply, payloadError(body.error));
       try {
         return await decidePlaybook(client, request.params.workflowId, { ...body.data, by: request.caller!.name, via: 'http' }, request.caller!.tenants);
       } catch (err) {
@@ -99,7 +112,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     // A tenant outside the caller's scope answers as an unknown alert would: nothing about it is disclosed.
     api.post<{ Params: { alertId: string } }>('/api/v1/alerts/:alertId/verdict', async (request, reply) => {
       const body = VerdictBodySchema.safeParse(request.body);
-      if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
+      if (!body.success) return fail(reply, payloadError(body.error));
       const { tenant, verdict, note } = body.data;
       const { alertId } = request.params;
       try {
@@ -110,9 +123,46 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
       }
     });
 
+    // Incidents: the functions `vigil incidents` calls, scoped to the caller's tenants (another tenant's is not found).
+    api.get('/api/v1/incidents', async (request, reply) => {
+      const query = IncidentListQuerySchema.safeParse(request.query);
+      if (!query.success) return fail(reply, payloadError(query.error));
+      return listIncidents(client, { scope: request.caller!.tenants, all: query.data.all === 'true', ...(query.data.tenant ? { tenant: query.data.tenant } : {}) });
+    });
+
+    api.get<{ Params: { workflowId: string } }>('/api/v1/incidents/:workflowId', async (request, reply) => {
+      try {
+        return await incidentStatus(client, request.params.workflowId, request.caller!.tenants);
+      } catch (err) {
+        return fail(reply, err);
+      }
+    });
+
+    const incidentChange = async (reply: FastifyReply, workflowId: string, change: IncidentChange, scope: TenantScope) => {
+      try {
+        return await changeIncident(client, workflowId, change, scope);
+      } catch (err) {
+        return fail(reply, err);
+      }
+    };
+
+    api.post<{ Params: { workflowId: string } }>('/api/v1/incidents/:workflowId/acknowledge', async (request, reply) => {
+      const body = AcknowledgeBodySchema.safeParse(request.body ?? {});
+      if (!body.success) return fail(reply, payloadError(body.error));
+      const { note } = body.data;
+      return incidentChange(reply, request.params.workflowId, { kind: 'acknowledge', by: request.caller!.name, ...(note ? { note } : {}) }, request.caller!.tenants);
+    });
+
+    api.post<{ Params: { workflowId: string } }>('/api/v1/incidents/:workflowId/resolve', async (request, reply) => {
+      const body = ResolveBodySchema.safeParse(request.body);
+      if (!body.success) return fail(reply, payloadError(body.error));
+      const { verdict, note } = body.data;
+      return incidentChange(reply, request.params.workflowId, { kind: 'resolve', by: request.caller!.name, verdict, ...(note ? { note } : {}) }, request.caller!.tenants);
+    });
+
     api.post<{ Params: { workflowId: string } }>('/api/v1/playbooks/:workflowId/containment', async (request, reply) => {
       const body = ContainmentBodySchema.safeParse(request.body);
-      if (!body.success) return fail(reply, new VigilError('VGL_CHATOPS_PAYLOAD', body.error.issues[0]!.message, { field: body.error.issues[0]!.path.join('.') }));
+      if (!body.success) return fail(reply, payloadError(body.error));
       try {
         await commandContainment(client, request.params.workflowId, { ...body.data, by: request.caller!.name, via: 'http' }, request.caller!.tenants);
         return reply.code(202).send({ accepted: true });

@@ -1,5 +1,5 @@
 /**
- * Incidents as people reach them (the CLI; chat and HTTP can call the same functions): list, show, acknowledge,
+ * Incidents as people reach them (`vigil incidents` and the HTTP API; chat can call the same functions): list, show, acknowledge,
  * resolve. Reads and updates are scoped to the caller's tenants; an incident outside the scope is reported as not
  * found, so a scoped caller learns nothing about other tenants. Updates go through the incident's validated updates,
  * so a refusal comes back with its VGL_INCIDENT_INVALID message.

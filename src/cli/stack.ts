@@ -16,7 +16,7 @@ import { resolveTemporalCli, TEMPORAL_CLI_VERSION } from '../temporal/cli-resolv
 import { connectClient } from '../temporal/client';
 import { startCodecServer } from '../temporal/codec-server';
 import { registerSearchAttributes } from '../temporal/register-search-attributes';
-import { installTemporalMetrics } from '../temporal/runtime-metrics';
+import { installTemporalRuntime } from '../temporal/runtime';
 import { vigilSearchAttributes } from '../temporal/search-attributes';
 
 const out = (line: string): void => {
@@ -100,7 +100,7 @@ export function registerStackCommands(program: Command, logger: Logger): void {
       const config = loadConfig(process.env, tenantsOverride(opts));
       const address = requireAddress(config.TEMPORAL_ADDRESS);
       // Before the first NativeConnection: the SDK's core runtime is built once per process.
-      const temporalMetricsUrl = config.VIGIL_TEMPORAL_METRICS_LISTEN ? installTemporalMetrics(config.VIGIL_TEMPORAL_METRICS_LISTEN, logger) : undefined;
+      const temporalMetricsUrl = installTemporalRuntime(logger, config.VIGIL_TEMPORAL_METRICS_LISTEN);
       const metrics = await startMetricsEndpoint(config, 'worker', logger);
       try {
         const workers = await startWorkerRole(config, address, logger);

@@ -9,6 +9,7 @@
  * Group values come from Detection.fields, the values the correlator groups by, so a detection is routed to the
  * keyed correlator of exactly the group it lands in.
  */
+import { boundEntityId } from './entity-id';
 import { aliasedField } from '../correlation/plan';
 import type { Detection } from '../model/detection';
 import type { EntityRef, EntityType } from '../model/entity';
@@ -90,7 +91,7 @@ export class CorrelationRouting {
         const ref = c.rules.includes(rule.id) ? rule.id : rule.name!;
         const values = c.groupBy.map((name) => detection.fields[aliasedField(c, name, ref)]);
         if (values.some((v) => v === undefined || v === null)) continue;
-        const id = [c.id, ...values.map(String)].join(GROUP_SEPARATOR);
+        const id = boundEntityId([c.id, ...values.map(String)].join(GROUP_SEPARATOR));
         if (!out.some((e) => e.id === id)) out.push({ type: 'group', id });
       }
     }

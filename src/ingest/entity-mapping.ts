@@ -6,6 +6,7 @@
  * An id part takes the field's one value (FieldReader.scalar: the first); a `when` condition holds
  * when any of the field's values equals it, as a Sigma selection on a list does.
  */
+import { boundEntityId } from './entity-id';
 import { z } from 'zod';
 import { EntityTypeSchema, type EntityRef, type EntityType } from '../model/entity';
 import { SourceKindSchema, type SourceKind } from '../model/source';
@@ -78,7 +79,9 @@ export class EntityMapping {
         }
         id += String(v);
       }
-      if (complete && !out.some((e) => e.type === m.type && e.id === id)) out.push({ type: m.type, id });
+      if (!complete) continue;
+      id = boundEntityId(id);
+      if (!out.some((e) => e.type === m.type && e.id === id)) out.push({ type: m.type, id });
     }
     return out;
   }

@@ -1,7 +1,7 @@
 /**
  * Which failures of a hand-off to Temporal are outages (retried for as long as they last, never
  * dead-lettered) and which are about the request (counted, then dead-lettered). The server refusing
- * this request answers INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE (a workflow id too long,
+ * this request answers INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE (a workflow id over a cluster's limit,
  * a payload over the blob limit, a correlator run over its signal limit). Every other gRPC status
  * (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, PERMISSION_DENIED, NOT_FOUND namespace...) is
  * the service or its configuration and hits every message alike. An error with no gRPC status at all

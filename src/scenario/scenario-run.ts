@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { startPipeline } from '../app/pipeline';
+import { installTemporalRuntime } from '../temporal/runtime';
 import { StopList } from '../app/stop-list';
 import { connectPublisherNow } from '../collect/publisher-connection';
 import { loadScenario, replayScenario } from '../collect/scenario-replay';
@@ -96,6 +97,9 @@ async function openStack(config: Config, stops: StopList, logger: Logger): Promi
     process.removeListener('exit', removeDataDir);
     return Promise.resolve(removeDataDir());
   });
+  // Before the SDK's runtime is first used (the fallback dev server; the worker is a process of its own): its lines go
+  // through our logger.
+  installTemporalRuntime(logger);
   // In memory and headless: the stack lives for this run only, so nobody could look at it after.
   const server = await startDevServerProcess({ logger: logger.child({ role: 'temporal' }), namespace: config.TEMPORAL_NAMESPACE });
   stops.push(server.stop);

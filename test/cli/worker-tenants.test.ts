@@ -49,6 +49,12 @@ test("the worker polls the named tenant's task queue and not the other's", async
   const ready = worker.output().split('\n').find((l) => l.includes('workers ready'))!;
   expect((JSON.parse(ready) as { taskQueues: string[] }).taskQueues).toEqual([tenantTaskQueue(served)]);
   expect(await pollers(tenantTaskQueue(other))).toBe(0);
+  // The SDK's own lines go through Vigil's logger: one format on the stream (JSON here, no terminal).
+  const lines = worker.output().split('\n').filter((l) => l.trim() !== '');
+  const notJson = lines.filter((l) => { try { JSON.parse(l); return false; } catch { return true; } });
+  expect(notJson).toEqual([]);
+  const sdk = lines.map((l) => JSON.parse(l) as { role?: string; msg?: string; state?: string });
+  expect(sdk).toContainEqual(expect.objectContaining({ role: 'temporal-sdk', msg: 'Worker state changed', state: 'RUNNING' }));
 });
 
 test('a malformed --tenants is refused with its VGL code', () => {

@@ -13,6 +13,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startIngestRole, type IngestRole } from '../../src/app/ingest-process';
 import { BatchPublisher } from '../../src/collect/batch-publisher';
 import { loadConfig } from '../../src/config';
+import { boundEntityId, MAX_ENTITY_ID_LENGTH } from '../../src/ingest/entity-id';
 import type { PlaybookReport } from '../../src/model/playbook';
 import { correlatorWorkflowId, playbookTargetWorkflowId } from '../../src/temporal/workflow-ids';
 import { entityStateQuery } from '../../src/contracts/correlator/messages';
@@ -148,4 +149,30 @@ test('killing the worker with SIGKILL mid-stream loses no event', async () => {
   expect(state.eventCount).toBe(before + 30);
   const ids = new Set(state.timeline.map((t) => t.eventId));
   for (let i = 100; i < 130; i++) expect(ids.has(`${tenant}-exec-${i}`)).toBe(true);
+});
+
+test('an event whose entity fields are oversized still reaches bounded correlators and raises its alert', async () => {
+  // Attacker-influenced names (a pod, a user) longer than a workflow id may be: unbounded, Temporal would refuse the
+  // correlator and the event could never alert.
+  const longPod = { namespace: 'payments', name: `api-${'x'.repeat(1_500)}` };
+  const longUser = `mallory-${'y'.repeat(3_000)}`;
+  const id = `${tenant}-long-1`;
+  publisher.add({ id, time: Date.now(), data: podExecEvent(id, longPod.namespace, longPod.name, longUser) });
+  await publisher.flush();
+
+  const podId = boundEntityId(`${longPod.namespace}/${longPod.name}`);
+  expect(podId.length).toBeLessThanOrEqual(MAX_ENTITY_ID_LENGTH);
+  expect(podId.startsWith(`${longPod.namespace}/api-xxx`)).toBe(true);
+  const state = await eventually(async () => {
+    const s = await client.workflow.getHandle(correlatorWorkflowId(tenant, { type: 'pod', id: podId })).query(entityStateQuery);
+    return s.openAlerts.length > 0 ? s : undefined;
+  }, 'an alert on the bounded pod correlator');
+  expect(state.openAlerts[0]!.entity).toEqual({ type: 'pod', id: podId });
+  expect(state.openAlerts[0]!.entities).toContainEqual({ type: 'user', id: boundEntityId(longUser) });
+  // The user's correlator got the risk and the link (the pod owns the finding).
+  const userState = await eventually(async () => {
+    const s = await client.workflow.getHandle(correlatorWorkflowId(tenant, { type: 'user', id: boundEntityId(longUser) })).query(entityStateQuery);
+    return s.eventCount > 0 ? s : undefined;
+  }, 'the bounded user correlator');
+  expect(userState.timeline.map((t) => t.eventId)).toContain(id);
 });

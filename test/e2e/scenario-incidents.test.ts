@@ -4,8 +4,9 @@
  * worker` process with the shipped rules) → each alert routed to the tenant's incident router. Each scenario must
  * become exactly one incident holding every alert it raised, and no incident may mix scenarios. The counts are
  * printed for the report. Then as an analyst would: the playbook notices carry their incident's link, `vigil incidents
- * list|show` read the incidents back, `vigil incidents ack|resolve` move one as the OS user's identity, and an
- * incident outside that identity's tenants is not found.
+ * list|show` read the incidents back, `vigil incidents ack|resolve` move one as the OS user's identity, the HTTP API
+ * does the same for another as the identity its bearer token names, and an incident outside the identity's tenants is
+ * not found either way.
  */
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +14,14 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startIngestRole, type IngestRole } from '../../src/app/ingest-process';
+import { buildChatopsApp } from '../../src/chatops/app';
 import { listAlerts } from '../../src/cli/investigate';
 import { replayScenario } from '../../src/collect/scenario-replay';
 import { loadConfig } from '../../src/config';
 import { incidentStateQuery, type IncidentView } from '../../src/contracts/incident/messages';
 import type { Alert } from '../../src/model/alert';
 import { projectRoot } from '../../src/project-root';
+import { loadResponseConfig } from '../../src/response/response-config';
 import { playbookWorkflowId } from '../../src/temporal/workflow-ids';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver';
 import { approversFor } from '../helpers/rules-dir';
@@ -37,9 +40,10 @@ let ingest: IngestRole;
 let publisher: MqttClient;
 let worker: VigilProcess;
 let env: Record<string, string>;
+let rulesDir: string;
 
 beforeAll(async () => {
-  const rulesDir = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-scen-')), 'rules');
+  rulesDir = path.join(mkdtempSync(path.join(tmpdir(), 'vigil-scen-')), 'rules');
   cpSync(path.join(projectRoot, 'rules'), rulesDir, { recursive: true });
   approversFor(rulesDir, tenant);
   webhook = await startHttpReceiver();
@@ -196,4 +200,53 @@ test('notices carry the incident link; vigil incidents list, show, ack and resol
   const elsewhere = runVigil(['incidents', 'ack', target.id, '--tenant', 'other-tenant'], env);
   expect(elsewhere.status).toBe(2);
   expect(elsewhere.stderr).toContain('VGL_INCIDENT_NOT_FOUND');
+});
+
+test("the HTTP API lists, shows, acknowledges and resolves an incident as the token's identity, in its tenants only", async () => {
+  const app = buildChatopsApp({
+    logger: testLogger,
+    client,
+    responses: loadResponseConfig(path.join(rulesDir, 'responses')).config,
+    slackResponseOrigins: [],
+    apiTokens: new Map([['token-of-bob-for-tests', 'bob']]),
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const call = async (method: string, route: string, body?: unknown, token = 'token-of-bob-for-tests') => {
+      const r = await fetch(`${url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> & IncidentView & { code?: string } };
+    };
+    const list = await fetch(`${url}/api/v1/incidents?tenant=${tenant}`, { headers: { authorization: 'Bearer token-of-bob-for-tests' } });
+    const rows = (await list.json()) as Array<{ id: string; workflowId: string; status: string }>;
+    expect(list.status).toBe(200);
+    expect(rows).toHaveLength(3);
+    // The previous test resolved one as alice; this one takes an open one.
+    const target = rows.find((r) => r.status === 'open')!;
+    const route = `/api/v1/incidents/${encodeURIComponent(target.workflowId)}`;
+    expect(await call('GET', route)).toEqual({ status: 200, body: expect.objectContaining({ id: target.id, tenant, status: 'open' }) });
+
+    expect(await call('POST', `${route}/acknowledge`, { note: 'looking' })).toEqual({ status: 200, body: expect.objectContaining({ status: 'acknowledged' }) });
+    expect(await call('POST', `${route}/resolve`, { verdict: 'maybe' })).toEqual({ status: 400, body: expect.objectContaining({ code: 'VGL_CHATOPS_PAYLOAD' }) });
+    expect(await call('POST', `${route}/resolve`, { verdict: 'benign', note: 'red-team exercise' })).toEqual({ status: 200, body: expect.objectContaining({ status: 'resolved', verdict: 'benign' }) });
+    // A second resolve is refused by the incident's own validation, with its code.
+    expect(await call('POST', `${route}/resolve`, { verdict: 'true_positive' })).toEqual({ status: 409, body: expect.objectContaining({ code: 'VGL_INCIDENT_INVALID' }) });
+    const after = await client.workflow.getHandle(target.workflowId).query(incidentStateQuery);
+    expect(after.actions.map((a) => [a.kind, a.by])).toEqual([
+      ['acknowledge', 'bob'],
+      ['resolve', 'bob'],
+    ]);
+
+    // Another tenant's incident is not found; an unknown token is refused before anything is read.
+    const foreign = `/api/v1/incidents/${encodeURIComponent(target.workflowId.replace(`:${tenant}:`, ':other-tenant:'))}`;
+    expect(await call('POST', `${foreign}/acknowledge`, {})).toEqual({ status: 404, body: expect.objectContaining({ code: 'VGL_INCIDENT_NOT_FOUND' }) });
+    expect((await call('GET', route, undefined, 'not-a-token')).status).toBe(401);
+    const none = await fetch(`${url}/api/v1/incidents?tenant=other-tenant`, { headers: { authorization: 'Bearer token-of-bob-for-tests' } });
+    expect(await none.json()).toEqual([]);
+  } finally {
+    await app.close();
+  }
 });

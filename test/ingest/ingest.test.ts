@@ -21,9 +21,11 @@ import { startIngest, type IngestService } from '../../src/ingest/ingest-service
 import { RawArchive } from '../../src/ingest/raw-archive';
 import { eventsTopic } from '../../src/mqtt/topics';
 import { encodeBatch } from '../../src/mqtt/wire-codec';
+import { connectClient } from '../../src/temporal/client';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { correlatorWorkflowId } from '../../src/temporal/workflow-ids';
 import { makeRulesDir, podExecEvent, podExecRule } from '../helpers/rules-dir';
-import { eventually, sharedClient, sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
+import { eventually, sharedMqttUrl, uniqueTenant } from '../helpers/shared-servers';
 import { archivedEvents } from '../helpers/archived-events';
 import { testLogger } from '../helpers/temporal-env';
 
@@ -32,6 +34,8 @@ const tenant = uniqueTenant('dlq');
 const foreign = new Packr({ useRecords: false });
 /** Rule matching throws on events carrying this field: a rule-engine bug, injected around the real rule set. */
 const THROW_MARKER = 'vigilTestThrowInMatch';
+const STRICT_ID_LIMIT = 150;
+let server: DevServer;
 let client: Client;
 let runtime: RuleRuntime;
 let ingest: IngestService;
@@ -45,7 +49,10 @@ beforeAll(async () => {
   const rulesDir = makeRulesDir({ 'pod-exec.yml': podExecRule });
   runtime = await startRuleRuntime({ VIGIL_RULES_DIR: rulesDir }, testLogger);
   expect(runtime.ruleSet().rules).toHaveLength(1);
-  client = await sharedClient();
+  // Its own server, with a stricter workflow-id limit than ingest's entity-id bound (an operator's cluster may set
+  // one): the only way left to make Temporal refuse a detection's hand-off, which the refusal test below needs.
+  server = await startDevServer({ logger: testLogger, namespace: 'default', dynamicConfig: { 'limit.maxIDLength': STRICT_ID_LIMIT } });
+  client = await connectClient(server.address, 'default');
   archiveDir = mkdtempSync(path.join(tmpdir(), 'vigil-archive-'));
   ingest = await startIngest({
     mqttUrl: sharedMqttUrl(),
@@ -80,6 +87,7 @@ afterAll(async () => {
   await archive.close();
   runtime.close();
   await client.connection.close();
+  await server.stop();
 });
 
 const letterWhere = (pred: (l: DeadLetter) => boolean): Promise<{ topic: string; letter: DeadLetter }> =>
@@ -189,7 +197,7 @@ test('an event a rule throws on is dead-lettered alone (VGL_DLQ_MATCH); its batc
 });
 
 test('a message whose detections Temporal refuses (workflow id over its length limit) is dead-lettered as VGL_DLQ_ROUTE, not retried forever', async () => {
-  const longPod = 'p'.repeat(1100); // entity:{tenant}:pod:prod/ppp… exceeds the server's 1,000-character id limit
+  const longPod = 'p'.repeat(200); // within ingest's entity-id bound; entity:{tenant}:pod:prod/ppp… exceeds this server's limit
   await afterPoison('route', encodeBatch({ v: 1, collector: 'js', events: [{ id: 'route-refused', time: Date.now(), data: podExecEvent('route-refused', 'prod', longPod, 'eve') }] }));
   const { letter } = await letterWhere((l) => l.code === 'VGL_DLQ_ROUTE');
   expect(letter.reason).toMatch(/Temporal refused the detections 5 times: .*INVALID_ARGUMENT/);

@@ -22,6 +22,19 @@ import { fingerprint } from '../correlator/fingerprint';
 
 const MAX_KEYS = 500;
 const MAX_ALERT_IDS = 200;
+/**
+ * A delivery (one start or signal) takes at most this many alerts and bytes of them: alerts arriving while a send is
+ * in flight pile up in the next delivery, and one over Temporal's 2 MiB payload limit would fail the router's workflow
+ * task on every retry, wedging routing for the whole tenant. The byte bound leaves room for the rest of the payload.
+ */
+export const MAX_DELIVERY_ALERTS = 100;
+export const MAX_DELIVERY_BYTES = 1024 * 1024;
+
+/**
+ * `patched()` id of bounded deliveries: router histories written before the bound merged every waiting alert of an
+ * incident into one delivery; replaying them must merge the same way.
+ */
+export const ROUTER_DELIVERY_BOUND_PATCH = 'vigil-router-delivery-bound';
 
 export class RouterState {
   private readonly incidents: RoutedIncident[];
@@ -35,6 +48,8 @@ export class RouterState {
     private readonly uiBaseUrl: string,
     private readonly namespace: string,
     carried: RouterInput['carried'],
+    /** Deliveries are bounded (MAX_DELIVERY_*): false only when replaying a history from before the bound. */
+    private readonly boundedDeliveries = true,
   ) {
     this.incidents = carried?.incidents ?? [];
     this.outbox = carried?.outbox ?? [];
@@ -68,7 +83,7 @@ export class RouterState {
       const incident: RoutedIncident = { id, workflowId: incidentWorkflowId(this.tenant, id), keys, createdAt: now, lastAlertAt: now, alertIds: [alert.id], alertCount: 1, open: true };
       this.incidents.push(incident);
       routed.incident = this.refOf(incident);
-      this.outbox.push({ kind: 'start', incident: routed.incident, alerts: [routed] });
+      this.outbox.push({ kind: 'start', incident: routed.incident, alerts: [routed], ...(this.boundedDeliveries ? { bytes: JSON.stringify(routed).length } : {}) });
       return routed.incident;
     }
     const [survivor, ...absorbed] = matches as [RoutedIncident, ...RoutedIncident[]];
@@ -90,12 +105,23 @@ export class RouterState {
     return ref;
   }
 
-  /** Adds the alert to a waiting delivery for the same incident, so a burst becomes one signal. */
+  /** Adds the alert to a waiting delivery for the same incident, so a burst becomes one signal (within the bounds). */
   private deliverAlert(ref: IncidentRef, alert: Alert): void {
+    const bytes = this.boundedDeliveries ? JSON.stringify(alert).length : 0;
     const last = this.outbox[this.outbox.length - 1];
     const free = last !== undefined && !(this.sending && this.outbox.length === 1);
-    if (free && last.kind !== 'merge' && last.incident.id === ref.id) last.alerts.push(alert);
-    else this.outbox.push({ kind: 'alerts', incident: ref, alerts: [alert] });
+    if (free && last.kind !== 'merge' && last.incident.id === ref.id && this.fits(last, bytes)) {
+      last.alerts.push(alert);
+      if (this.boundedDeliveries) last.bytes = (last.bytes ?? 0) + bytes;
+    } else this.outbox.push({ kind: 'alerts', incident: ref, alerts: [alert], ...(this.boundedDeliveries ? { bytes } : {}) });
+  }
+
+  /** Whether a waiting delivery can take one more alert of `bytes` (always, in a history from before the bound). */
+  private fits(delivery: { alerts: Alert[]; bytes?: number }, bytes: number): boolean {
+    if (!this.boundedDeliveries) return true;
+    // A delivery carried from before the bound has no size yet: counted once, here.
+    delivery.bytes ??= delivery.alerts.reduce((sum, a) => sum + JSON.stringify(a).length, 0);
+    return delivery.alerts.length < MAX_DELIVERY_ALERTS && delivery.bytes + bytes <= MAX_DELIVERY_BYTES;
   }
 
   private addKeys(incident: RoutedIncident, keys: readonly string[]): void {

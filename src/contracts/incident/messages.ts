@@ -22,6 +22,17 @@ export interface RouteAlertInput {
 }
 export const routeAlertUpdate = defineUpdate<IncidentRef, [RouteAlertInput]>('routeAlert');
 
+/**
+ * routeAlert for a batch: the routing activity coalesces the alerts of concurrent calls into one update (the server
+ * allows only ~10 in-flight updates per workflow), and each call takes its own alert's incident from the result, which
+ * holds one incident per alert, in the alerts' order. The router applies the alerts in order, each as routeAlert would
+ * (idempotent per alert id). routeAlert stays handled: histories and updates sent before batching still use it.
+ */
+export interface RouteAlertsInput {
+  alerts: Alert[];
+}
+export const routeAlertsUpdate = defineUpdate<IncidentRef[], [RouteAlertsInput]>('routeAlerts');
+
 /** An incident tells its router that it takes no more alerts (resolved); later related alerts open a new one. */
 export const incidentClosedSignal = defineSignal<[{ incidentId: string }]>('incidentClosed');
 
