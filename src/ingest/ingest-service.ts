@@ -4,7 +4,8 @@
  * each message to the message handler (decode, validate, match, archive, route). A message is
  * acknowledged (PUBACK) only after the archive write is synced and Temporal accepted every signal, or
  * after it was dead-lettered; if Temporal is unreachable ingest retries with back-off and stops
- * reading (back-pressure on the broker). No message can hold the acknowledgements of later ones.
+ * reading (back-pressure on the broker). No message holds the acknowledgements of later ones for good, and while
+ * it holds them the later ones are still handed off (up to the ack window: ordered-acks.ts).
  */
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';

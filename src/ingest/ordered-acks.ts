@@ -28,7 +28,7 @@ import type { Logger } from 'pino';
  * The default window per connection (VIGIL_INGEST_WINDOW, VIGIL_INGEST_WINDOW_BYTES). Why (figures in the README's
  * ingest section): reading pauses when a window is full, and a paused connection delays every event behind it. The
  * former 32 messages, in practice 20 on Mosquitto (its `max_inflight_messages` default, as the connection advertised no
- * Receive Maximum), paused a single connection for 11-22 s of a 10 s run at 200 and 1,000 events/s. Occupancy is
+ * Receive Maximum), paused a single connection for a median 10-12 s per 10 s run at 200 and 1,000 events/s (it drains after). Occupancy is
  * messages/s × hand-off time (a publisher sends a message per 200 ms, `vigil loadgen`'s per 20 ms, whatever its
  * rate): 1,000 messages leave room for a 20 s hand-off at 50 messages/s per connection. Memory is bounded by bytes
  * (payloads held until acknowledged; 16 MiB is 200 batches of 500 of the demo's process events, 77 KB each), which
