@@ -28,11 +28,11 @@ import type { Logger } from 'pino';
  * The default window per connection (VIGIL_INGEST_WINDOW, VIGIL_INGEST_WINDOW_BYTES). Why (figures in the README's
  * ingest section): reading pauses when a window is full, and a paused connection delays every event behind it. The
  * former 32 messages, in practice 20 on Mosquitto (its `max_inflight_messages` default, as the connection advertised no
- * Receive Maximum), paused a single connection for a median 10-12 s per 10 s run at 200 and 1,000 events/s (it drains after). Occupancy is
- * messages/s × hand-off time (a publisher sends a message per 200 ms, `vigil loadgen`'s per 20 ms, whatever its
- * rate): 1,000 messages leave room for a 20 s hand-off at 50 messages/s per connection. Memory is bounded by bytes
- * (payloads held until acknowledged; 16 MiB is 200 batches of 500 of the demo's process events, 77 KB each), which
- * also bounds what a crash redelivers.
+ * Receive Maximum), paused a single connection for a median 10-34 s per 10 s run (and its drain) at 200 and 1,000
+ * events/s. Occupancy is messages/s × hand-off time (a publisher sends a message per 200 ms, `vigil loadgen`'s
+ * per 20 ms, whatever its rate): 1,000 messages leave room for a 20 s hand-off at 50 messages/s per connection.
+ * Memory is bounded by bytes (payloads held until acknowledged; 16 MiB is 200 batches of 500 of the demo's process
+ * events, 77 KB each), which also bounds what a crash redelivers.
  */
 export const DEFAULT_ACK_WINDOW = 1000;
 export const DEFAULT_ACK_WINDOW_BYTES = 16 * 1024 * 1024;
@@ -59,8 +59,8 @@ export interface AckWindowOptions {
   /** Messages handled at once; at this many unacknowledged, reading pauses until the oldest is acknowledged. */
   maxInFlight: number;
   /**
-   * Payload bytes held at once: reading pauses while the unacknowledged messages hold this many (a message larger
-   * than this is still read when the window is otherwise empty, alone).
+   * Payload bytes held at once: reading pauses once the unacknowledged messages hold this many, so the budget is
+   * exceeded by at most the message read last (a message larger than it is handled, then alone).
    */
   maxBytes: number;
   logger: Logger;
