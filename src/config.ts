@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isLoopbackHost, parseListen } from './auth/listen-address';
 import { SecretSchema } from './auth/secret-setting';
 import { VigilError } from './error-codes';
+import { DEFAULT_ACK_WINDOW, DEFAULT_ACK_WINDOW_BYTES } from './ingest/ordered-acks';
 import { parseDuration } from './model/duration';
 import { TenantIdSchema } from './model/tenant';
 import { logFormats } from './logger';
@@ -62,6 +63,14 @@ export const ConfigSchema = z.object({
   VIGIL_INGEST_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ - (at most 100)').optional(),
   /** Consuming MQTT connections per ingest process (with a share group): messages in flight at once. */
   VIGIL_INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Messages each consuming connection handles at once (its ack window, advertised as the MQTT 5 Receive Maximum):
+   * PUBACKs go out in receive order, so a slow hand-off holds later acknowledgements; reading pauses only when the
+   * window is full. With VIGIL_INGEST_WINDOW_BYTES, bounds ingest's memory and what a crash redelivers.
+   */
+  VIGIL_INGEST_WINDOW: z.coerce.number().int().min(1).max(65535).default(DEFAULT_ACK_WINDOW),
+  /** Payload bytes of unacknowledged messages per consuming connection before reading pauses (ingest's memory bound). */
+  VIGIL_INGEST_WINDOW_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_ACK_WINDOW_BYTES),
   /** Tries per message before ingest dead-letters it: Temporal refusing its detections, or ingest crashing while handling it. */
   VIGIL_INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(2).max(100).default(5),
   /**

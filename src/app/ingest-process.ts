@@ -37,6 +37,8 @@ export async function startIngestRole(config: Config, mqttUrl: string, client: C
     clientId: config.VIGIL_INGEST_CLIENT_ID ?? `vigil-ingest-${hostname()}-${shareGroup || 'solo'}`,
     shareGroup,
     connections: config.VIGIL_INGEST_CONNECTIONS,
+    maxInFlightPerConnection: config.VIGIL_INGEST_WINDOW,
+    maxBytesPerConnection: config.VIGIL_INGEST_WINDOW_BYTES,
     maxAttempts: config.VIGIL_INGEST_MAX_ATTEMPTS,
     tenants: config.VIGIL_TENANTS,
     rules: runtime.ruleSet,

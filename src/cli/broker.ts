@@ -71,7 +71,7 @@ export function registerBrokerCommands(program: Command): void {
       mkdirSync(mosquittoDir, { recursive: true });
       writeSecretFile(path.join(mosquittoDir, PASSWORD_FILE), passwordFileText(credentials));
       writeFileSync(path.join(mosquittoDir, POLICY_FILE), policyFileText(identities, config.VIGIL_INGEST_GROUP));
-      writeFileSync(path.join(mosquittoDir, MOSQUITTO_CONF), mosquittoConfText(layout, config.VIGIL_TENANTS));
+      writeFileSync(path.join(mosquittoDir, MOSQUITTO_CONF), mosquittoConfText(layout, config.VIGIL_TENANTS, config.VIGIL_INGEST_WINDOW));
 
       writeLine(`Mosquitto configuration for tenants ${config.VIGIL_TENANTS.join(', ')} (anonymous access refused):`);
       writeLine(`  ${path.join(mosquittoDir, MOSQUITTO_CONF)}   listener ${layout.listenHost}:${layout.listenPort}`);

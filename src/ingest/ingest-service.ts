@@ -4,7 +4,8 @@
  * each message to the message handler (decode, validate, match, archive, route). A message is
  * acknowledged (PUBACK) only after the archive write is synced and Temporal accepted every signal, or
  * after it was dead-lettered; if Temporal is unreachable ingest retries with back-off and stops
- * reading (back-pressure on the broker). No message can hold the acknowledgements of later ones.
+ * reading (back-pressure on the broker). No message holds the acknowledgements of later ones for good, and while
+ * it holds them the later ones are still handed off (up to the ack window: ordered-acks.ts).
  */
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -15,7 +16,7 @@ import { DeadLetterPublisher } from './dead-letter';
 import { IsolationGate } from './isolation-gate';
 import { keepSubscribed, type Subscriber } from './keep-subscribed';
 import { createMessageHandler, type HandlerCounters, type MessageHandlerDeps } from './message-handler';
-import { handleWithOrderedAcks, type AckWindow } from './ordered-acks';
+import { DEFAULT_ACK_WINDOW, DEFAULT_ACK_WINDOW_BYTES, handleWithOrderedAcks, type AckWindow } from './ordered-acks';
 
 export interface IngestOptions extends Pick<MessageHandlerDeps, 'tenants' | 'rules' | 'builder' | 'router' | 'archive' | 'logger' | 'metrics'> {
   mqttUrl: string;
@@ -27,8 +28,13 @@ export interface IngestOptions extends Pick<MessageHandlerDeps, 'tenants' | 'rul
   shareGroup: string;
   /** Consuming connections in this process (shared subscriptions only). */
   connections?: number;
-  /** Messages handled at once per connection (acknowledged in order once handed off). Default 32. */
+  /**
+   * Messages handled at once per connection (acknowledged in order once handed off), advertised to the broker as the
+   * MQTT 5 Receive Maximum. Default DEFAULT_ACK_WINDOW.
+   */
   maxInFlightPerConnection?: number;
+  /** Payload bytes of unacknowledged messages per connection before reading pauses. Default DEFAULT_ACK_WINDOW_BYTES. */
+  maxBytesPerConnection?: number;
   /** Tries per message before it is dead-lettered (Temporal refusing it, or ingest crashing on it). Default 5, at least 2. */
   maxAttempts?: number;
   /** Ingest's own state: `attempts/` (redelivered-message records) and `deadletter/` (letters the broker did not take). */
@@ -64,10 +70,14 @@ export interface IngestService {
 
 export async function startIngest(options: IngestOptions): Promise<IngestService> {
   const { logger } = options;
+  const maxInFlight = options.maxInFlightPerConnection ?? DEFAULT_ACK_WINDOW;
   const baseOptions: IClientOptions = {
     clean: false,
     protocolVersion: options.shareGroup ? 5 : 4,
-    ...(options.shareGroup ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+    // Receive Maximum: without it Mosquitto sends at most `max_inflight_messages` (default 20) unacknowledged
+    // messages, whatever the window. MQTT 3.1.1 has no such property: the broker's own limit applies (the in-process
+    // broker has none; `vigil broker config` sets Mosquitto's to the default window).
+    ...(options.shareGroup ? { properties: { sessionExpiryInterval: 3600, receiveMaximum: maxInFlight } } : {}),
     username: options.mqttUsername,
     password: options.mqttPassword,
     reconnectPeriod: 1000,
@@ -102,10 +112,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
   dlqClient.on('reconnect', () => (reconnects += 1));
 
   // Each message is acknowledged after its hand-off (at-least-once), in order, with up to
-  // `maxInFlightPerConnection` messages being handled at once; beyond that reading pauses (back-pressure).
+  // `maxInFlight` messages being handled at once; beyond that reading pauses (back-pressure).
   const subscription = ingestSubscription(options.shareGroup);
   const count = options.shareGroup ? Math.max(1, options.connections ?? 1) : 1;
-  const maxInFlight = options.maxInFlightPerConnection ?? 32;
   const consumers: MqttClient[] = [];
   const subscribers: Subscriber[] = [];
   const windows: AckWindow[] = [];
@@ -120,7 +129,18 @@ export async function startIngest(options: IngestOptions): Promise<IngestService
       // arrive right after CONNACK, and mqtt.js's default handler would acknowledge (and so lose) them.
       const client = mqtt.connect(options.mqttUrl, { ...baseOptions, clientId: count === 1 ? options.clientId : `${options.clientId}-${i}` });
       consumers.push(client);
-      windows.push(handleWithOrderedAcks(client, handle, { maxInFlight, logger, onAcknowledged: () => (acknowledged += 1) }));
+      windows.push(
+        handleWithOrderedAcks(client, handle, {
+          maxInFlight,
+          maxBytes: options.maxBytesPerConnection ?? DEFAULT_ACK_WINDOW_BYTES,
+          logger,
+          onAcknowledged: (waitMs) => {
+            acknowledged += 1;
+            options.metrics?.acknowledged(waitMs);
+          },
+          ...(options.metrics ? { onReadResumed: (ms: number) => options.metrics!.readResumed(ms) } : {}),
+        }),
+      );
       client.on('reconnect', () => (reconnects += 1));
       const subscriber = keepSubscribed(client, [subscription], logger);
       subscribers.push(subscriber);

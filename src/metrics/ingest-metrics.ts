@@ -15,6 +15,10 @@
  * - `route_to_accepted`: signal sent → Temporal accepted it (one observation per signal);
  * - `publish_to_accepted`: sentAt → accepted, per detection: what a collector's event waits before its correlator
  *   has it durably.
+ *
+ * The ack window (ordered-acks.ts), per message and without labels (a connection carries every tenant): how long a
+ * handed-off message waited for the PUBACKs of earlier ones (head-of-line), and how long reading paused because a
+ * window was full (the only way that wait reaches event latency).
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ErrorCode } from '../error-codes';
@@ -46,6 +50,8 @@ export class IngestMetrics {
   private readonly deadLetters: Counter<'tenant' | 'code'>;
   private readonly deadLetteredEvents: Counter<'tenant' | 'code'>;
   private readonly signals: Counter<'tenant' | 'outcome'>;
+  private readonly ackWait: Histogram;
+  private readonly readPaused: Counter;
 
   constructor(
     readonly registry: Registry,
@@ -60,6 +66,8 @@ export class IngestMetrics {
     this.deadLetters = new Counter({ name: 'vigil_ingest_dead_letters_total', help: 'Dead letters by VGL code (one per bad event, or per whole message).', labelNames: ['tenant', 'code'], registers });
     this.deadLetteredEvents = new Counter({ name: 'vigil_ingest_dead_lettered_events_total', help: 'Events inside dead letters by VGL code (a whole-message letter counts the events its batch held, if readable).', labelNames: ['tenant', 'code'], registers });
     this.signals = new Counter({ name: 'vigil_route_signals_total', help: 'Signal-with-start calls to correlators by outcome (accepted, failed).', labelNames: ['tenant', 'outcome'], registers });
+    this.ackWait = new Histogram({ name: 'vigil_ingest_ack_wait_seconds', help: "Handed-off message's wait for the PUBACKs of earlier messages of its connection (MQTT acknowledges in order).", buckets: latencySecondsBuckets, registers });
+    this.readPaused = new Counter({ name: 'vigil_ingest_read_paused_seconds_total', help: 'Time consuming connections stopped reading because their ack window was full (summed over connections).', registers });
     for (const tenant of [...tenants, NO_TENANT]) {
       const stages = (['publish_to_ingest', 'ingest_to_route', 'route_to_accepted', 'publish_to_accepted'] as const).map((s) => [s, stage.labels(tenant, s)] as const);
       this.series.set(tenant, {
@@ -115,5 +123,15 @@ export class IngestMetrics {
     const s = this.of(tenant);
     s.stage.route_to_accepted.observe(seconds(now - signalSentAt));
     for (const t of times) if (t?.sentAt !== undefined) s.stage.publish_to_accepted.observe(seconds(now - t.sentAt));
+  }
+
+  /** A message was acknowledged `waitMs` after its own hand-off finished. */
+  acknowledged(waitMs: number): void {
+    this.ackWait.observe(seconds(waitMs));
+  }
+
+  /** A consuming connection read again after pausing `pausedMs` on a full ack window. */
+  readResumed(pausedMs: number): void {
+    this.readPaused.inc(seconds(pausedMs));
   }
 }

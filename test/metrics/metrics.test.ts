@@ -95,7 +95,8 @@ test('ingest counts N good events and M dead letters by code, and its stage late
     published: valueOf(samples, 'vigil_pipeline_stage_seconds_count', { ...t, stage: 'publish_to_ingest' }),
     capacity: valueOf(samples, 'vigil_ingest_ack_window_capacity'),
     window: valueOf(samples, 'vigil_ingest_ack_window_messages'),
-  }).toEqual({ messages: 6, archived: good, detections: good, schema: 3, schemaEvents: 3, decode: 2, allLetters: 5, failedSignals: 0, batches: 4, batchEvents: 16, published: 4, capacity: 32, window: 0 });
+    ackWaits: valueOf(samples, 'vigil_ingest_ack_wait_seconds_count'),
+  }).toEqual({ messages: 6, archived: good, detections: good, schema: 3, schemaEvents: 3, decode: 2, allLetters: 5, failedSignals: 0, batches: 4, batchEvents: 16, published: 4, capacity: 1000, window: 0, ackWaits: 6 });
   // Every detection sent in a signal (once per correlator it concerns) has its route and end-to-end latency observed.
   const routed = valueOf(samples, 'vigil_route_signal_detections_sum', t);
   expect(routed).toBeGreaterThanOrEqual(good);
