@@ -5,6 +5,7 @@
  * RouterState is the router's pure state (the workflow sends `outbox` in order), so this runs it directly.
  */
 import type { Alert } from '../../src/model/alert';
+import { payloadSizeBound } from '../../src/temporal/payload-size';
 import { MAX_DELIVERY_ALERTS, MAX_DELIVERY_BYTES, RouterState } from '../../workflows/incident/router-state';
 
 const tenant = 'bound';
@@ -54,7 +55,7 @@ test('large alerts are split by bytes: no delivery exceeds MAX_DELIVERY_BYTES', 
   const state = burst(alerts, true);
   for (const d of state.outbox) {
     if (d.kind === 'merge') continue;
-    const bytes = d.alerts.reduce((n, a) => n + JSON.stringify(a).length, 0);
+    const bytes = d.alerts.reduce((n, a) => n + payloadSizeBound(a), 0);
     expect(bytes).toBeLessThanOrEqual(MAX_DELIVERY_BYTES);
     expect(d.bytes).toBe(bytes);
   }

@@ -17,6 +17,7 @@ import type { RoutedIncident, RouterDelivery, RouterInput } from '../../src/cont
 import type { RouterIncidentView } from '../../src/contracts/incident/messages';
 import { correlatorLink } from '../../src/contracts/correlator/ui-link';
 import { linkKeys } from '../../src/response/incident-links';
+import { payloadSizeBound } from '../../src/temporal/payload-size';
 import { incidentWorkflowId } from '../../src/temporal/workflow-ids';
 import { fingerprint } from '../correlator/fingerprint';
 
@@ -83,7 +84,7 @@ export class RouterState {
       const incident: RoutedIncident = { id, workflowId: incidentWorkflowId(this.tenant, id), keys, createdAt: now, lastAlertAt: now, alertIds: [alert.id], alertCount: 1, open: true };
       this.incidents.push(incident);
       routed.incident = this.refOf(incident);
-      this.outbox.push({ kind: 'start', incident: routed.incident, alerts: [routed], ...(this.boundedDeliveries ? { bytes: JSON.stringify(routed).length } : {}) });
+      this.outbox.push({ kind: 'start', incident: routed.incident, alerts: [routed], ...(this.boundedDeliveries ? { bytes: payloadSizeBound(routed) } : {}) });
       return routed.incident;
     }
     const [survivor, ...absorbed] = matches as [RoutedIncident, ...RoutedIncident[]];
@@ -107,7 +108,7 @@ export class RouterState {
 
   /** Adds the alert to a waiting delivery for the same incident, so a burst becomes one signal (within the bounds). */
   private deliverAlert(ref: IncidentRef, alert: Alert): void {
-    const bytes = this.boundedDeliveries ? JSON.stringify(alert).length : 0;
+    const bytes = this.boundedDeliveries ? payloadSizeBound(alert) : 0;
     const last = this.outbox[this.outbox.length - 1];
     const free = last !== undefined && !(this.sending && this.outbox.length === 1);
     if (free && last.kind !== 'merge' && last.incident.id === ref.id && this.fits(last, bytes)) {
@@ -120,7 +121,7 @@ export class RouterState {
   private fits(delivery: { alerts: Alert[]; bytes?: number }, bytes: number): boolean {
     if (!this.boundedDeliveries) return true;
     // A delivery carried from before the bound has no size yet: counted once, here.
-    delivery.bytes ??= delivery.alerts.reduce((sum, a) => sum + JSON.stringify(a).length, 0);
+    delivery.bytes ??= delivery.alerts.reduce((sum, a) => sum + payloadSizeBound(a), 0);
     return delivery.alerts.length < MAX_DELIVERY_ALERTS && delivery.bytes + bytes <= MAX_DELIVERY_BYTES;
   }
 

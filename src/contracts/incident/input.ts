@@ -36,7 +36,7 @@ export interface RoutedIncident {
 
 /** What the router still has to send, oldest first. */
 export type RouterDelivery =
-  /** `bytes`: the alerts' JSON size, kept while the delivery takes more alerts (absent in histories before the bound). */
+  /** `bytes`: the alerts' payload size bound (payloadSizeBound), kept while the delivery takes more alerts (absent in histories before the bound). */
   | { kind: 'start'; incident: IncidentRef; alerts: Alert[]; bytes?: number }
   | { kind: 'alerts'; incident: IncidentRef; alerts: Alert[]; bytes?: number }
   | { kind: 'merge'; incident: IncidentRef; into: IncidentRef };
